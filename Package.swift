@@ -1,0 +1,145 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Swift 6 language mode everywhere, with the upcoming features the gRPC packages also use.
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+  .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+  name: "EdgeInfer",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "EdgeClient", targets: ["EdgeClient"]),
+    .executable(name: "edgeinfer", targets: ["edgeinfer"]),
+    .executable(name: "edge-router", targets: ["edge-router"]),
+    .executable(name: "edge-node", targets: ["edge-node"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+    .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+    .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+    .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+  ],
+  targets: [
+    // Generated protobuf and gRPC code only (dev/generate-protos.sh).
+    .target(
+      name: "EdgeProto",
+      dependencies: [
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]
+    ),
+    // cblas from Debian's libopenblas-dev; Apple platforms use Accelerate instead.
+    .systemLibrary(
+      name: "COpenBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+    ),
+    .target(
+      name: "EdgeRuntime",
+      dependencies: [
+        .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
+        "EdgeProto",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .target(name: "EdgeRouting", swiftSettings: swiftSettings),
+    .target(
+      name: "EdgeSecurity",
+      dependencies: [
+        .product(name: "X509", package: "swift-certificates"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "SwiftASN1", package: "swift-asn1"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "EdgeServices",
+      dependencies: [
+        "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "X509", package: "swift-certificates"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "EdgeClient",
+      dependencies: [
+        "EdgeProto", "EdgeSecurity",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "edgeinfer",
+      dependencies: [
+        "EdgeClient", "EdgeServices", "EdgeSecurity", "EdgeRuntime", "EdgeRouting", "EdgeProto",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "edge-router",
+      dependencies: [
+        "EdgeServices",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Services/router",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "edge-node",
+      dependencies: [
+        "EdgeServices",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Services/node",
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "EdgeRuntimeTests",
+      dependencies: ["EdgeRuntime", "EdgeProto"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "EdgeRoutingTests",
+      dependencies: ["EdgeRouting"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "EdgeServicesTests",
+      dependencies: [
+        "EdgeServices", "EdgeClient", "EdgeSecurity", "EdgeRuntime", "EdgeProto",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+  ]
+)

@@ -1,0 +1,82 @@
+/// The router's view of the cluster, rebuilt from heartbeats alone.
+///
+/// Pure state: every method takes the current instant, so tests drive time explicitly and the
+/// service passes its clock's `now`. A node is in rotation while its last heartbeat is younger
+/// than `expiry` and it is not benched after a failed connection.
+public struct NodeRegistry: Sendable {
+  public typealias Instant = ContinuousClock.Instant
+
+  /// A node silent for this long leaves the rotation.
+  public var expiry: Duration
+  /// How long a node stays out after the router failed to reach it, unless a heartbeat that
+  /// arrives later than that brings it back.
+  public var unreachableBench: Duration
+
+  private var entries: [String: Entry] = [:]
+
+  private struct Entry: Sendable {
+    var descriptor: NodeDescriptor
+    var lastHeartbeat: Instant
+    var benchedUntil: Instant?
+  }
+
+  public init(expiry: Duration = .seconds(3), unreachableBench: Duration = .seconds(1)) {
+    self.expiry = expiry
+    self.unreachableBench = unreachableBench
+  }
+
+  /// Records a registration or heartbeat. Returns whether the node was already known.
+  @discardableResult
+  public mutating func record(_ descriptor: NodeDescriptor, at now: Instant) -> Bool {
+    if var entry = entries[descriptor.id] {
+      entry.descriptor = descriptor
+      entry.lastHeartbeat = now
+      if let until = entry.benchedUntil, now >= until { entry.benchedUntil = nil }
+      entries[descriptor.id] = entry
+      return true
+    }
+    entries[descriptor.id] = Entry(descriptor: descriptor, lastHeartbeat: now, benchedUntil: nil)
+    return false
+  }
+
+  /// Whether a heartbeat from `id` would be accepted as a refresh (else the node must register).
+  public func isKnown(_ id: String) -> Bool { entries[id] != nil }
+
+  /// Takes a node out at once (graceful drain or deregistration).
+  public mutating func remove(_ id: String) {
+    entries[id] = nil
+  }
+
+  /// Benches a node the router could not reach, so the next requests go elsewhere at once.
+  public mutating func markUnreachable(_ id: String, at now: Instant) {
+    entries[id]?.benchedUntil = now + unreachableBench
+  }
+
+  /// Forgets nodes silent for much longer than the expiry, so the registry stays bounded.
+  public mutating func prune(at now: Instant, after silence: Duration) {
+    entries = entries.filter { now - $0.value.lastHeartbeat <= silence }
+  }
+
+  public func isHealthy(_ id: String, at now: Instant) -> Bool {
+    guard let entry = entries[id] else { return false }
+    return isHealthy(entry, at: now)
+  }
+
+  private func isHealthy(_ entry: Entry, at now: Instant) -> Bool {
+    if now - entry.lastHeartbeat > expiry { return false }
+    if let until = entry.benchedUntil, now < until { return false }
+    return true
+  }
+
+  /// The nodes in rotation now.
+  public func healthyNodes(at now: Instant) -> [NodeDescriptor] {
+    entries.values.filter { isHealthy($0, at: now) }.map(\.descriptor).sorted { $0.id < $1.id }
+  }
+
+  /// Every known node with its health and heartbeat age, ordered by id.
+  public func snapshot(at now: Instant) -> [NodeHealth] {
+    entries.values
+      .map { NodeHealth(descriptor: $0.descriptor, isHealthy: isHealthy($0, at: now), heartbeatAge: now - $0.lastHeartbeat) }
+      .sorted { $0.descriptor.id < $1.descriptor.id }
+  }
+}

@@ -1,0 +1,21 @@
+#if canImport(Accelerate)
+  import Accelerate
+#else
+  import COpenBLAS
+#endif
+
+/// The fp32 path: single-precision GEMM through OpenBLAS (Accelerate on Apple platforms).
+/// Nothing else in the runtime calls cblas directly.
+enum BLAS {
+  /// C[m×n] = A[m×k] · Bᵀ where B is stored [n×k] row-major (PyTorch's Linear weight layout).
+  static func multiplyTransposed(
+    m: Int, n: Int, k: Int,
+    a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+  ) {
+    cblas_sgemm(
+      CblasRowMajor, CblasNoTrans, CblasTrans,
+      Int32(m), Int32(n), Int32(k),
+      1, a, Int32(k), b, Int32(k),
+      0, c, Int32(n))
+  }
+}

@@ -1,0 +1,89 @@
+import Synchronization
+
+/// The models a node serves: loaded from its repository, looked up per request, loaded and
+/// unloaded on demand. A model that fails to load is reported unavailable with its reason and
+/// never affects the others.
+public final class ModelStore: Sendable {
+  public let repository: ModelRepository
+  private let entries = Mutex<[String: Entry]>([:])
+
+  private struct Entry: Sendable {
+    var state: ModelState
+    var versions: [Int: LoadedModel]
+  }
+
+  public init(repository: ModelRepository) {
+    self.repository = repository
+  }
+
+  /// Loads every model in the repository; returns the failures by model name.
+  @discardableResult
+  public func loadAll() -> [String: InferenceError] {
+    var failures: [String: InferenceError] = [:]
+    for name in (try? repository.modelNames()) ?? [] {
+      do {
+        try load(name)
+      } catch {
+        failures[name] = error
+      }
+    }
+    return failures
+  }
+
+  /// Loads (or reloads) a model's served versions. On failure the model is marked unavailable
+  /// with the reason, and versions loaded before stay out of service.
+  public func load(_ name: String) throws(InferenceError) {
+    guard repository.contains(name) else { throw .modelNotFound(name) }
+    entries.withLock { $0[name] = Entry(state: .loading, versions: $0[name]?.versions ?? [:]) }
+    do {
+      let config = try repository.configuration(of: name)
+      let versions = repository.servedVersions(of: name, config: config)
+      guard !versions.isEmpty else {
+        throw InferenceError.modelLoadFailed(model: name, reason: "no version folder holds a model file")
+      }
+      var loaded: [Int: LoadedModel] = [:]
+      for version in versions {
+        loaded[version] = try LoadedModel.load(name, version: version, config: config, repository: repository)
+      }
+      entries.withLock { $0[name] = Entry(state: .ready(versions), versions: loaded) }
+    } catch {
+      let reason = (error as? InferenceError)?.description ?? "\(error)"
+      entries.withLock { $0[name] = Entry(state: .unavailable(reason: reason), versions: [:]) }
+      throw (error as? InferenceError) ?? .modelLoadFailed(model: name, reason: reason)
+    }
+  }
+
+  public func unload(_ name: String) throws(InferenceError) {
+    let known = entries.withLock { entries -> Bool in
+      guard entries[name] != nil else { return false }
+      entries[name] = Entry(state: .unavailable(reason: "unloaded"), versions: [:])
+      return true
+    }
+    guard known || repository.contains(name) else { throw .modelNotFound(name) }
+  }
+
+  /// The loaded model for a request; an empty version means the latest loaded one.
+  public func model(named name: String, version: String) throws(InferenceError) -> LoadedModel {
+    let entry = entries.withLock { $0[name] }
+    guard let entry else {
+      throw repository.contains(name) ? .modelNotReady(name) : .modelNotFound(name)
+    }
+    guard case .ready(let versions) = entry.state else { throw .modelNotReady(name) }
+    if version.isEmpty, let latest = versions.last, let model = entry.versions[latest] {
+      return model
+    }
+    guard let number = Int(version), let model = entry.versions[number] else {
+      throw .versionNotFound(model: name, version: version)
+    }
+    return model
+  }
+
+  public func state(of name: String) -> ModelState? {
+    entries.withLock { $0[name]?.state }
+  }
+
+  /// Every model the store knows, with its state, sorted by name.
+  public func states() -> [(name: String, state: ModelState)] {
+    entries.withLock { entries in entries.map { ($0.key, $0.value.state) } }.sorted { $0.name < $1.name }
+  }
+}

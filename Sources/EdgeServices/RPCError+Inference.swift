@@ -1,0 +1,37 @@
+public import EdgeRuntime
+public import GRPCCore
+
+/// The one place where domain errors become gRPC statuses.
+extension RPCError {
+  public init(_ error: InferenceError) {
+    let code: RPCError.Code
+    switch error {
+    case .invalidRequest: code = .invalidArgument
+    case .modelNotFound, .versionNotFound: code = .notFound
+    case .modelNotReady, .unavailable: code = .unavailable
+    case .limitExceeded: code = .resourceExhausted
+    case .modelLoadFailed: code = .failedPrecondition
+    case .executionFailed: code = .internalError
+    }
+    self.init(code: code, message: error.description)
+  }
+
+  /// Overload: RESOURCE_EXHAUSTED with the time after which a retry may succeed, in the
+  /// `grpc-retry-pushback-ms` trailing metadata that gRPC clients and the router honour.
+  public static func overloaded(_ message: String, retryAfterMilliseconds: Int) -> RPCError {
+    var metadata = Metadata()
+    metadata.addString(String(retryAfterMilliseconds), forKey: "grpc-retry-pushback-ms")
+    return RPCError(code: .resourceExhausted, message: message, metadata: metadata)
+  }
+}
+
+extension InferenceError {
+  /// Runs `body`, turning domain errors into their gRPC statuses.
+  static func mapped<T>(_ body: () throws(InferenceError) -> T) throws(RPCError) -> T {
+    do {
+      return try body()
+    } catch {
+      throw RPCError(error)
+    }
+  }
+}
