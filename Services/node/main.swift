@@ -1,1 +1,41 @@
-print("x")
+import ArgumentParser
+import EdgeRouting
+import EdgeSecurity
+import EdgeServices
+import Logging
+
+/// edge-node: serves models from a repository folder and registers with routers.
+@main
+struct EdgeNodeCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "edge-node", abstract: "An EdgeInfer inference node.")
+
+  @Option(help: "Node id; must be a DNS name in the node's certificate.") var id: String
+  @Option(help: "Region name reported to routers.") var region = "local"
+  @Option(help: "Node location as LAT,LON in degrees.") var location: String
+  @Option(help: "Address to listen on.") var listen = "0.0.0.0:9000"
+  @Option(help: "HOST:PORT routers should dial (default: the listening address).") var advertise: String?
+  @Option(help: "Model repository folder (Triton layout).") var models = "models"
+  @Option(name: .customLong("router"), help: "Router cluster address to register with (repeatable).") var routers: [String] = []
+  @Option(help: "Cluster CA certificate (PEM).") var ca: String?
+  @Option(help: "Node certificate (PEM).") var cert: String?
+  @Option(help: "Node private key (PEM).") var key: String?
+  @Flag(help: "Plaintext instead of TLS. Never in production.") var insecure = false
+  @Option(help: "Requests held at once before shedding load.") var capacity = 64
+  @Option(help: "Log level.") var logLevel = "info"
+
+  func run() async throws {
+    ServiceRunner.bootstrapLogging(level: logLevel)
+    var configuration = NodeConfiguration(
+      identity: NodeIdentity(id: id, region: region, location: try GeoPoint(parsing: location)),
+      listen: try ServiceAddress(parsing: listen),
+      repository: models,
+      routers: try routers.map { try ServiceAddress(parsing: $0) },
+      security: try .from(ca: ca, certificate: cert, key: key, insecure: insecure))
+    configuration.advertise = advertise
+    guard capacity > 0 else { throw ValidationError("--capacity must be positive") }
+    configuration.capacity = capacity
+    let logger = Logger(label: "edge-node")
+    try await ServiceRunner.run(EdgeNode(configuration: configuration, logger: logger), logger: logger)
+  }
+}

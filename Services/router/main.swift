@@ -1,1 +1,42 @@
-print("x")
+import ArgumentParser
+import EdgeRouting
+import EdgeSecurity
+import EdgeServices
+import Logging
+
+/// edge-router: routes each request to the nearest healthy node that has the model.
+@main
+struct EdgeRouterCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "edge-router", abstract: "An EdgeInfer geo-router.")
+
+  @Option(help: "Router id.") var id = "router"
+  @Option(help: "Router location as LAT,LON; clients that send none are routed from here.") var location: String
+  @Option(help: "Address for clients (TLS).") var listen = "0.0.0.0:8443"
+  @Option(help: "Address for nodes (mutual TLS).") var clusterListen = "0.0.0.0:7443"
+  @Option(help: "Cluster CA certificate (PEM).") var ca: String?
+  @Option(help: "Router certificate (PEM).") var cert: String?
+  @Option(help: "Router private key (PEM).") var key: String?
+  @Flag(help: "Plaintext instead of TLS. Never in production.") var insecure = false
+  @Option(help: "Heartbeat interval asked of nodes, in milliseconds.") var heartbeatIntervalMs = 500
+  @Option(help: "Silence after which a node leaves the rotation, in milliseconds.") var heartbeatExpiryMs = 2000
+  @Option(help: "Log level.") var logLevel = "info"
+
+  func run() async throws {
+    ServiceRunner.bootstrapLogging(level: logLevel)
+    guard heartbeatIntervalMs > 0, heartbeatExpiryMs > heartbeatIntervalMs else {
+      throw ValidationError("need 0 < --heartbeat-interval-ms < --heartbeat-expiry-ms")
+    }
+    let security = try TransportSecurityMode.from(ca: ca, certificate: cert, key: key, insecure: insecure)
+    if case .tls(let identity) = security, !identity.hasCertificate {
+      throw ValidationError("a TLS router needs --cert and --key")
+    }
+    var configuration = RouterConfiguration(
+      id: id, location: try GeoPoint(parsing: location), listen: try ServiceAddress(parsing: listen),
+      clusterListen: try ServiceAddress(parsing: clusterListen), security: security)
+    configuration.heartbeatInterval = .milliseconds(heartbeatIntervalMs)
+    configuration.heartbeatExpiry = .milliseconds(heartbeatExpiryMs)
+    let logger = Logger(label: "edge-router")
+    try await ServiceRunner.run(EdgeRouter(configuration: configuration, logger: logger), logger: logger)
+  }
+}

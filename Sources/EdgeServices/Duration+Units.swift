@@ -1,0 +1,6 @@
+extension Duration {
+  /// Whole milliseconds, rounded down; negative durations count as zero.
+  var wholeMilliseconds: Int64 {
+    max(0, components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
+  }
+}

@@ -1,0 +1,126 @@
+public import EdgeProto
+public import EdgeRuntime
+import EdgeRouting
+public import EdgeSecurity
+import GRPCCore
+import GRPCNIOTransportHTTP2
+public import Logging
+public import ServiceLifecycle
+import SwiftProtobuf
+
+/// An inference node: serves the Open Inference Protocol and health over TLS from its model
+/// repository, and keeps itself registered with its routers. On graceful shutdown it leaves the
+/// routers' rotation first, then finishes what is in flight, then exits.
+public final class EdgeNode: Service, Sendable {
+  public let configuration: NodeConfiguration
+  public let store: ModelStore
+  public let load: NodeLoadTracker
+  public let statistics = StatisticsBook()
+  public let health = HealthBoard(services: ["inference.GRPCInferenceService"])
+  private let logger: Logger
+  private let bound = PublishedValue<ServiceAddress>()
+
+  public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "edge-node")) {
+    self.configuration = configuration
+    self.store = ModelStore(repository: ModelRepository(root: configuration.repository))
+    self.load = NodeLoadTracker(capacity: configuration.capacity)
+    var logger = logger
+    logger[metadataKey: "node"] = "\(configuration.identity.id)"
+    self.logger = logger
+  }
+
+  /// The address the node listens on, once it does.
+  public func listeningAddress() async -> ServiceAddress {
+    await bound.value
+  }
+
+  /// This node's status as the heartbeat reports it.
+  public func status(advertising address: String) -> Edgeinfer_V1_NodeStatus {
+    var status = Edgeinfer_V1_NodeStatus()
+    status.nodeID = configuration.identity.id
+    status.address = address
+    status.region = configuration.identity.region
+    status.location = Edgeinfer_V1_Location(configuration.identity.location)
+    for (name, state) in store.states() {
+      switch state {
+      case .ready(let versions):
+        for version in versions {
+          status.models.append(.with { $0.name = name; $0.version = String(version); $0.state = .ready })
+        }
+      case .loading:
+        status.models.append(.with { $0.name = name; $0.state = .loading })
+      case .unavailable:
+        status.models.append(.with { $0.name = name; $0.state = .unavailable })
+      }
+    }
+    let report = load.report()
+    status.load.queueDepth = UInt32(clamping: report.queueDepth)
+    status.load.inFlight = UInt32(clamping: report.inFlight)
+    status.load.capacity = UInt32(clamping: report.capacity)
+    status.load.recentExecutionUs = report.recentExecutionMicroseconds
+    return status
+  }
+
+  public func run() async throws {
+    for (model, error) in store.loadAll().sorted(by: { $0.key < $1.key }) {
+      logger.error("model failed to load; serving the others", metadata: ["model": "\(model)", "error": "\(error)"])
+    }
+    for (model, state) in store.states() {
+      if case .ready(let versions) = state {
+        logger.info("model ready", metadata: ["model": "\(model)", "versions": "\(versions)"])
+      }
+    }
+    let engine = InferenceEngine(
+      identity: configuration.identity, store: store, load: load, statistics: statistics, limits: configuration.limits)
+    let server = GRPCServer(
+      transport: .http2NIOPosix(
+        address: configuration.listen.bindTarget,
+        // Nodes take inference only from holders of cluster certificates: routers and clients
+        // that were issued one.
+        transportSecurity: configuration.security.server(requireClientCertificate: true),
+        config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes }),
+      services: [NodeInferenceService(engine: engine), HealthService(board: health)])
+
+    try await withThrowingDiscardingTaskGroup { group in
+      group.addTask { try await server.serve() }
+      let listening = try await server.listeningAddress
+      guard let port = listening?.ipv4?.port ?? listening?.ipv6?.port else {
+        throw RPCError(code: .internalError, message: "server did not bind \(configuration.listen)")
+      }
+      let address = ServiceAddress(host: configuration.listen.host, port: port)
+      bound.publish(address)
+      let advertised = configuration.advertise ?? Self.dialable(address).description
+      logger.info("serving", metadata: ["address": "\(address)", "advertise": "\(advertised)"])
+
+      let senders = try configuration.routers.map { router in
+        try HeartbeatSender(router: router, security: configuration.security, logger: logger) { [self] in
+          status(advertising: advertised)
+        }
+      }
+      for sender in senders {
+        group.addTask { await sender.run() }
+      }
+      group.addTask { [self] in
+        // Drain: out of the rotation first, then let in-flight requests finish.
+        guard (try? await gracefulShutdown()) != nil else { return }
+        logger.info("draining")
+        health.setAllNotServing()
+        await withDiscardingTaskGroup { drains in
+          for sender in senders { drains.addTask { await sender.drain(nodeID: self.configuration.identity.id) } }
+        }
+        server.beginGracefulShutdown()
+      }
+    }
+    logger.info("stopped")
+  }
+
+
+  /// A wildcard listening address is not dialable: advertise loopback instead.
+  static func dialable(_ address: ServiceAddress) -> ServiceAddress {
+    switch address.host {
+    case "0.0.0.0": return ServiceAddress(host: "127.0.0.1", port: address.port)
+    case "::": return ServiceAddress(host: "::1", port: address.port)
+    default: return address
+    }
+  }
+}

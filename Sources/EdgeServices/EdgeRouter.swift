@@ -1,0 +1,106 @@
+import EdgeProto
+import EdgeRouting
+public import EdgeSecurity
+import GRPCCore
+import GRPCNIOTransportHTTP2
+public import Logging
+public import ServiceLifecycle
+
+/// A geo-router: routes each client request to the nearest healthy node that has the model,
+/// from a registry that nodes keep current with heartbeats. It holds no other state, so any
+/// number of routers can run side by side.
+public final class EdgeRouter: Service, Sendable {
+  public let configuration: RouterConfiguration
+  public let view: ClusterView
+  public let pool: NodeClientPool
+  public let health = HealthBoard(services: ["inference.GRPCInferenceService", "edgeinfer.v1.Registry"])
+  private let logger: Logger
+  private let bound = PublishedValue<BoundAddresses>()
+
+  /// The ports the router listens on, once bound.
+  public struct BoundAddresses: Sendable {
+    public var clients: ServiceAddress
+    public var cluster: ServiceAddress
+  }
+
+  public init(configuration: RouterConfiguration, logger: Logger = Logger(label: "edge-router")) {
+    self.configuration = configuration
+    self.view = ClusterView(
+      location: configuration.location,
+      registry: NodeRegistry(expiry: configuration.heartbeatExpiry, unreachableBench: .seconds(1)))
+    self.pool = NodeClientPool(security: configuration.security)
+    var logger = logger
+    logger[metadataKey: "router"] = "\(configuration.id)"
+    self.logger = logger
+  }
+
+  public func listeningAddresses() async -> BoundAddresses {
+    await bound.value
+  }
+
+  public func run() async throws {
+    let forwarder = NodeForwarder(view: view, pool: pool, logger: logger)
+    let clientServer = GRPCServer(
+      transport: .http2NIOPosix(
+        address: configuration.listen.bindTarget,
+        transportSecurity: configuration.security.server(requireClientCertificate: false),
+        config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes }),
+      services: [
+        RouterInferenceService(forwarder: forwarder),
+        RegistryService(
+          routerID: configuration.id, view: view, acceptsRegistrations: false,
+          heartbeatInterval: configuration.heartbeatInterval, logger: logger),
+        HealthService(board: health),
+      ])
+    let clusterServer = GRPCServer(
+      transport: .http2NIOPosix(
+        address: configuration.clusterListen.bindTarget,
+        transportSecurity: configuration.security.server(requireClientCertificate: true)),
+      services: [
+        RegistryService(
+          routerID: configuration.id, view: view, acceptsRegistrations: true,
+          heartbeatInterval: configuration.heartbeatInterval, logger: logger),
+        HealthService(board: health),
+      ])
+
+    try await withThrowingDiscardingTaskGroup { group in
+      group.addTask { try await clientServer.serve() }
+      group.addTask { try await clusterServer.serve() }
+      group.addTask { await self.pool.run() }
+      let clients = try await Self.port(of: clientServer, configured: configuration.listen)
+      let cluster = try await Self.port(of: clusterServer, configured: configuration.clusterListen)
+      bound.publish(BoundAddresses(clients: clients, cluster: cluster))
+      logger.info(
+        "serving", metadata: ["clients": "\(clients)", "cluster": "\(cluster)", "location": "\(configuration.location)"])
+      group.addTask { [self] in
+        // Forget long-silent nodes so the registry stays bounded.
+        try? await cancelWhenGracefulShutdown { [self] in
+          while !Task.isCancelled {
+            try await Task.sleep(for: configuration.heartbeatExpiry)
+            view.prune()
+          }
+        }
+      }
+      group.addTask { [self] in
+        guard (try? await gracefulShutdown()) != nil else { return }
+        logger.info("shutting down")
+        health.setAllNotServing()
+        clientServer.beginGracefulShutdown()
+        clusterServer.beginGracefulShutdown()
+        pool.shutdown()
+      }
+    }
+    logger.info("stopped")
+  }
+
+  private static func port(
+    of server: GRPCServer<HTTP2ServerTransport.Posix>, configured: ServiceAddress
+  ) async throws -> ServiceAddress {
+    let listening = try await server.listeningAddress
+    guard let port = listening?.ipv4?.port ?? listening?.ipv6?.port else {
+      throw RPCError(code: .internalError, message: "server did not bind \(configured)")
+    }
+    return ServiceAddress(host: configured.host, port: port)
+  }
+
+}

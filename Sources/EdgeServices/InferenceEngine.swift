@@ -1,0 +1,100 @@
+public import EdgeProto
+public import EdgeRuntime
+import Foundation
+public import GRPCCore
+
+/// The node's request path: find the model, validate the request against its configuration,
+/// admit it within capacity, execute, and answer with raw outputs and where it ran.
+public struct InferenceEngine: Sendable {
+  public let identity: NodeIdentity
+  public let store: ModelStore
+  public let load: NodeLoadTracker
+  public let statistics: StatisticsBook
+  public let executor: any BatchExecutor
+  public let limits: RequestLimits
+
+  public init(
+    identity: NodeIdentity, store: ModelStore, load: NodeLoadTracker, statistics: StatisticsBook,
+    executor: any BatchExecutor = LocalExecutor(), limits: RequestLimits = RequestLimits()
+  ) {
+    self.identity = identity
+    self.store = store
+    self.load = load
+    self.statistics = statistics
+    self.executor = executor
+    self.limits = limits
+  }
+
+  public func infer(_ request: Inference_ModelInferRequest) async throws(RPCError) -> Inference_ModelInferResponse {
+    let received = ContinuousClock.now
+    let loaded = try InferenceError.mapped { () throws(InferenceError) in
+      try store.model(named: request.modelName, version: request.modelVersion)
+    }
+    let version = String(loaded.version)
+    do throws(RPCError) {
+      let validated = try InferenceError.mapped { () throws(InferenceError) in
+        try RequestValidator.validate(request, config: loaded.config, limits: limits)
+      }
+      guard load.admit() else {
+        throw RPCError.overloaded(
+          "node \(identity.id) is at capacity (\(load.capacity) requests)", retryAfterMilliseconds: load.retryAfterMilliseconds())
+      }
+      defer { load.release() }
+      let started = ContinuousClock.now
+      load.executionStarted()
+      let outputs: [Tensor]
+      do {
+        outputs = try await executor.execute(loaded, inputs: validated.inputs, batchSize: validated.batchSize)
+      } catch {
+        load.executionFinished(microseconds: Self.microseconds(ContinuousClock.now - started))
+        throw RPCError(error)
+      }
+      let finished = ContinuousClock.now
+      load.executionFinished(microseconds: Self.microseconds(finished - started))
+      statistics.recordSuccess(
+        model: loaded.name, version: version, batchSize: validated.batchSize,
+        totalNanoseconds: Self.nanoseconds(finished - received), queueNanoseconds: Self.nanoseconds(started - received),
+        computeNanoseconds: Self.nanoseconds(finished - started))
+      return response(
+        to: request, model: loaded, outputs: outputs, names: validated.outputNames,
+        queue: started - received, compute: finished - started)
+    } catch {
+      statistics.recordFailure(model: loaded.name, version: version, totalNanoseconds: Self.nanoseconds(ContinuousClock.now - received))
+      throw error
+    }
+  }
+
+  private func response(
+    to request: Inference_ModelInferRequest, model: LoadedModel, outputs: [Tensor], names: [String],
+    queue: Duration, compute: Duration
+  ) -> Inference_ModelInferResponse {
+    var response = Inference_ModelInferResponse()
+    response.modelName = model.name
+    response.modelVersion = String(model.version)
+    response.id = request.id
+    let unbatched = model.config.maxBatchSize == 0
+    for name in names {
+      guard let tensor = outputs.first(where: { $0.name == name }) else { continue }
+      var output = Inference_ModelInferResponse.InferOutputTensor()
+      output.name = tensor.name
+      output.datatype = tensor.dataType.rawValue
+      // A model without a batch dimension answers in its declared shape.
+      output.shape = (unbatched ? Array(tensor.shape.dropFirst()) : tensor.shape).map(Int64.init)
+      response.outputs.append(output)
+      response.rawOutputContents.append(Data(tensor.data))
+    }
+    response.parameters[ResponseParameter.node] = .string(identity.id)
+    response.parameters[ResponseParameter.region] = .string(identity.region)
+    response.parameters[ResponseParameter.queueMicroseconds] = .int64(Int64(Self.microseconds(queue)))
+    response.parameters[ResponseParameter.computeMicroseconds] = .int64(Int64(Self.microseconds(compute)))
+    return response
+  }
+
+  static func microseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
+  }
+
+  static func nanoseconds(_ duration: Duration) -> UInt64 {
+    UInt64(max(0, duration.components.seconds)) * 1_000_000_000 + UInt64(max(0, duration.components.attoseconds) / 1_000_000_000)
+  }
+}

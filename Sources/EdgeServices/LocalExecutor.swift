@@ -1,0 +1,23 @@
+import Dispatch
+public import EdgeRuntime
+
+/// Executes batches in the node's process on a dedicated queue, so CPU-bound kernels never
+/// occupy the threads of Swift's cooperative pool that serve the network.
+public struct LocalExecutor: BatchExecutor {
+  private let queue = DispatchQueue(label: "edgeinfer.executor", qos: .userInitiated, attributes: .concurrent)
+
+  public init() {}
+
+  public func execute(_ model: LoadedModel, inputs: [Tensor], batchSize: Int) async throws(InferenceError) -> [Tensor] {
+    let result: Result<[Tensor], InferenceError> = await withCheckedContinuation { continuation in
+      queue.async {
+        do throws(InferenceError) {
+          continuation.resume(returning: .success(try model.model.run(inputs, batchSize: batchSize)))
+        } catch {
+          continuation.resume(returning: .failure(error))
+        }
+      }
+    }
+    return try result.get()
+  }
+}

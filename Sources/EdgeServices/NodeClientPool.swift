@@ -1,0 +1,67 @@
+public import EdgeSecurity
+public import GRPCCore
+public import GRPCNIOTransportHTTP2
+import Synchronization
+
+/// One pooled gRPC connection per node address, opened on first use and kept for the next
+/// requests, so the router pays the TLS handshake once per node rather than once per request.
+public final class NodeClientPool: Sendable {
+  public typealias Client = GRPCClient<HTTP2ClientTransport.Posix>
+
+  private let security: TransportSecurityMode
+  private let clients = Mutex<[String: Client]>([:])
+  private let newClients: AsyncStream<Client>.Continuation
+  private let pending: Mutex<AsyncStream<Client>?>
+
+  public init(security: TransportSecurityMode) {
+    self.security = security
+    let (stream, continuation) = AsyncStream<Client>.makeStream()
+    self.newClients = continuation
+    self.pending = Mutex(stream)
+  }
+
+  /// The client for a node address, made on first use.
+  public func client(for address: String) throws -> Client {
+    if let existing = clients.withLock({ $0[address] }) { return existing }
+    let parsed = try ServiceAddress(parsing: address)
+    let transport = try HTTP2ClientTransport.Posix(
+      target: parsed.target, transportSecurity: security.client(),
+      config: .defaults { $0.backoff.max = .seconds(1) })
+    let client = GRPCClient(transport: transport)
+    let (chosen, isNew) = clients.withLock { clients -> (Client, Bool) in
+      if let raced = clients[address] { return (raced, false) }
+      clients[address] = client
+      return (client, true)
+    }
+    if isNew { newClients.yield(chosen) }
+    return chosen
+  }
+
+  /// Closes a node's connection (the node left the cluster).
+  public func remove(_ address: String) {
+    clients.withLock { $0.removeValue(forKey: address) }?.beginGracefulShutdown()
+  }
+
+  /// Runs every pooled connection until cancelled, then closes them all.
+  public func run() async {
+    guard let stream = pending.withLock({ state -> AsyncStream<Client>? in
+      defer { state = nil }
+      return state
+    }) else { return }
+    await withTaskCancellationHandler {
+      await withDiscardingTaskGroup { group in
+        for await client in stream {
+          group.addTask { try? await client.runConnections() }
+        }
+        // The stream ends on shutdown or cancellation: close every connection.
+        for client in clients.withLock({ Array($0.values) }) { client.beginGracefulShutdown() }
+      }
+    } onCancel: {
+      newClients.finish()
+    }
+  }
+
+  public func shutdown() {
+    newClients.finish()
+  }
+}

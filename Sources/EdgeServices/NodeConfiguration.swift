@@ -1,0 +1,32 @@
+public import EdgeRuntime
+public import EdgeSecurity
+
+/// Everything an edge-node needs to start.
+public struct NodeConfiguration: Sendable {
+  public var identity: NodeIdentity
+  /// Where to listen for inference (port 0 picks a free port).
+  public var listen: ServiceAddress
+  /// host:port the routers should dial; defaults to the listening host and bound port.
+  public var advertise: String?
+  /// The model repository folder.
+  public var repository: String
+  /// Routers to register with.
+  public var routers: [ServiceAddress]
+  public var security: TransportSecurityMode
+  /// Requests held at once before the node sheds load.
+  public var capacity: Int = 64
+  /// Largest request message accepted.
+  public var maxMessageBytes: Int = 64 << 20
+  public var limits = RequestLimits()
+
+  public init(
+    identity: NodeIdentity, listen: ServiceAddress, repository: String, routers: [ServiceAddress],
+    security: TransportSecurityMode
+  ) {
+    self.identity = identity
+    self.listen = listen
+    self.repository = repository
+    self.routers = routers
+    self.security = security
+  }
+}

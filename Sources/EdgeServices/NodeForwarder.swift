@@ -1,0 +1,97 @@
+public import EdgeProto
+public import EdgeRouting
+public import GRPCCore
+public import GRPCNIOTransportHTTP2
+public import Logging
+
+/// Sends a call to the nearest node that serves a model and, when that node cannot be reached
+/// or says it is unavailable before answering, to the next nearest, within the caller's
+/// deadline. Every other answer, success or error, is the node's and is passed on as it is.
+public struct NodeForwarder: Sendable {
+  public let view: ClusterView
+  public let pool: NodeClientPool
+  public let logger: Logger
+  /// The deadline for callers that set none.
+  public var defaultTimeout: Duration = .seconds(30)
+
+  public init(view: ClusterView, pool: NodeClientPool, logger: Logger) {
+    self.view = view
+    self.pool = pool
+    self.logger = logger
+  }
+
+  /// The outcome of a forwarded call: the node's answer and how it was reached.
+  public struct Outcome<Response: Sendable>: Sendable {
+    public var response: Response
+    public var node: RankedNode
+    public var attempts: Int
+  }
+
+  public func forward<Response: Sendable>(
+    model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant,
+    _ call: (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
+  ) async throws -> Outcome<Response> {
+    let location = try RequestMetadata.location(in: metadata)
+    let deadline = received + (GRPCTimeout.from(metadata) ?? defaultTimeout)
+    var excluded = Set<String>()
+    var lastError: RPCError?
+    var attempts = 0
+    while true {
+      guard let candidate = view.rank(model: model, version: version, from: location, excluding: excluded).first else {
+        if let lastError {
+          throw RPCError(
+            code: .unavailable,
+            message: "no node could serve '\(model)' after \(attempts) attempt(s); last: \(lastError.message)")
+        }
+        throw noCandidateError(model: model, version: version)
+      }
+      let remaining = ContinuousClock.now.duration(to: deadline)
+      guard remaining > .zero else {
+        throw RPCError(code: .deadlineExceeded, message: "deadline passed after \(attempts) attempt(s)")
+      }
+      attempts += 1
+      do {
+        let client = try pool.client(for: candidate.node.address)
+        var options = CallOptions.defaults
+        options.timeout = remaining
+        let response = try await call(Inference_GRPCInferenceService.Client(wrapping: client), options)
+        return Outcome(response: response, node: candidate, attempts: attempts)
+      } catch let error as RPCError where Self.isRetryable(error) {
+        logger.warning(
+          "node unavailable, trying the next", metadata: ["node": "\(candidate.node.id)", "error": "\(error.message)"])
+        if error.code == .unavailable { view.markUnreachable(candidate.node.id) }
+        excluded.insert(candidate.node.id)
+        lastError = error
+      } catch let error as RPCError {
+        throw error
+      } catch {
+        // Failing to even set up a client for the address is the node's fault, not the caller's.
+        view.markUnreachable(candidate.node.id)
+        excluded.insert(candidate.node.id)
+        lastError = RPCError(code: .unavailable, message: "\(error)")
+      }
+    }
+  }
+
+  /// Retrying is safe when the node did not take the request: it could not be reached, it
+  /// said it is unavailable, or it shed load and asked the caller to go elsewhere.
+  static func isRetryable(_ error: RPCError) -> Bool {
+    switch error.code {
+    case .unavailable: return true
+    case .resourceExhausted: return error.metadata[stringValues: "grpc-retry-pushback-ms"].contains { _ in true }
+    default: return false
+    }
+  }
+
+  func noCandidateError(model: String, version: String) -> RPCError {
+    let nodes = view.healthyNodes()
+    if nodes.isEmpty {
+      return RPCError(code: .unavailable, message: "no healthy node is registered with this router")
+    }
+    if nodes.contains(where: { $0.models.contains { $0.name == model } }) {
+      let what = version.isEmpty ? "model '\(model)'" : "version '\(version)' of model '\(model)'"
+      return RPCError(code: .unavailable, message: "no healthy node has \(what) ready")
+    }
+    return RPCError(code: .notFound, message: "no node serves model '\(model)'")
+  }
+}

@@ -1,0 +1,66 @@
+public import EdgeRouting
+import Synchronization
+
+/// Admission and load accounting for one node: how many requests it holds, how long they take,
+/// and whether one more fits. A request over capacity is refused at once (the router then goes
+/// elsewhere) instead of queueing behind work the node cannot finish in time.
+public final class NodeLoadTracker: Sendable {
+  public let capacity: Int
+  private let state = Mutex(State())
+
+  private struct State {
+    var inFlight = 0
+    var executing = 0
+    /// Exponentially weighted mean of execution time, in microseconds.
+    var meanExecutionMicroseconds: Double = 0
+  }
+
+  /// Weight of the newest sample in the execution-time mean.
+  private static let smoothing = 0.2
+
+  public init(capacity: Int) {
+    precondition(capacity > 0, "capacity must be positive")
+    self.capacity = capacity
+  }
+
+  /// Takes a slot; false when the node is full.
+  public func admit() -> Bool {
+    state.withLock { state in
+      guard state.inFlight < capacity else { return false }
+      state.inFlight += 1
+      return true
+    }
+  }
+
+  public func release() {
+    state.withLock { $0.inFlight -= 1 }
+  }
+
+  public func executionStarted() {
+    state.withLock { $0.executing += 1 }
+  }
+
+  public func executionFinished(microseconds: Double) {
+    state.withLock { state in
+      state.executing -= 1
+      state.meanExecutionMicroseconds =
+        state.meanExecutionMicroseconds == 0
+        ? microseconds : state.meanExecutionMicroseconds * (1 - Self.smoothing) + microseconds * Self.smoothing
+    }
+  }
+
+  /// When a full node may have room again: its queue drained at the recent execution rate.
+  public func retryAfterMilliseconds() -> Int {
+    state.withLock { state in
+      max(1, Int((Double(state.inFlight) * state.meanExecutionMicroseconds / 1000).rounded(.up)))
+    }
+  }
+
+  public func report() -> NodeLoadReport {
+    state.withLock { state in
+      NodeLoadReport(
+        queueDepth: max(0, state.inFlight - state.executing), inFlight: state.inFlight,
+        capacity: capacity, recentExecutionMicroseconds: state.meanExecutionMicroseconds)
+    }
+  }
+}

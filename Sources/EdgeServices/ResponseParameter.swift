@@ -1,0 +1,17 @@
+/// Names of the response parameters that report where and how a request ran.
+public enum ResponseParameter {
+  /// Id of the node that executed the request.
+  public static let node = "edge_node"
+  /// Region of that node.
+  public static let region = "edge_region"
+  /// Microseconds the request waited on the node before execution.
+  public static let queueMicroseconds = "edge_queue_us"
+  /// Microseconds of model execution for the request's batch.
+  public static let computeMicroseconds = "edge_compute_us"
+  /// Microseconds the router spent choosing and reaching the node, including retries.
+  public static let routeMicroseconds = "edge_route_us"
+  /// Nodes the router tried before one answered (1 when the first did).
+  public static let attempts = "edge_attempts"
+  /// Great-circle kilometres from the client's location to the node.
+  public static let distanceKilometres = "edge_distance_km"
+}

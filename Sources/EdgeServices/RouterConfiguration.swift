@@ -1,0 +1,31 @@
+public import EdgeRouting
+public import EdgeSecurity
+
+/// Everything an edge-router needs to start.
+public struct RouterConfiguration: Sendable {
+  public var id: String
+  /// Where the router stands; clients that send no location are routed from here.
+  public var location: GeoPoint
+  /// Listener for clients: TLS, the Open Inference Protocol, Route, ListNodes and health.
+  public var listen: ServiceAddress
+  /// Listener for nodes: mutual TLS with certificates of the cluster CA only; registrations.
+  public var clusterListen: ServiceAddress
+  public var security: TransportSecurityMode
+  /// How often nodes should beat.
+  public var heartbeatInterval: Duration = .milliseconds(500)
+  /// A node silent for this long leaves the rotation.
+  public var heartbeatExpiry: Duration = .seconds(2)
+  /// Largest request message accepted from clients.
+  public var maxMessageBytes: Int = 64 << 20
+
+  public init(
+    id: String, location: GeoPoint, listen: ServiceAddress, clusterListen: ServiceAddress,
+    security: TransportSecurityMode
+  ) {
+    self.id = id
+    self.location = location
+    self.listen = listen
+    self.clusterListen = clusterListen
+    self.security = security
+  }
+}

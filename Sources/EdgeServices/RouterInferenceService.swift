@@ -1,0 +1,176 @@
+public import EdgeProto
+import EdgeRouting
+import Foundation
+public import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import SwiftProtobuf
+
+/// The Open Inference Protocol on the router: each model call goes to the nearest healthy node
+/// that has the model ready (see NodeForwarder); server-wide calls are answered from the
+/// registry or gathered from every healthy node.
+public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
+  public let forwarder: NodeForwarder
+  private var view: ClusterView { forwarder.view }
+
+  public init(forwarder: NodeForwarder) {
+    self.forwarder = forwarder
+  }
+
+  public func serverLive(
+    request: ServerRequest<Inference_ServerLiveRequest>, context: ServerContext
+  ) async throws -> ServerResponse<Inference_ServerLiveResponse> {
+    ServerResponse(message: .with { $0.live = true })
+  }
+
+  public func serverReady(
+    request: ServerRequest<Inference_ServerReadyRequest>, context: ServerContext
+  ) async throws -> ServerResponse<Inference_ServerReadyResponse> {
+    let ready = view.healthyNodes().contains { $0.models.contains(where: \.isReady) }
+    return ServerResponse(message: .with { $0.ready = ready })
+  }
+
+  public func modelReady(
+    request: ServerRequest<Inference_ModelReadyRequest>, context: ServerContext
+  ) async throws -> ServerResponse<Inference_ModelReadyResponse> {
+    let location = try RequestMetadata.location(in: request.metadata)
+    let ready = !view.rank(model: request.message.name, version: request.message.version, from: location).isEmpty
+    return ServerResponse(message: .with { $0.ready = ready })
+  }
+
+  public func serverMetadata(
+    request: ServerRequest<Inference_ServerMetadataRequest>, context: ServerContext
+  ) async throws -> ServerResponse<Inference_ServerMetadataResponse> {
+    ServerResponse(message: .with {
+      $0.name = ServerInfo.name
+      $0.version = ServerInfo.version
+      $0.extensions = ServerInfo.extensions
+    })
+  }
+
+  public func modelMetadata(
+    request: ServerRequest<Inference_ModelMetadataRequest>, context: ServerContext
+  ) async throws -> ServerResponse<Inference_ModelMetadataResponse> {
+    let outcome = try await forwarder.forward(
+      model: request.message.name, version: request.message.version, metadata: request.metadata, received: .now
+    ) { client, options in
+      try await client.modelMetadata(request.message, options: options)
+    }
+    return ServerResponse(message: outcome.response)
+  }
+
+  public func modelInfer(
+    request: ServerRequest<Inference_ModelInferRequest>, context: ServerContext
+  ) async throws -> ServerResponse<Inference_ModelInferResponse> {
+    let received = ContinuousClock.now
+    let outcome = try await forwarder.forward(
+      model: request.message.modelName, version: request.message.modelVersion, metadata: request.metadata,
+      received: received
+    ) { client, options in
+      try await client.modelInfer(request.message, options: options)
+    }
+    var response = outcome.response
+    let total = InferenceEngine.microseconds(ContinuousClock.now - received)
+    let onNode = Double(
+      (response.parameters[ResponseParameter.queueMicroseconds]?.int64Param ?? 0)
+        + (response.parameters[ResponseParameter.computeMicroseconds]?.int64Param ?? 0))
+    response.parameters[ResponseParameter.node] = .string(outcome.node.node.id)
+    response.parameters[ResponseParameter.region] = .string(outcome.node.node.region)
+    response.parameters[ResponseParameter.routeMicroseconds] = .int64(Int64(max(0, total - onNode)))
+    response.parameters[ResponseParameter.attempts] = .int64(Int64(outcome.attempts))
+    response.parameters[ResponseParameter.distanceKilometres] = .double(outcome.node.distanceKilometres)
+    return ServerResponse(message: response)
+  }
+
+  public func modelConfig(
+    request: ServerRequest<Inference_ModelConfigRequest>, context: ServerContext
+  ) async throws -> ServerResponse<Inference_ModelConfigResponse> {
+    let outcome = try await forwarder.forward(
+      model: request.message.name, version: request.message.version, metadata: request.metadata, received: .now
+    ) { client, options in
+      try await client.modelConfig(request.message, options: options)
+    }
+    return ServerResponse(message: outcome.response)
+  }
+
+  public func modelStatistics(
+    request: ServerRequest<Inference_ModelStatisticsRequest>, context: ServerContext
+  ) async throws -> ServerResponse<Inference_ModelStatisticsResponse> {
+    let name = request.message.name
+    let nodes = view.healthyNodes().filter { name.isEmpty || $0.models.contains { $0.name == name } }
+    if !name.isEmpty && nodes.isEmpty {
+      throw forwarder.noCandidateError(model: name, version: request.message.version)
+    }
+    let lists = await gather(from: nodes) { client, options in
+      try await client.modelStatistics(request.message, options: options).modelStats
+    }
+    return ServerResponse(message: .with { $0.modelStats = StatisticsMerger.merge(lists.compactMap { try? $0.get() }) })
+  }
+
+  public func repositoryIndex(
+    request: ServerRequest<Inference_RepositoryIndexRequest>, context: ServerContext
+  ) async throws -> ServerResponse<Inference_RepositoryIndexResponse> {
+    var seen = Set<String>()
+    var models: [Inference_RepositoryIndexResponse.ModelIndex] = []
+    for node in view.healthyNodes() {
+      for model in node.models where seen.insert("\(model.name)\u{0}\(model.version)").inserted {
+        if request.message.ready && !model.isReady { continue }
+        models.append(.with {
+          $0.name = model.name
+          $0.version = model.version
+          $0.state = model.isReady ? "READY" : "UNAVAILABLE"
+        })
+      }
+    }
+    models.sort { ($0.name, $0.version) < ($1.name, $1.version) }
+    return ServerResponse(message: .with { $0.models = models })
+  }
+
+  public func repositoryModelLoad(
+    request: ServerRequest<Inference_RepositoryModelLoadRequest>, context: ServerContext
+  ) async throws -> ServerResponse<Inference_RepositoryModelLoadResponse> {
+    try await fanOut { client, options in _ = try await client.repositoryModelLoad(request.message, options: options) }
+    return ServerResponse(message: Inference_RepositoryModelLoadResponse())
+  }
+
+  public func repositoryModelUnload(
+    request: ServerRequest<Inference_RepositoryModelUnloadRequest>, context: ServerContext
+  ) async throws -> ServerResponse<Inference_RepositoryModelUnloadResponse> {
+    try await fanOut { client, options in _ = try await client.repositoryModelUnload(request.message, options: options) }
+    return ServerResponse(message: Inference_RepositoryModelUnloadResponse())
+  }
+
+  /// Repository changes go to every healthy node; it succeeds when at least one node did it.
+  private func fanOut(
+    _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Void
+  ) async throws {
+    let nodes = view.healthyNodes()
+    guard !nodes.isEmpty else { throw RPCError(code: .unavailable, message: "no healthy node is registered with this router") }
+    let results = await gather(from: nodes, call)
+    if results.contains(where: { if case .success = $0 { true } else { false } }) { return }
+    if case .failure(let error)? = results.first { throw error }
+  }
+
+  private func gather<T: Sendable>(
+    from nodes: [NodeDescriptor],
+    _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> T
+  ) async -> [Result<T, RPCError>] {
+    await withTaskGroup(of: Result<T, RPCError>.self) { group in
+      for node in nodes {
+        group.addTask {
+          do {
+            var options = CallOptions.defaults
+            options.timeout = .seconds(10)
+            let client = try forwarder.pool.client(for: node.address)
+            return .success(try await call(Inference_GRPCInferenceService.Client(wrapping: client), options))
+          } catch let error as RPCError {
+            return .failure(error)
+          } catch {
+            return .failure(RPCError(code: .unavailable, message: "\(node.id): \(error)"))
+          }
+        }
+      }
+      return await group.reduce(into: []) { $0.append($1) }
+    }
+  }
+}

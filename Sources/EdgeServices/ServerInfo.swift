@@ -1,0 +1,7 @@
+/// What the servers say about themselves in ServerMetadata.
+public enum ServerInfo {
+  public static let name = "edgeinfer"
+  public static let version = "0.1.0"
+  /// Triton extension names for what EdgeInfer implements.
+  public static let extensions = ["model_repository", "model_configuration", "statistics"]
+}

@@ -1,0 +1,26 @@
+public import Logging
+public import ServiceLifecycle
+import UnixSignals
+
+/// Runs a component until SIGTERM or SIGINT, which drain it gracefully, the same way in every
+/// executable.
+public enum ServiceRunner {
+  public static func run(_ service: any Service, logger: Logger) async throws {
+    let group = ServiceGroup(
+      configuration: .init(
+        services: [.init(service: service)],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+    try await group.run()
+  }
+
+  /// Logs to standard error at the given level (trace, debug, info, notice, warning, error).
+  public static func bootstrapLogging(level: String) {
+    let parsed = Logger.Level(rawValue: level) ?? .info
+    LoggingSystem.bootstrap { label in
+      var handler = StreamLogHandler.standardError(label: label)
+      handler.logLevel = parsed
+      return handler
+    }
+  }
+}
