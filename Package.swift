@@ -86,7 +86,7 @@ let package = Package(
     .target(
       name: "EdgeClient",
       dependencies: [
-        "EdgeProto", "EdgeSecurity",
+        "EdgeProto", "EdgeSecurity", "EdgeRouting",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),

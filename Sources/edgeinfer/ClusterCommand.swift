@@ -1,0 +1,54 @@
+import ArgumentParser
+import EdgeSecurity
+import EdgeServices
+import Foundation
+
+struct ClusterCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cluster", abstract: "Run the local cluster.", subcommands: [Up.self, Compose.self])
+
+  struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Run a router and nodes on loopback in the foreground until interrupted.")
+
+    @Option(help: "Nodes to run (1 to \(ClusterTopology.nodeSites.count)).") var nodes = 3
+    @Option(help: "Folder for certificates and logs (default: a new temporary folder).") var dir: String?
+    @Option(help: "Model repository.") var models = "models"
+
+    func run() async throws {
+      guard (1...ClusterTopology.nodeSites.count).contains(nodes) else {
+        throw ValidationError("--nodes must be 1 to \(ClusterTopology.nodeSites.count)")
+      }
+      let folder = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("edgeinfer-cluster-\(getpid())").path
+      let cluster = LocalCluster(topology: .standard(nodes: nodes), directory: folder, models: models)
+      let interrupted = InterruptSignal()
+      defer { cluster.stop() }
+      try cluster.start()
+      try await cluster.waitUntilHealthy(count: nodes)
+      let certs = cluster.certificates
+      print("router     \(cluster.routerAddress)")
+      print("ca         \(certs.caCertificatePath)")
+      print("client     \(certs.identity("client").certificatePath!) \(certs.identity("client").keyPath!)")
+      print("logs       \(cluster.logDirectory)")
+      print("try:       edgeinfer infer --router \(cluster.routerAddress) --ca \(certs.caCertificatePath) --model digits --input '\(Array(repeating: 0, count: 64))'")
+      print("Ctrl-C stops every process.")
+      try? FileHandle.standardOutput.synchronize()
+      await interrupted.wait { cluster.runningCount < cluster.processes.count }
+      print("stopping \(cluster.runningCount) processes")
+    }
+  }
+
+  struct Compose: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Print docker/compose.yaml for the same topology the demo runs.")
+
+    @Option(help: "Nodes (1 to \(ClusterTopology.nodeSites.count)).") var nodes = 3
+
+    func run() throws {
+      guard (1...ClusterTopology.nodeSites.count).contains(nodes) else {
+        throw ValidationError("--nodes must be 1 to \(ClusterTopology.nodeSites.count)")
+      }
+      print(ComposeFile.render(.standard(nodes: nodes)), terminator: "")
+    }
+  }
+}

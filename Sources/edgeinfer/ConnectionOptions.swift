@@ -1,0 +1,27 @@
+import ArgumentParser
+import EdgeClient
+import EdgeRouting
+import EdgeSecurity
+import EdgeServices
+
+/// How a command reaches a router or node.
+struct ConnectionOptions: ParsableArguments {
+  @Option(help: "Router (or node) address, HOST:PORT.") var router = "localhost:8443"
+  @Option(help: "Cluster CA certificate (PEM).") var ca: String?
+  @Option(help: "Client certificate (PEM), for nodes that require one.") var cert: String?
+  @Option(help: "Client private key (PEM).") var key: String?
+  @Option(help: "Name to verify in the server certificate, when not the router host.") var serverName: String?
+  @Flag(help: "Plaintext instead of TLS.") var insecure = false
+  @Option(help: "Deadline in milliseconds.") var timeoutMs = 10_000
+
+  func clientConfiguration(location: GeoPoint? = nil) throws -> EdgeClientConfiguration {
+    guard timeoutMs > 0 else { throw ValidationError("--timeout-ms must be positive") }
+    var configuration = EdgeClientConfiguration(
+      target: try ServiceAddress(parsing: router),
+      security: try TransportSecurityMode.from(ca: ca, certificate: cert, key: key, insecure: insecure),
+      location: location)
+    configuration.serverName = serverName
+    configuration.timeout = .milliseconds(timeoutMs)
+    return configuration
+  }
+}

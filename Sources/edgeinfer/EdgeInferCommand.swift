@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The edgeinfer command line: certificates, inference, clusters and the demo.
+@main
+struct EdgeInferCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "edgeinfer",
+    abstract: "EdgeInfer: an edge AI inference network.",
+    subcommands: [
+      CertsCommand.self, InferCommand.self, NodesCommand.self, ClusterCommand.self, DemoCommand.self,
+    ])
+}
