@@ -1,0 +1,77 @@
+import EdgeRouting
+import Testing
+
+struct NodeRegistryTests {
+  let start = ContinuousClock.now
+
+  func node(_ id: String, models: [ModelAvailability] = [ModelAvailability(name: "digits", version: "1", isReady: true)]) throws
+    -> NodeDescriptor
+  {
+    NodeDescriptor(id: id, address: "127.0.0.1:1", region: "r", location: try GeoPoint(latitude: 0, longitude: 0), models: models)
+  }
+
+  @Test func aNodeIsHealthyUntilItsHeartbeatsStopForTheExpiry() throws {
+    var registry = NodeRegistry(expiry: .seconds(2))
+    #expect(registry.record(try node("a"), at: start) == false)
+    #expect(registry.isHealthy("a", at: start + .seconds(2)))
+    #expect(!registry.isHealthy("a", at: start + .milliseconds(2001)))
+    #expect(registry.healthyNodes(at: start + .seconds(3)).isEmpty)
+    // A late heartbeat brings it back.
+    #expect(registry.record(try node("a"), at: start + .seconds(3)) == true)
+    #expect(registry.isHealthy("a", at: start + .seconds(3)))
+  }
+
+  @Test func anUnreachableNodeIsBenchedAtOnceAndReadmittedByALaterHeartbeat() throws {
+    var registry = NodeRegistry(expiry: .seconds(10), unreachableBench: .seconds(1))
+    registry.record(try node("a"), at: start)
+    registry.markUnreachable("a", at: start + .milliseconds(100))
+    #expect(!registry.isHealthy("a", at: start + .milliseconds(100)))
+    // A heartbeat within the bench does not lift it: the node may still be unreachable.
+    registry.record(try node("a"), at: start + .milliseconds(500))
+    #expect(!registry.isHealthy("a", at: start + .milliseconds(600)))
+    // After the bench the node is back, and a heartbeat then clears the mark for good.
+    #expect(registry.isHealthy("a", at: start + .milliseconds(1100)))
+    registry.record(try node("a"), at: start + .milliseconds(1200))
+    #expect(registry.isHealthy("a", at: start + .milliseconds(1200)))
+  }
+
+  @Test func removeTakesANodeOutAndUnknownIdsAreIgnored() throws {
+    var registry = NodeRegistry()
+    registry.record(try node("a"), at: start)
+    registry.record(try node("b"), at: start)
+    registry.remove("a")
+    registry.remove("nobody")
+    registry.markUnreachable("nobody", at: start)
+    #expect(!registry.isKnown("a"))
+    #expect(registry.healthyNodes(at: start).map(\.id) == ["b"])
+  }
+
+  @Test func pruneForgetsOnlyLongSilentNodes() throws {
+    var registry = NodeRegistry(expiry: .seconds(1))
+    registry.record(try node("old"), at: start)
+    registry.record(try node("new"), at: start + .seconds(9))
+    registry.prune(at: start + .seconds(11), after: .seconds(10))
+    #expect(registry.snapshot(at: start + .seconds(11)).map(\.descriptor.id) == ["new"])
+  }
+
+  @Test func snapshotReportsHealthAndHeartbeatAge() throws {
+    var registry = NodeRegistry(expiry: .seconds(1))
+    registry.record(try node("b"), at: start)
+    registry.record(try node("a"), at: start + .seconds(2))
+    let snapshot = registry.snapshot(at: start + .seconds(2))
+    #expect(snapshot.map(\.descriptor.id) == ["a", "b"])
+    #expect(snapshot.map(\.isHealthy) == [true, false])
+    #expect(snapshot[1].heartbeatAge == .seconds(2))
+  }
+
+  @Test func aHeartbeatReplacesTheNodesModelsAndLoad() throws {
+    var registry = NodeRegistry()
+    registry.record(try node("a"), at: start)
+    var updated = try node("a", models: [ModelAvailability(name: "other", version: "2", isReady: true)])
+    updated.load = NodeLoadReport(queueDepth: 3, inFlight: 5, capacity: 8)
+    registry.record(updated, at: start + .milliseconds(1))
+    let current = registry.healthyNodes(at: start + .milliseconds(1))
+    #expect(current.first?.models.map(\.name) == ["other"])
+    #expect(current.first?.load.inFlight == 5)
+  }
+}
