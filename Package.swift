@@ -135,8 +135,9 @@ let package = Package(
     .testTarget(
       name: "EdgeServicesTests",
       dependencies: [
-        "EdgeServices", "EdgeClient", "EdgeSecurity", "EdgeRuntime", "EdgeProto",
+        "EdgeServices", "EdgeClient", "EdgeSecurity", "EdgeRuntime", "EdgeProto", "EdgeRouting",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "X509", package: "swift-certificates"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],

@@ -3,7 +3,7 @@ public import EdgeRouting
 import EdgeSecurity
 import Foundation
 public import GRPCCore
-import GRPCNIOTransportHTTP2
+public import GRPCNIOTransportHTTP2
 import SwiftProtobuf
 
 /// A client of the Open Inference Protocol for EdgeInfer routers and nodes, with a location hint
@@ -38,6 +38,9 @@ public final class EdgeInferenceClient: Sendable {
       return try await body(client)
     }
   }
+
+  /// The underlying gRPC client, for calls the wrapper does not cover.
+  public var grpcClientForTesting: GRPCClient<HTTP2ClientTransport.Posix> { client }
 
   /// Keeps the connections running until `close()`; for clients held for a long time.
   public func run() async throws { try await client.runConnections() }

@@ -11,6 +11,7 @@ public enum RequestValidator {
     config: Inference_ModelConfig,
     limits: RequestLimits = RequestLimits()
   ) throws(InferenceError) -> ValidatedInferRequest {
+    try checkSize(request, limits: limits)
     let usesRaw = !request.rawInputContents.isEmpty
     if usesRaw && request.rawInputContents.count != request.inputs.count {
       throw .invalidRequest(
@@ -75,6 +76,26 @@ public enum RequestValidator {
     }
     if outputNames.isEmpty { outputNames = config.output.map(\.name) }
     return ValidatedInferRequest(batchSize: batchSize ?? 1, inputs: tensors, outputNames: outputNames)
+  }
+
+  /// Refuses a request whose tensor data exceeds the limit, before any of it is decoded.
+  public static func checkSize(_ request: Inference_ModelInferRequest, limits: RequestLimits) throws(InferenceError) {
+    let bytes = payloadBytes(of: request)
+    guard bytes <= limits.maxRequestBytes else {
+      throw .limitExceeded("the request carries \(bytes) bytes of tensor data; the limit is \(limits.maxRequestBytes)")
+    }
+  }
+
+  /// Tensor bytes in a request: raw contents plus typed contents at their element sizes.
+  public static func payloadBytes(of request: Inference_ModelInferRequest) -> Int {
+    var total = request.rawInputContents.reduce(0) { $0 + $1.count }
+    for input in request.inputs where input.hasContents {
+      let contents = input.contents
+      total += contents.boolContents.count + 4 * (contents.intContents.count + contents.uintContents.count + contents.fp32Contents.count)
+      total += 8 * (contents.int64Contents.count + contents.uint64Contents.count + contents.fp64Contents.count)
+      total += contents.bytesContents.reduce(0) { $0 + 4 + $1.count }
+    }
+    return total
   }
 
   static func checkShape(

@@ -78,7 +78,7 @@ public final class EdgeNode: Service, Sendable {
         // Nodes take inference only from holders of cluster certificates: routers and clients
         // that were issued one.
         transportSecurity: configuration.security.server(requireClientCertificate: true),
-        config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes }),
+        config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.limits.maxRequestBytes.multipliedReportingOverflow(by: 4).partialValue }),
       services: [NodeInferenceService(engine: engine), HealthService(board: health)])
 
     try await withThrowingDiscardingTaskGroup { group in

@@ -1,5 +1,6 @@
 import EdgeProto
 import EdgeRouting
+import EdgeRuntime
 public import EdgeSecurity
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -44,9 +45,9 @@ public final class EdgeRouter: Service, Sendable {
       transport: .http2NIOPosix(
         address: configuration.listen.bindTarget,
         transportSecurity: configuration.security.server(requireClientCertificate: false),
-        config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes }),
+        config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue }),
       services: [
-        RouterInferenceService(forwarder: forwarder),
+        RouterInferenceService(forwarder: forwarder, limits: RequestLimits(maxRequestBytes: configuration.maxMessageBytes)),
         RegistryService(
           routerID: configuration.id, view: view, acceptsRegistrations: false,
           heartbeatInterval: configuration.heartbeatInterval, logger: logger),

@@ -15,8 +15,8 @@ public struct NodeConfiguration: Sendable {
   public var security: TransportSecurityMode
   /// Requests held at once before the node sheds load.
   public var capacity: Int = 64
-  /// Largest request message accepted.
-  public var maxMessageBytes: Int = 64 << 20
+  /// Bounds on each request; the transport refuses messages of over four times
+  /// `limits.maxRequestBytes` outright.
   public var limits = RequestLimits()
 
   public init(

@@ -63,7 +63,7 @@ public struct NodeForwarder: Sendable {
         excluded.insert(candidate.node.id)
         lastError = error
       } catch let error as RPCError {
-        throw error
+        throw Self.passedOn(error)
       } catch {
         // Failing to even set up a client for the address is the node's fault, not the caller's.
         view.markUnreachable(candidate.node.id)
@@ -81,6 +81,23 @@ public struct NodeForwarder: Sendable {
     case .resourceExhausted: return error.metadata[stringValues: "grpc-retry-pushback-ms"].contains { _ in true }
     default: return false
     }
+  }
+
+  /// A node's error as the router's own: same code and message, with only the metadata a caller
+  /// may use. The node's trailers also hold transport headers (`:status`, `content-type`,
+  /// `grpc-status`) that must not be sent again as the router's trailers.
+  static func passedOn(_ error: RPCError) -> RPCError {
+    var metadata = Metadata()
+    for (key, value) in error.metadata {
+      let lowered = key.lowercased()
+      guard !lowered.hasPrefix(":"), lowered != "content-type", lowered == "grpc-retry-pushback-ms" || !lowered.hasPrefix("grpc-")
+      else { continue }
+      switch value {
+      case .string(let text): metadata.addString(text, forKey: key)
+      case .binary(let bytes): metadata.addBinary(bytes, forKey: key)
+      }
+    }
+    return RPCError(code: error.code, message: error.message, metadata: metadata)
   }
 
   func noCandidateError(model: String, version: String) -> RPCError {

@@ -15,7 +15,8 @@ public struct RouterConfiguration: Sendable {
   public var heartbeatInterval: Duration = .milliseconds(500)
   /// A node silent for this long leaves the rotation.
   public var heartbeatExpiry: Duration = .seconds(2)
-  /// Largest request message accepted from clients.
+  /// Largest request accepted from clients, in bytes of tensor data; larger ones are answered
+  /// RESOURCE_EXHAUSTED. The transport refuses messages of over four times this outright.
   public var maxMessageBytes: Int = 64 << 20
 
   public init(

@@ -1,4 +1,5 @@
 public import EdgeProto
+public import EdgeRuntime
 import EdgeRouting
 import Foundation
 public import GRPCCore
@@ -11,10 +12,13 @@ import SwiftProtobuf
 /// registry or gathered from every healthy node.
 public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
   public let forwarder: NodeForwarder
+  /// Checked before forwarding, so an oversized request never travels to a node.
+  public let limits: RequestLimits
   private var view: ClusterView { forwarder.view }
 
-  public init(forwarder: NodeForwarder) {
+  public init(forwarder: NodeForwarder, limits: RequestLimits = RequestLimits()) {
     self.forwarder = forwarder
+    self.limits = limits
   }
 
   public func serverLive(
@@ -63,6 +67,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     request: ServerRequest<Inference_ModelInferRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ModelInferResponse> {
     let received = ContinuousClock.now
+    try InferenceError.mapped { () throws(InferenceError) in try RequestValidator.checkSize(request.message, limits: limits) }
     let outcome = try await forwarder.forward(
       model: request.message.modelName, version: request.message.modelVersion, metadata: request.metadata,
       received: received
@@ -148,7 +153,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     guard !nodes.isEmpty else { throw RPCError(code: .unavailable, message: "no healthy node is registered with this router") }
     let results = await gather(from: nodes, call)
     if results.contains(where: { if case .success = $0 { true } else { false } }) { return }
-    if case .failure(let error)? = results.first { throw error }
+    if case .failure(let error)? = results.first { throw NodeForwarder.passedOn(error) }
   }
 
   private func gather<T: Sendable>(

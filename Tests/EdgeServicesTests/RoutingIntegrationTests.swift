@@ -1,0 +1,120 @@
+import EdgeClient
+import EdgeProto
+import EdgeRouting
+import EdgeSecurity
+import EdgeServices
+import GRPCCore
+import SwiftProtobuf
+import Testing
+
+/// A router and two nodes over TLS on loopback: requests go to the nearest node, and when a
+/// node stops the same clients are served by the next nearest without a failed request.
+@Suite(.serialized) struct RoutingIntegrationTests {
+  @Test func routesEachClientToTheNearestNodeAndFailsOverWhenOneStops() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris)
+    try await cluster.startNode("node-2", region: "us-east", at: TestCluster.newYork)
+
+    try await EdgeInferenceClient.withClient(cluster.clientConfiguration()) { client in
+      let fromLondon = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 0..<1)], location: TestCluster.london)
+      #expect(fromLondon.node == "node-1")
+      #expect(fromLondon.region == "eu-west")
+      #expect(abs((fromLondon.distanceKilometres ?? 0) - 343.6) < 1)
+      #expect(fromLondon.output("class")?.int64s == [Int64(DigitsFixture.split.labels[0])])
+      #expect(fromLondon.parameters["edge_route_us"] != nil)
+      #expect(fromLondon.parameters["edge_compute_us"] != nil)
+
+      let fromBoston = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 1..<2)], location: TestCluster.boston)
+      #expect(fromBoston.node == "node-2")
+
+      // Without a location the router routes from its own (Frankfurt): Paris is nearer.
+      #expect(try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 2..<3)]).node == "node-1")
+
+      await cluster.stopNode("node-1")
+      // Straight after the stop, before any heartbeat could expire: London fails over.
+      for row in 3..<13 {
+        let result = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: row..<row + 1)], location: TestCluster.london)
+        #expect(result.node == "node-2")
+        #expect(result.output("class")?.int64s?.count == 1)
+      }
+    }
+    // The stopped node also leaves the registry's rotation once its heartbeats expire.
+    try await cluster.waitUntil { !cluster.router.view.snapshot().contains { $0.descriptor.id == "node-1" && $0.isHealthy } }
+    await cluster.stop()
+  }
+
+  @Test func aNodeThatReturnsIsRoutedToAgain() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris)
+    try await cluster.startNode("node-2", region: "us-east", at: TestCluster.newYork)
+    await cluster.stopNode("node-1")
+    try await EdgeInferenceClient.withClient(cluster.clientConfiguration(location: TestCluster.london)) { client in
+      #expect(try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 0..<1)]).node == "node-2")
+      try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris)
+      try await cluster.waitUntil {
+        try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 0..<1)]).node == "node-1"
+      }
+    }
+    await cluster.stop()
+  }
+
+  @Test func metadataConfigAndReadinessComeFromANodeWithTheModel() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris)
+    try await EdgeInferenceClient.withClient(cluster.clientConfiguration()) { client in
+      let signature = try await client.modelSignature(model: "digits")
+      #expect(signature.inputs.map(\.shape) == [[-1, 64]])
+      #expect(signature.outputs.map(\.name) == ["probabilities", "class"])
+      #expect(try await client.serverReady())
+      #expect(try await client.modelReady(model: "digits"))
+      #expect(try await !client.modelReady(model: "nothing"))
+      let nodes = try await client.nodes()
+      #expect(nodes.map(\.id) == ["node-1"])
+      #expect(nodes.first?.models == ["digits:1"])
+    }
+    try await RawClient.with(cluster.routerAddresses.clients, security: cluster.pki.identity("client").clientSecurity()) { raw in
+      let inference = Inference_GRPCInferenceService.Client(wrapping: raw)
+      let config = try await inference.modelConfig(.with { $0.name = "digits" }, options: RawClient.shortCall)
+      #expect(config.config.maxBatchSize == 64)
+      let stats = try await inference.modelStatistics(.with { $0.name = "digits" }, options: RawClient.shortCall)
+      #expect(stats.modelStats.first?.name == "digits")
+      let index = try await inference.repositoryIndex(Inference_RepositoryIndexRequest(), options: RawClient.shortCall)
+      #expect(index.models.map(\.name) == ["digits"])
+      let health = try await Grpc_Health_V1_Health.Client(wrapping: raw).check(.with { $0.service = "" }, options: RawClient.shortCall)
+      #expect(health.status == .serving)
+      let route = try await Edgeinfer_V1_Registry.Client(wrapping: raw).route(
+        .with {
+          $0.modelName = "digits"
+          $0.clientLocation = .with { $0.latitude = 40.7; $0.longitude = -74 }
+        }, options: RawClient.shortCall)
+      #expect(route.nodes.map(\.nodeID) == ["node-1"])
+    }
+    await cluster.stop()
+  }
+
+  /// The embedded model's accuracy on its held-out split, served by a running node over TLS.
+  @Test func digitsAccuracyThroughTheRunningNode() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    let node = try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris)
+    let address = await node.listeningAddress()
+    let split = DigitsFixture.split
+    var correct = 0
+    try await EdgeInferenceClient.withClient(cluster.clientConfiguration(to: address)) { client in
+      for start in stride(from: 0, to: split.labels.count, by: 64) {
+        let rows = start..<min(start + 64, split.labels.count)
+        let result = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: rows)], outputs: ["class"])
+        #expect(result.node == "node-1")
+        for (offset, predicted) in (result.output("class")?.int64s ?? []).enumerated() where Int(predicted) == split.labels[start + offset] {
+          correct += 1
+        }
+      }
+    }
+    let accuracy = Double(correct) / Double(split.labels.count)
+    #expect(accuracy > 0.95, "accuracy \(accuracy)")
+    await cluster.stop()
+  }
+}

@@ -1,0 +1,116 @@
+import EdgeClient
+import EdgeRouting
+import EdgeSecurity
+import EdgeServices
+import Foundation
+import Logging
+
+/// A router and nodes in this process, on loopback ports the system picks, with a fresh cluster
+/// PKI: real servers, real TLS, the committed model repository.
+final class TestCluster: @unchecked Sendable {
+  // @unchecked: mutated only by the test that owns it, between awaits.
+  let folder: TemporaryDirectory
+  let pki: ClusterPKI
+  let router: EdgeRouter
+  private(set) var routerAddresses: EdgeRouter.BoundAddresses!
+  private var routerTask: Task<Void, any Error>?
+  private(set) var nodes: [String: (node: EdgeNode, task: Task<Void, any Error>)] = [:]
+
+  static let paris = try! GeoPoint(latitude: 48.8566, longitude: 2.3522)
+  static let newYork = try! GeoPoint(latitude: 40.7128, longitude: -74.0060)
+  static let london = try! GeoPoint(latitude: 51.5074, longitude: -0.1278)
+  static let boston = try! GeoPoint(latitude: 42.3601, longitude: -71.0589)
+
+  static let logger: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    return logger
+  }()
+
+  init(maxMessageBytes: Int = 4 << 20) throws {
+    folder = try TemporaryDirectory()
+    pki = ClusterPKI(directory: "\(folder.path)/certs")
+    try pki.initialise(nodes: 3)
+    var configuration = RouterConfiguration(
+      id: "router", location: try GeoPoint(latitude: 50.1109, longitude: 8.6821),
+      listen: ServiceAddress(host: "127.0.0.1", port: 0), clusterListen: ServiceAddress(host: "127.0.0.1", port: 0),
+      security: .tls(pki.identity("router")))
+    configuration.heartbeatInterval = .milliseconds(100)
+    configuration.heartbeatExpiry = .seconds(1)
+    configuration.maxMessageBytes = maxMessageBytes
+    router = EdgeRouter(configuration: configuration, logger: Self.logger)
+  }
+
+  func start() async {
+    let router = self.router
+    routerTask = Task { try await router.run() }
+    routerAddresses = await router.listeningAddresses()
+  }
+
+  /// Starts a node with `identity` (its own cluster certificate by default) and waits until the
+  /// router routes to it.
+  @discardableResult
+  func startNode(
+    _ id: String, region: String, at location: GeoPoint, identity: TLSIdentity? = nil, waitForRegistration: Bool = true
+  ) async throws -> EdgeNode {
+    var configuration = NodeConfiguration(
+      identity: NodeIdentity(id: id, region: region, location: location),
+      listen: ServiceAddress(host: "127.0.0.1", port: 0), repository: ProjectPaths.models,
+      routers: [routerAddresses.cluster], security: .tls(identity ?? pki.identity(id)))
+    configuration.capacity = 16
+    let node = EdgeNode(configuration: configuration, logger: Self.logger)
+    nodes[id] = (node, Task { try await node.run() })
+    if waitForRegistration { try await waitUntil { self.router.view.healthyNodes().contains { $0.id == id } } }
+    return node
+  }
+
+  /// Stops a node abruptly: its listener closes and its heartbeats stop, as when it crashes.
+  func stopNode(_ id: String) async {
+    guard let entry = nodes.removeValue(forKey: id) else { return }
+    entry.task.cancel()
+    _ = await entry.task.result
+  }
+
+  func stop() async {
+    for id in Array(nodes.keys) { await stopNode(id) }
+    routerTask?.cancel()
+    _ = await routerTask?.result
+  }
+
+  func clientConfiguration(
+    to address: ServiceAddress? = nil, identity: TLSIdentity? = nil, location: GeoPoint? = nil
+  ) -> EdgeClientConfiguration {
+    var configuration = EdgeClientConfiguration(
+      target: address ?? routerAddresses.clients, security: .tls(identity ?? pki.identity("client")), location: location)
+    configuration.timeout = .seconds(5)
+    return configuration
+  }
+
+  /// Polls `condition` every 20 ms for up to `timeout`.
+  func waitUntil(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+      if try await condition() { return }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    throw TestClusterError.timedOut
+  }
+}
+
+enum TestClusterError: Error {
+  case timedOut
+}
+
+/// One test digit from the committed test split.
+enum DigitsFixture {
+  static let split: (inputs: [[Float]], labels: [Int]) = {
+    let data = FileManager.default.contents(atPath: "\(ProjectPaths.models)/digits/test_split.json")!
+    let object = try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+    let inputs = (object["inputs"] as! [[NSNumber]]).map { $0.map(\.floatValue) }
+    return (inputs, (object["labels"] as! [NSNumber]).map(\.intValue))
+  }()
+
+  static func tensor(rows: Range<Int>) -> InferTensor {
+    .fp32("pixels", shape: [Int64(rows.count), 64], values: rows.flatMap { split.inputs[$0] })
+  }
+}
