@@ -26,13 +26,17 @@ struct ClusterCommand: AsyncParsableCommand {
       try cluster.start()
       try await cluster.waitUntilHealthy(count: nodes)
       let certs = cluster.certificates
-      print("router     \(cluster.routerAddress)")
-      print("ca         \(certs.caCertificatePath)")
-      print("client     \(certs.identity("client").certificatePath!) \(certs.identity("client").keyPath!)")
-      print("logs       \(cluster.logDirectory)")
-      print("try:       edgeinfer infer --router \(cluster.routerAddress) --ca \(certs.caCertificatePath) --model digits --input '\(Array(repeating: 0, count: 64))'")
-      print("Ctrl-C stops every process.")
-      try? FileHandle.standardOutput.synchronize()
+      // Written unbuffered: scripts read these lines from a pipe while the cluster runs.
+      func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+      say("router     \(cluster.routerAddress)")
+      for (site, address) in zip(cluster.topology.nodes, cluster.nodeAddresses) {
+        say("node       \(site.id) \(address) \(site.city)")
+      }
+      say("ca         \(certs.caCertificatePath)")
+      say("client     \(certs.identity("client").certificatePath!) \(certs.identity("client").keyPath!)")
+      say("logs       \(cluster.logDirectory)")
+      say("try:       edgeinfer infer --router \(cluster.routerAddress) --ca \(certs.caCertificatePath) --model digits --input '\(Array(repeating: 0, count: 64))'")
+      say("Ctrl-C stops every process.")
       await interrupted.wait { cluster.runningCount < cluster.processes.count }
       print("stopping \(cluster.runningCount) processes")
     }

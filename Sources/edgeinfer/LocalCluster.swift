@@ -18,6 +18,8 @@ final class LocalCluster {
   let models: String
   private(set) var routerAddress = ""
   private(set) var clusterAddress = ""
+  /// Each node's address, in the topology's order.
+  private(set) var nodeAddresses: [String] = []
   private(set) var processes: [(name: String, process: Process)] = []
 
   init(topology: ClusterTopology, directory: String, models: String) {
@@ -53,6 +55,7 @@ final class LocalCluster {
       arguments: topology.routerArguments(listen: routerAddress, clusterListen: clusterAddress, paths: paths))
     for site in topology.nodes {
       let address = "127.0.0.1:\(try Self.freePort())"
+      nodeAddresses.append(address)
       try launch(
         "edge-node", name: site.id,
         arguments: topology.nodeArguments(site, listen: address, advertise: address, router: clusterAddress, paths: paths))

@@ -1,0 +1,66 @@
+# EdgeInfer: `make demo` runs the main job, `make test` runs every test. Both install what they
+# need first (Debian and PyPI packages; run as root or with sudo rights for apt-get).
+
+SWIFT ?= swift
+PYTHON ?= python3
+BIN := .build/debug
+APT_PACKAGES := protobuf-compiler libopenblas-dev pkg-config
+PIP_PACKAGES := numpy 'tritonclient[grpc]' PyYAML jsonschema pytest
+
+.PHONY: all deps system-deps python-deps build demo test swift-test interop-test check-generated protos model cluster compose clean
+
+all: build
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+python-deps:
+	@$(PYTHON) -c "import numpy, tritonclient.grpc, yaml, jsonschema, pytest" 2>/dev/null || \
+	  $(PYTHON) -m pip install --quiet --disable-pip-version-check $(PIP_PACKAGES)
+
+deps: system-deps python-deps
+
+build: system-deps
+	$(SWIFT) build
+
+demo: build
+	$(BIN)/edgeinfer demo
+
+# Every test: the Swift suites, the generated-code check, and the tritonclient interop and
+# compose checks against the real executables.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	dev/check-generated-code.sh
+	$(PYTHON) -m pytest Tests/interop -q
+
+swift-test: system-deps
+	$(SWIFT) test
+
+interop-test: deps build
+	$(PYTHON) -m pytest Tests/interop -q
+
+check-generated: system-deps
+	dev/check-generated-code.sh
+
+protos: system-deps
+	dev/generate-protos.sh
+
+# Retrains the embedded digits model (needs scikit-learn).
+model:
+	$(PYTHON) -c "import sklearn" 2>/dev/null || $(PYTHON) -m pip install --quiet numpy scikit-learn
+	$(PYTHON) dev/train-digits.py
+
+cluster: build
+	$(BIN)/edgeinfer cluster up
+
+compose: build
+	$(BIN)/edgeinfer cluster compose > docker/compose.yaml
+
+clean:
+	rm -rf .build

@@ -1,0 +1,38 @@
+"""docker/compose.yaml is valid against the Compose Specification's JSON Schema and runs the
+commands the demo runs (it is generated from the same topology; the Swift suite checks that
+it is current)."""
+import json
+import os
+
+import pytest
+import yaml
+from jsonschema import Draft7Validator
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SCHEMA = os.environ.get("COMPOSE_SCHEMA", os.path.join(ROOT, "..", "shared", "schemas", "compose-spec.json"))
+
+
+@pytest.fixture(scope="module")
+def compose():
+    with open(os.path.join(ROOT, "docker", "compose.yaml")) as f:
+        return yaml.safe_load(f)
+
+
+@pytest.mark.skipif(not os.path.exists(SCHEMA), reason="the Compose Specification schema is not beside this checkout")
+def test_compose_file_is_valid(compose):
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    errors = sorted(Draft7Validator(schema).iter_errors(compose), key=str)
+    assert not errors, "\n".join(error.message for error in errors)
+
+
+def test_topology(compose):
+    services = compose["services"]
+    assert set(services) == {"certs", "router", "node-1", "node-2", "node-3"}
+    assert services["router"]["command"][0] == "edge-router"
+    for name in ("node-1", "node-2", "node-3"):
+        command = services[name]["command"]
+        assert command[0] == "edge-node"
+        assert command[command.index("--id") + 1] == name
+        assert command[command.index("--router") + 1] == "router:7443"
+    assert os.path.exists(os.path.join(ROOT, "docker", "Dockerfile"))
