@@ -74,11 +74,13 @@ public final class EdgeRouter: Service, Sendable {
       logger.info(
         "serving", metadata: ["clients": "\(clients)", "cluster": "\(cluster)", "location": "\(configuration.location)"])
       group.addTask { [self] in
-        // Forget long-silent nodes so the registry stays bounded.
+        // Forget long-silent nodes and close connections to departed ones, so neither the
+        // registry nor the pool grows without bound.
         try? await cancelWhenGracefulShutdown { [self] in
           while !Task.isCancelled {
             try await Task.sleep(for: configuration.heartbeatExpiry)
             view.prune()
+            pool.retain(Set(view.snapshot().map(\.descriptor.address)))
           }
         }
       }

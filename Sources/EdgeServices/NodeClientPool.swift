@@ -37,10 +37,17 @@ public final class NodeClientPool: Sendable {
     return chosen
   }
 
-  /// Closes a node's connection (the node left the cluster).
-  public func remove(_ address: String) {
-    clients.withLock { $0.removeValue(forKey: address) }?.beginGracefulShutdown()
+  /// Closes the connections to every address not in `addresses` (nodes that left the cluster),
+  /// so the pool holds no more connections than the registry has nodes.
+  public func retain(_ addresses: Set<String>) {
+    let departed = clients.withLock { clients -> [Client] in
+      let gone = clients.keys.filter { !addresses.contains($0) }
+      return gone.compactMap { clients.removeValue(forKey: $0) }
+    }
+    for client in departed { client.beginGracefulShutdown() }
   }
+
+  public var count: Int { clients.withLock { $0.count } }
 
   /// Runs every pooled connection until cancelled, then closes them all.
   public func run() async {

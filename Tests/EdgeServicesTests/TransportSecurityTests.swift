@@ -107,6 +107,22 @@ import Testing
     await cluster.stop()
   }
 
+  @Test func insecureModeRunsThePlaintextClusterAndRefusesTLSClients() async throws {
+    let cluster = try TestCluster(insecure: true)
+    await cluster.start()
+    try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris)
+    try await EdgeInferenceClient.withClient(cluster.clientConfiguration()) { client in
+      let result = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 0..<1)])
+      #expect(result.node == "node-1")
+    }
+    #expect(await Self.code {
+      try await RawClient.with(cluster.routerAddresses.clients, security: cluster.pki.identity("client").clientSecurity()) { client in
+        _ = try await Inference_GRPCInferenceService.Client(wrapping: client).serverLive(Inference_ServerLiveRequest(), options: RawClient.shortCall)
+      }
+    } == .unavailable)
+    await cluster.stop()
+  }
+
   @Test func certificatesCarryTheirNamesAndChainToTheClusterCA() throws {
     let folder = try TemporaryDirectory()
     let pki = ClusterPKI(directory: folder.path)

@@ -27,14 +27,18 @@ final class TestCluster: @unchecked Sendable {
     return logger
   }()
 
-  init(maxMessageBytes: Int = 4 << 20) throws {
+  /// Plaintext everywhere (`--insecure`) when `insecure` is set; TLS otherwise.
+  let insecure: Bool
+
+  init(maxMessageBytes: Int = 4 << 20, insecure: Bool = false) throws {
+    self.insecure = insecure
     folder = try TemporaryDirectory()
     pki = ClusterPKI(directory: "\(folder.path)/certs")
     try pki.initialise(nodes: 3)
     var configuration = RouterConfiguration(
       id: "router", location: try GeoPoint(latitude: 50.1109, longitude: 8.6821),
       listen: ServiceAddress(host: "127.0.0.1", port: 0), clusterListen: ServiceAddress(host: "127.0.0.1", port: 0),
-      security: .tls(pki.identity("router")))
+      security: insecure ? .plaintext : .tls(pki.identity("router")))
     configuration.heartbeatInterval = .milliseconds(100)
     configuration.heartbeatExpiry = .seconds(1)
     configuration.maxMessageBytes = maxMessageBytes
@@ -56,7 +60,7 @@ final class TestCluster: @unchecked Sendable {
     var configuration = NodeConfiguration(
       identity: NodeIdentity(id: id, region: region, location: location),
       listen: ServiceAddress(host: "127.0.0.1", port: 0), repository: ProjectPaths.models,
-      routers: [routerAddresses.cluster], security: .tls(identity ?? pki.identity(id)))
+      routers: [routerAddresses.cluster], security: insecure ? .plaintext : .tls(identity ?? pki.identity(id)))
     configuration.capacity = 16
     let node = EdgeNode(configuration: configuration, logger: Self.logger)
     nodes[id] = (node, Task { try await node.run() })
@@ -81,7 +85,8 @@ final class TestCluster: @unchecked Sendable {
     to address: ServiceAddress? = nil, identity: TLSIdentity? = nil, location: GeoPoint? = nil
   ) -> EdgeClientConfiguration {
     var configuration = EdgeClientConfiguration(
-      target: address ?? routerAddresses.clients, security: .tls(identity ?? pki.identity("client")), location: location)
+      target: address ?? routerAddresses.clients,
+      security: insecure ? .plaintext : .tls(identity ?? pki.identity("client")), location: location)
     configuration.timeout = .seconds(5)
     return configuration
   }

@@ -1,0 +1,4 @@
+// The client's configuration speaks in locations (GeoPoint), addresses and TLS identities; users
+// of the library get those types with `import EdgeClient` alone.
+@_exported public import EdgeRouting
+@_exported public import EdgeSecurity

@@ -1,0 +1,80 @@
+import EdgeProto
+import EdgeSecurity
+@testable import EdgeServices
+import GRPCCore
+import SwiftProtobuf
+import Testing
+
+/// The router's small pure pieces: deadlines, error pass-through, statistics totals, the pool.
+struct RouterPartsTests {
+  @Test(arguments: [
+    ("5S", Duration.seconds(5)), ("250m", .milliseconds(250)), ("7u", .microseconds(7)), ("9n", .nanoseconds(9)),
+    ("2M", .seconds(120)), ("1H", .seconds(3600)), ("99999999m", .milliseconds(99_999_999)),
+  ])
+  func parsesGRPCTimeouts(_ text: String, _ expected: Duration) {
+    #expect(GRPCTimeout.parse(text) == expected)
+  }
+
+  @Test(arguments: ["", "S", "5", "5s", "-5S", "123456789S", "5.5S"])
+  func refusesMalformedTimeouts(_ text: String) {
+    #expect(GRPCTimeout.parse(text) == nil)
+  }
+
+  @Test func aNodesErrorIsPassedOnWithoutTransportHeaders() {
+    var metadata = Metadata()
+    metadata.addString("200", forKey: ":status")
+    metadata.addString("application/grpc", forKey: "content-type")
+    metadata.addString("3", forKey: "grpc-status")
+    metadata.addString("15", forKey: "grpc-retry-pushback-ms")
+    metadata.addString("yes", forKey: "x-custom")
+    let passed = NodeForwarder.passedOn(RPCError(code: .resourceExhausted, message: "full", metadata: metadata))
+    #expect(passed.code == .resourceExhausted)
+    #expect(passed.message == "full")
+    #expect(passed.metadata.map(\.key).sorted() == ["grpc-retry-pushback-ms", "x-custom"])
+  }
+
+  @Test func onlyUnreachedRequestsAreRetried() {
+    var pushback = Metadata()
+    pushback.addString("10", forKey: "grpc-retry-pushback-ms")
+    #expect(NodeForwarder.isRetryable(RPCError(code: .unavailable, message: "")))
+    #expect(NodeForwarder.isRetryable(RPCError(code: .resourceExhausted, message: "", metadata: pushback)))
+    #expect(!NodeForwarder.isRetryable(RPCError(code: .resourceExhausted, message: "too large")))
+    for code in [RPCError.Code.invalidArgument, .notFound, .internalError, .deadlineExceeded, .permissionDenied] {
+      #expect(!NodeForwarder.isRetryable(RPCError(code: code, message: "")))
+    }
+  }
+
+  @Test func statisticsFromSeveralNodesAddUp() {
+    func stats(_ version: String, count: UInt64, ns: UInt64, batch: UInt64) -> Inference_ModelStatistics {
+      .with {
+        $0.name = "m"
+        $0.version = version
+        $0.inferenceCount = count
+        $0.executionCount = 1
+        $0.lastInference = count
+        $0.inferenceStats.success = .with { $0.count = 1; $0.ns = ns }
+        $0.batchStats = [.with { $0.batchSize = batch; $0.computeInfer = .with { $0.count = 1; $0.ns = ns } }]
+      }
+    }
+    let merged = StatisticsMerger.merge([[stats("1", count: 2, ns: 10, batch: 2)], [stats("1", count: 3, ns: 5, batch: 2), stats("2", count: 1, ns: 1, batch: 1)]])
+    #expect(merged.map(\.version) == ["1", "2"])
+    #expect(merged[0].inferenceCount == 5)
+    #expect(merged[0].executionCount == 2)
+    #expect(merged[0].lastInference == 3)
+    #expect(merged[0].inferenceStats.success.count == 2)
+    #expect(merged[0].inferenceStats.success.ns == 15)
+    #expect(merged[0].batchStats.map(\.computeInfer.ns) == [15])
+  }
+
+  @Test func thePoolKeepsOneClientPerAddressAndDropsDepartedNodes() throws {
+    let pool = NodeClientPool(security: .plaintext)
+    let first = try pool.client(for: "127.0.0.1:1")
+    let again = try pool.client(for: "127.0.0.1:1")
+    #expect(first === again)
+    _ = try pool.client(for: "127.0.0.1:2")
+    #expect(pool.count == 2)
+    pool.retain(["127.0.0.1:2"])
+    #expect(pool.count == 1)
+    #expect(throws: (any Error).self) { try pool.client(for: "no-port") }
+  }
+}
