@@ -122,9 +122,11 @@ let package = Package(
       path: "Services/node",
       swiftSettings: swiftSettings
     ),
+    // Helpers shared by the test suites (temporary folders, the project's paths).
+    .target(name: "EdgeTestSupport", path: "Tests/EdgeTestSupport", swiftSettings: swiftSettings),
     .testTarget(
       name: "EdgeRuntimeTests",
-      dependencies: ["EdgeRuntime", "EdgeProto"],
+      dependencies: ["EdgeRuntime", "EdgeProto", "EdgeTestSupport"],
       swiftSettings: swiftSettings
     ),
     .testTarget(
@@ -135,7 +137,7 @@ let package = Package(
     .testTarget(
       name: "EdgeServicesTests",
       dependencies: [
-        "EdgeServices", "EdgeClient", "EdgeSecurity", "EdgeRuntime", "EdgeProto", "EdgeRouting",
+        "EdgeServices", "EdgeClient", "EdgeSecurity", "EdgeRuntime", "EdgeProto", "EdgeRouting", "EdgeTestSupport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "X509", package: "swift-certificates"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

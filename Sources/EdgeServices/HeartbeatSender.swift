@@ -1,7 +1,7 @@
 public import EdgeProto
 public import EdgeSecurity
-public import GRPCCore
-public import GRPCNIOTransportHTTP2
+import GRPCCore
+import GRPCNIOTransportHTTP2
 public import Logging
 import Synchronization
 

@@ -45,11 +45,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
   public func serverMetadata(
     request: ServerRequest<Inference_ServerMetadataRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ServerMetadataResponse> {
-    ServerResponse(message: .with {
-      $0.name = ServerInfo.name
-      $0.version = ServerInfo.version
-      $0.extensions = ServerInfo.extensions
-    })
+    ServerResponse(message: ServerInfo.metadata)
   }
 
   public func modelMetadata(

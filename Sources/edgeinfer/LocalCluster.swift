@@ -110,7 +110,7 @@ final class LocalCluster {
     process.executableURL = try Self.locate(executable)
     process.arguments = arguments
     let logPath = "\(logDirectory)/\(name).log"
-    FileManager.default.createFile(atPath: logPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: logPath, contents: nil)
     let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
     process.standardOutput = log
     process.standardError = log

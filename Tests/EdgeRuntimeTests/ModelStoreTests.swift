@@ -1,6 +1,7 @@
 import EdgeProto
 import EdgeRuntime
 import Foundation
+import EdgeTestSupport
 import Testing
 
 struct ModelStoreTests {

@@ -1,5 +1,6 @@
 import EdgeRuntime
 import Foundation
+import EdgeTestSupport
 import Testing
 
 struct SafeTensorsFileTests {

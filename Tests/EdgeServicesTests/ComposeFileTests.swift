@@ -1,5 +1,6 @@
 import EdgeServices
 import Foundation
+import EdgeTestSupport
 import Testing
 
 struct ComposeFileTests {

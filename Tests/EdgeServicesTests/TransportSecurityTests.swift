@@ -3,6 +3,7 @@ import EdgeProto
 import EdgeSecurity
 import EdgeServices
 import Foundation
+import EdgeTestSupport
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import X509

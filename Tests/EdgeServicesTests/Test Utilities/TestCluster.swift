@@ -2,6 +2,7 @@ import EdgeClient
 import EdgeRouting
 import EdgeSecurity
 import EdgeServices
+import EdgeTestSupport
 import Foundation
 import Logging
 

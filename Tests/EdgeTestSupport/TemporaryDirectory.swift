@@ -1,10 +1,10 @@
 import Foundation
 
 /// A fresh folder under the system's temporary directory, removed when the value is released.
-final class TemporaryDirectory {
-  let path: String
+public final class TemporaryDirectory {
+  public let path: String
 
-  init() throws {
+  public init() throws {
     path = FileManager.default.temporaryDirectory.appendingPathComponent("edgeinfer-test-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
   }
@@ -13,14 +13,14 @@ final class TemporaryDirectory {
     try? FileManager.default.removeItem(atPath: path)
   }
 
-  func write(_ text: String, to relative: String) throws {
+  public func write(_ text: String, to relative: String) throws {
     let full = "\(path)/\(relative)"
     try FileManager.default.createDirectory(
       atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try text.write(toFile: full, atomically: true, encoding: .utf8)
   }
 
-  func write(bytes: [UInt8], to relative: String) throws {
+  public func write(bytes: [UInt8], to relative: String) throws {
     let full = "\(path)/\(relative)"
     try FileManager.default.createDirectory(
       atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -29,8 +29,8 @@ final class TemporaryDirectory {
 }
 
 /// The project's own folders, found from this file's place in the tree.
-enum ProjectPaths {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().path
-  static let models = "\(root)/models"
+public enum ProjectPaths {
+  public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+  public static let models = "\(root)/models"
 }
