@@ -40,6 +40,8 @@ let package = Package(
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]
     ),
+    // Quantized CPU kernels: scalar references and AVX2+FMA versions chosen at run time.
+    .target(name: "CEdgeKernels"),
     // cblas from Debian's libopenblas-dev; Apple platforms use Accelerate instead.
     .systemLibrary(
       name: "COpenBLAS",
@@ -50,7 +52,7 @@ let package = Package(
       name: "EdgeRuntime",
       dependencies: [
         .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
-        "EdgeProto",
+        "CEdgeKernels", "EdgeProto",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       swiftSettings: swiftSettings

@@ -16,25 +16,36 @@ public struct MLPModel: InferenceModel {
   let activation: Activation
   let outputs: [Inference_ModelOutput]
 
-  public var weightByteCount: Int { layers.reduce(0) { $0 + ($1.weights.count + $1.bias.count) * 4 } }
+  public let scheme: QuantizationScheme
+  /// Threads each layer's multiply may use.
+  public var threads = 1
+
+  public var weightByteCount: Int { layers.reduce(0) { $0 + $1.storedByteCount } }
   public var inputFeatures: Int { layers[0].inFeatures }
   public var classCount: Int { layers[layers.count - 1].outFeatures }
 
   public init(file: SafeTensorsFile, config: Inference_ModelConfig) throws(InferenceError) {
     let model = config.name
     func fail(_ reason: String) -> InferenceError { .modelLoadFailed(model: model, reason: reason) }
+    let schemeName = file.metadata[QuantizationScheme.metadataKey] ?? "f32"
+    guard let scheme = QuantizationScheme(rawValue: schemeName) else {
+      throw fail("unknown quantization '\(schemeName)' (known: \(QuantizationScheme.allCases.map(\.rawValue).joined(separator: ", ")))")
+    }
+    guard config.input.count == 1, let width = config.input[0].dims.first, config.input[0].dims.count == 1, width > 0 else {
+      throw fail("an MLP takes one input of dims [features]")
+    }
     var layers: [DenseLayer] = []
     do {
+      var inFeatures = Int(width)
       while file.tensors["layers.\(layers.count).weight"] != nil {
-        layers.append(try DenseLayer(file: file, weightName: "layers.\(layers.count).weight", biasName: "layers.\(layers.count).bias"))
+        let layer = try DenseLayer(file: file, prefix: "layers.\(layers.count)", scheme: scheme, inFeatures: inFeatures)
+        layers.append(layer)
+        inFeatures = layer.outFeatures
       }
     } catch {
       throw fail(error.description)
     }
     guard !layers.isEmpty else { throw fail("\(file.path) holds no layers.0.weight") }
-    for (previous, next) in zip(layers, layers.dropFirst()) where previous.outFeatures != next.inFeatures {
-      throw fail("layer widths do not chain: \(previous.outFeatures) outputs feed \(next.inFeatures) inputs")
-    }
     let name = config.parameters["activation"]?.stringValue ?? "relu"
     guard let activation = Activation(rawValue: name) else {
       throw fail("activation '\(name)' is not one of relu, tanh, identity")
@@ -53,6 +64,7 @@ public struct MLPModel: InferenceModel {
       }
     }
     self.layers = layers
+    self.scheme = scheme
     self.activation = activation
     self.outputs = config.output
   }
@@ -63,7 +75,7 @@ public struct MLPModel: InferenceModel {
     }
     var activations = inputs[0].floats()
     for (index, layer) in layers.enumerated() {
-      activations = layer.apply(activations, rows: batchSize)
+      activations = layer.apply(activations, rows: batchSize, threads: threads)
       if index < layers.count - 1 { activation.apply(&activations) }
     }
     let classes = classCount

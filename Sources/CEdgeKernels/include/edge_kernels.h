@@ -1,0 +1,84 @@
+// EdgeInfer's CPU kernels: quantization formats and the GEMM/GEMV kernels that read them.
+// Each kernel has a scalar reference (`_ref`) and, on x86-64, an AVX2+FMA version chosen at run
+// time; the public entry points dispatch. Swift reaches them only through EdgeRuntime.
+#ifndef EDGE_KERNELS_H
+#define EDGE_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Elements per quantization block along K, for activations and for Q4 weights.
+#define EDGE_BLOCK 32
+/// Output columns per packed W8 panel.
+#define EDGE_PANEL 16
+
+/// K rounded up to a whole number of blocks.
+static inline int edge_padded_k(int k) { return (k + EDGE_BLOCK - 1) / EDGE_BLOCK * EDGE_BLOCK; }
+/// N rounded up to a whole number of panels.
+static inline int edge_padded_n(int n) { return (n + EDGE_PANEL - 1) / EDGE_PANEL * EDGE_PANEL; }
+
+/// 1 when the AVX2+FMA kernels run on this CPU (and have not been switched off).
+int edge_kernels_use_avx2(void);
+/// Switches the AVX2 kernels off (1) or back on (0), for tests and comparisons.
+void edge_kernels_force_reference(int on);
+
+// ---- Activations: int8 in blocks of 32 along K ---------------------------------------------
+// Each row of x [m][k] is cut into blocks of 32 (the last one zero-padded to kp = padded K).
+// Block b gets scale d = max|x| / 127 and values q = round_to_nearest_even(x * (127 / max|x|)),
+// so |q| <= 127 (never -128: see the GEMM below). An all-zero block has d = 0 and q = 0.
+// Values are [m][kp], scales [m][kp/32].
+void edge_quantize_activations(const float *x, int m, int k, int8_t *q, float *scales);
+void edge_quantize_activations_ref(const float *x, int m, int k, int8_t *q, float *scales);
+
+// ---- Weights: int8 per output channel (W8) --------------------------------------------------
+// Row n of w [n][k] gets scale s = max|w| / 127 and q = round(w * 127 / max|w|) in [-127, 127].
+void edge_quantize_rows_s8(const float *w, int n, int k, int8_t *q, float *scales);
+
+/// Bytes of a packed W8 matrix: padded N × padded K.
+size_t edge_packed_w8_count(int n, int k);
+// The packed (interleaved) layout, prepared once at load: panels of 16 output columns; within a
+// panel, for each quad of k (4j … 4j+3), the 16 columns' four values side by side, so one
+// 256-bit load holds 8 columns × 4 k. The AVX2 kernel broadcasts four activations a, multiplies
+// |a| (unsigned) by sign(a)·w (signed) with vpmaddubsw, and widens with vpmaddwd: since
+// |a|, |w| <= 127, a pair sum is at most 2·127·127 = 32258 and never saturates the int16, so every
+// block sum is exact. Padding (N to 16, K to 32) is zero.
+void edge_pack_w8(const int8_t *q, int n, int k, int8_t *packed);
+
+// ---- W8A8 GEMM -------------------------------------------------------------------------------
+// c[m][n] = wscale[n] * Σ_b ascale[m][b] * (Σ_{k in b} qa[m][k] * qw[n][k]) + bias[n]
+// with each block's sum exact in int32 and the sum over blocks accumulated with fused
+// multiply-adds in block order, so the AVX2 kernel equals the reference bit for bit.
+// Columns [n_begin, n_end) only (n_begin a multiple of 16), so threads can split N. bias may be NULL.
+void edge_gemm_w8a8(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
+                    const float *wscales, const float *bias, int n, int n_begin, int n_end, float *c);
+void edge_gemm_w8a8_ref(const int8_t *qa, const float *ascales, int m, int k, const int8_t *qw,
+                        const float *wscales, const float *bias, int n, float *c);
+// The same products accumulated over all of K in int32: c[m][n] = Σ_k qa[m][k] * qw[n][k].
+void edge_gemm_s8_s32(const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
+                      int n_end, int32_t *c);
+void edge_gemm_s8_s32_ref(const int8_t *qa, int m, int k, const int8_t *qw, int n, int32_t *c);
+
+// ---- Weight-only GEMV (batch 1): y[n] = Σ_k w[n][k] * x[k] + bias[n] -----------------------
+// Q8: w = wscale[n] * q[n][k] with q int8 [n][k] (the W8 format above, unpacked).
+void edge_gemv_q8(const float *x, int k, const int8_t *q, const float *wscales, const float *bias,
+                  int n_begin, int n_end, float *y);
+void edge_gemv_q8_ref(const float *x, int k, const int8_t *q, const float *wscales,
+                      const float *bias, int n_begin, int n_end, float *y);
+
+// Q4: blocks of 32 along K, one fp32 scale each; scales [n][kp/32]. A block's 32 weights are
+// w = scale * (u - 8) with u in 0..15, stored in 16 bytes: byte j holds element j in its low
+// nibble and element j + 16 in its high nibble. A row is kp/2 bytes.
+void edge_quantize_rows_q4(const float *w, int n, int k, uint8_t *q, float *scales);
+void edge_gemv_q4(const float *x, int k, const uint8_t *q, const float *scales, const float *bias,
+                  int n_begin, int n_end, float *y);
+void edge_gemv_q4_ref(const float *x, int k, const uint8_t *q, const float *scales,
+                      const float *bias, int n_begin, int n_end, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,152 @@
+// Scalar reference implementations: the definition of every format and kernel, against which
+// the vector versions are tested. Written for clarity, not speed.
+#include "edge_kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+/// round-to-nearest-even as the vector code's cvtps2dq does; NaN and out-of-range values become
+/// INT32_MIN there, and the clamp then maps them to -127 in both implementations.
+static int edge_round_clamp(float v, int limit) {
+  float r = nearbyintf(v);
+  int q = (isnan(r) || r >= 2147483648.0f || r < -2147483648.0f) ? INT32_MIN : (int)r;
+  if (q > limit) q = limit;
+  if (q < -limit) q = -limit;
+  return q;
+}
+
+void edge_quantize_activations_ref(const float *x, int m, int k, int8_t *q, float *scales) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
+  for (int i = 0; i < m; i++) {
+    const float *row = x + (size_t)i * k;
+    for (int b = 0; b < nb; b++) {
+      float amax = 0.0f;
+      for (int t = 0; t < EDGE_BLOCK; t++) {
+        const int kk = b * EDGE_BLOCK + t;
+        const float v = kk < k ? fabsf(row[kk]) : 0.0f;
+        if (v > amax) amax = v;
+      }
+      const float inverse = amax > 0.0f ? 127.0f / amax : 0.0f;
+      scales[(size_t)i * nb + b] = amax / 127.0f;
+      for (int t = 0; t < EDGE_BLOCK; t++) {
+        const int kk = b * EDGE_BLOCK + t;
+        const float v = kk < k ? row[kk] : 0.0f;
+        q[(size_t)i * kp + kk] = (int8_t)edge_round_clamp(v * inverse, 127);
+      }
+    }
+  }
+}
+
+void edge_quantize_rows_s8(const float *w, int n, int k, int8_t *q, float *scales) {
+  for (int j = 0; j < n; j++) {
+    const float *row = w + (size_t)j * k;
+    float amax = 0.0f;
+    for (int kk = 0; kk < k; kk++) {
+      const float v = fabsf(row[kk]);
+      if (v > amax) amax = v;
+    }
+    const float inverse = amax > 0.0f ? 127.0f / amax : 0.0f;
+    scales[j] = amax / 127.0f;
+    for (int kk = 0; kk < k; kk++) q[(size_t)j * k + kk] = (int8_t)edge_round_clamp(row[kk] * inverse, 127);
+  }
+}
+
+void edge_quantize_rows_q4(const float *w, int n, int k, uint8_t *q, float *scales) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
+  for (int j = 0; j < n; j++) {
+    const float *row = w + (size_t)j * k;
+    for (int b = 0; b < nb; b++) {
+      float amax = 0.0f;
+      for (int t = 0; t < EDGE_BLOCK; t++) {
+        const int kk = b * EDGE_BLOCK + t;
+        const float v = kk < k ? fabsf(row[kk]) : 0.0f;
+        if (v > amax) amax = v;
+      }
+      const float inverse = amax > 0.0f ? 7.0f / amax : 0.0f;
+      scales[(size_t)j * nb + b] = amax / 7.0f;
+      uint8_t *bytes = q + (size_t)j * (kp / 2) + (size_t)b * (EDGE_BLOCK / 2);
+      for (int t = 0; t < EDGE_BLOCK / 2; t++) {
+        const int lo = b * EDGE_BLOCK + t, hi = lo + EDGE_BLOCK / 2;
+        const int ql = edge_round_clamp((lo < k ? row[lo] : 0.0f) * inverse, 7) + 8;
+        const int qh = edge_round_clamp((hi < k ? row[hi] : 0.0f) * inverse, 7) + 8;
+        bytes[t] = (uint8_t)(ql | (qh << 4));
+      }
+    }
+  }
+}
+
+size_t edge_packed_w8_count(int n, int k) { return (size_t)edge_padded_n(n) * (size_t)edge_padded_k(k); }
+
+void edge_pack_w8(const int8_t *q, int n, int k, int8_t *packed) {
+  const int kp = edge_padded_k(k), np = edge_padded_n(n);
+  for (int p = 0; p < np / EDGE_PANEL; p++) {
+    int8_t *panel = packed + (size_t)p * EDGE_PANEL * kp;
+    for (int quad = 0; quad < kp / 4; quad++) {
+      for (int c = 0; c < EDGE_PANEL; c++) {
+        const int column = p * EDGE_PANEL + c;
+        for (int t = 0; t < 4; t++) {
+          const int kk = 4 * quad + t;
+          panel[((size_t)quad * EDGE_PANEL + c) * 4 + t] = (column < n && kk < k) ? q[(size_t)column * k + kk] : 0;
+        }
+      }
+    }
+  }
+}
+
+void edge_gemm_w8a8_ref(const int8_t *qa, const float *ascales, int m, int k, const int8_t *qw,
+                        const float *wscales, const float *bias, int n, float *c) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
+  for (int i = 0; i < m; i++) {
+    for (int j = 0; j < n; j++) {
+      float acc = 0.0f;
+      for (int b = 0; b < nb; b++) {
+        int32_t sum = 0;
+        for (int t = 0; t < EDGE_BLOCK; t++) {
+          const int kk = b * EDGE_BLOCK + t;
+          if (kk < k) sum += (int32_t)qa[(size_t)i * kp + kk] * (int32_t)qw[(size_t)j * k + kk];
+        }
+        acc = fmaf((float)sum, ascales[(size_t)i * nb + b], acc);
+      }
+      c[(size_t)i * n + j] = fmaf(acc, wscales[j], bias ? bias[j] : 0.0f);
+    }
+  }
+}
+
+void edge_gemm_s8_s32_ref(const int8_t *qa, int m, int k, const int8_t *qw, int n, int32_t *c) {
+  const int kp = edge_padded_k(k);
+  for (int i = 0; i < m; i++) {
+    for (int j = 0; j < n; j++) {
+      int32_t sum = 0;
+      for (int kk = 0; kk < k; kk++) sum += (int32_t)qa[(size_t)i * kp + kk] * (int32_t)qw[(size_t)j * k + kk];
+      c[(size_t)i * n + j] = sum;
+    }
+  }
+}
+
+void edge_gemv_q8_ref(const float *x, int k, const int8_t *q, const float *wscales,
+                      const float *bias, int n_begin, int n_end, float *y) {
+  for (int j = n_begin; j < n_end; j++) {
+    float sum = 0.0f;
+    for (int kk = 0; kk < k; kk++) sum += (float)q[(size_t)j * k + kk] * x[kk];
+    y[j] = sum * wscales[j] + (bias ? bias[j] : 0.0f);
+  }
+}
+
+void edge_gemv_q4_ref(const float *x, int k, const uint8_t *q, const float *scales,
+                      const float *bias, int n_begin, int n_end, float *y) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
+  for (int j = n_begin; j < n_end; j++) {
+    float sum = 0.0f;
+    for (int b = 0; b < nb; b++) {
+      const uint8_t *bytes = q + (size_t)j * (kp / 2) + (size_t)b * (EDGE_BLOCK / 2);
+      float block = 0.0f;
+      for (int t = 0; t < EDGE_BLOCK / 2; t++) {
+        const int lo = b * EDGE_BLOCK + t, hi = lo + EDGE_BLOCK / 2;
+        if (lo < k) block += (float)((bytes[t] & 15) - 8) * x[lo];
+        if (hi < k) block += (float)((bytes[t] >> 4) - 8) * x[hi];
+      }
+      sum += block * scales[(size_t)j * nb + b];
+    }
+    y[j] = sum + (bias ? bias[j] : 0.0f);
+  }
+}

@@ -1,0 +1,238 @@
+// AVX2+FMA versions of the kernels. Compiled for every x86-64 target through per-function
+// target attributes (no whole-target -mavx2, which would crash CPUs without it) and only called
+// after dispatch.c has checked the CPU.
+#if defined(__x86_64__) || defined(__i386__)
+#include "x86_avx2.h"
+
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edge_kernels.h"
+
+#define EDGE_AVX2 __attribute__((target("avx2,fma")))
+
+EDGE_AVX2 static inline float edge_hmax(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
+}
+
+EDGE_AVX2 static inline float edge_hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// Same arithmetic as the reference: max|x| per block (NaN ignored: max_ps returns its second
+// operand when the first is NaN), scale = amax / 127, q = cvtps2dq(x * (127 / amax)) clamped to
+// ±127, so the results are identical.
+EDGE_AVX2 void edge_quantize_activations_avx2(const float *x, int m, int k, int8_t *q, float *scales) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256i lo = _mm256_set1_epi16(-127), hi = _mm256_set1_epi16(127);
+  float tail[EDGE_BLOCK];
+  for (int i = 0; i < m; i++) {
+    const float *row = x + (size_t)i * k;
+    for (int b = 0; b < nb; b++) {
+      const float *src = row + (size_t)b * EDGE_BLOCK;
+      if ((b + 1) * EDGE_BLOCK > k) {  // the zero-padded last block
+        memset(tail, 0, sizeof tail);
+        memcpy(tail, src, sizeof(float) * (size_t)(k - b * EDGE_BLOCK));
+        src = tail;
+      }
+      __m256 v[4];
+      __m256 amax = _mm256_setzero_ps();
+      for (int t = 0; t < 4; t++) {
+        v[t] = _mm256_loadu_ps(src + 8 * t);
+        amax = _mm256_max_ps(_mm256_and_ps(v[t], abs_mask), amax);
+      }
+      const float maximum = edge_hmax(amax);
+      const float inverse = maximum > 0.0f ? 127.0f / maximum : 0.0f;
+      scales[(size_t)i * nb + b] = maximum / 127.0f;
+      const __m256 scale = _mm256_set1_ps(inverse);
+      __m256i r[4];
+      for (int t = 0; t < 4; t++) r[t] = _mm256_cvtps_epi32(_mm256_mul_ps(v[t], scale));
+      // packs interleaves 128-bit lanes; the permutes restore element order. Saturating to
+      // int16 then clamping to ±127 maps NaN and overflow (INT32_MIN) to -127, as the reference.
+      __m256i p0 = _mm256_permute4x64_epi64(_mm256_packs_epi32(r[0], r[1]), 0xd8);
+      __m256i p1 = _mm256_permute4x64_epi64(_mm256_packs_epi32(r[2], r[3]), 0xd8);
+      p0 = _mm256_min_epi16(_mm256_max_epi16(p0, lo), hi);
+      p1 = _mm256_min_epi16(_mm256_max_epi16(p1, lo), hi);
+      const __m256i bytes = _mm256_permute4x64_epi64(_mm256_packs_epi16(p0, p1), 0xd8);
+      _mm256_storeu_si256((__m256i *)(q + (size_t)i * kp + (size_t)b * EDGE_BLOCK), bytes);
+    }
+  }
+}
+
+// The W8A8 micro-kernel: 2 rows × 16 columns. Per quad of k: two 256-bit loads of the packed
+// panel (8 columns × 4 k each) and, per row, four activations broadcast; vpsignb moves their
+// signs onto the weights, vpmaddubsw multiplies |a| by them (32 products, pair sums exact in
+// int16 since |a|, |w| <= 127) and vpmaddwd with ones widens to 8 int32 column sums. At each
+// block's end the int32 sums become floats and meet the row's block scale in one FMA.
+EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int k,
+                              const int8_t *packed, const float *wscales, const float *bias, int n,
+                              int n_begin, int n_end, float *c, int32_t *ci) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int n0 = n_begin; n0 < n_end && n0 < n; n0 += EDGE_PANEL) {
+    const int8_t *panel = packed + (size_t)(n0 / EDGE_PANEL) * EDGE_PANEL * kp;
+    const int valid = n - n0 < EDGE_PANEL ? n - n0 : EDGE_PANEL;
+    float ws[EDGE_PANEL] = {0}, bs[EDGE_PANEL] = {0};
+    if (c) {
+      memcpy(ws, wscales + n0, sizeof(float) * (size_t)valid);
+      if (bias) memcpy(bs, bias + n0, sizeof(float) * (size_t)valid);
+    }
+    for (int i = 0; i < m; i += 2) {
+      const int rows = m - i < 2 ? m - i : 2;
+      const int8_t *a0 = qa + (size_t)i * kp;
+      const int8_t *a1 = rows > 1 ? a0 + kp : a0;
+      const float *s0 = c ? ascales + (size_t)i * nb : 0;
+      const float *s1 = c && rows > 1 ? s0 + nb : s0;
+      __m256 f00 = _mm256_setzero_ps(), f01 = f00, f10 = f00, f11 = f00;
+      __m256i t00 = _mm256_setzero_si256(), t01 = t00, t10 = t00, t11 = t00;
+      for (int b = 0; b < nb; b++) {
+        __m256i i00 = _mm256_setzero_si256(), i01 = i00, i10 = i00, i11 = i00;
+        const int8_t *w = panel + (size_t)b * EDGE_BLOCK * EDGE_PANEL;
+        const int8_t *p0 = a0 + (size_t)b * EDGE_BLOCK, *p1 = a1 + (size_t)b * EDGE_BLOCK;
+#pragma GCC unroll 8
+        for (int quad = 0; quad < EDGE_BLOCK / 4; quad++) {
+          const __m256i w0 = _mm256_loadu_si256((const __m256i *)(w + quad * 64));
+          const __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + quad * 64 + 32));
+          int32_t bits;
+          memcpy(&bits, p0 + 4 * quad, 4);
+          __m256i a = _mm256_set1_epi32(bits);
+          __m256i magnitude = _mm256_abs_epi8(a);
+          i00 = _mm256_add_epi32(i00, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w0, a)), ones));
+          i01 = _mm256_add_epi32(i01, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w1, a)), ones));
+          memcpy(&bits, p1 + 4 * quad, 4);
+          a = _mm256_set1_epi32(bits);
+          magnitude = _mm256_abs_epi8(a);
+          i10 = _mm256_add_epi32(i10, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w0, a)), ones));
+          i11 = _mm256_add_epi32(i11, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w1, a)), ones));
+        }
+        if (c) {
+          __m256 s = _mm256_set1_ps(s0[b]);
+          f00 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i00), s, f00);
+          f01 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i01), s, f01);
+          s = _mm256_set1_ps(s1[b]);
+          f10 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i10), s, f10);
+          f11 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i11), s, f11);
+        } else {
+          t00 = _mm256_add_epi32(t00, i00);
+          t01 = _mm256_add_epi32(t01, i01);
+          t10 = _mm256_add_epi32(t10, i10);
+          t11 = _mm256_add_epi32(t11, i11);
+        }
+      }
+      if (c) {
+        const __m256 w0 = _mm256_loadu_ps(ws), w1 = _mm256_loadu_ps(ws + 8);
+        const __m256 z0 = _mm256_loadu_ps(bs), z1 = _mm256_loadu_ps(bs + 8);
+        float out[2][EDGE_PANEL];
+        _mm256_storeu_ps(out[0], _mm256_fmadd_ps(f00, w0, z0));
+        _mm256_storeu_ps(out[0] + 8, _mm256_fmadd_ps(f01, w1, z1));
+        _mm256_storeu_ps(out[1], _mm256_fmadd_ps(f10, w0, z0));
+        _mm256_storeu_ps(out[1] + 8, _mm256_fmadd_ps(f11, w1, z1));
+        for (int r = 0; r < rows; r++) memcpy(c + (size_t)(i + r) * n + n0, out[r], sizeof(float) * (size_t)valid);
+      } else {
+        int32_t out[2][EDGE_PANEL];
+        _mm256_storeu_si256((__m256i *)out[0], t00);
+        _mm256_storeu_si256((__m256i *)(out[0] + 8), t01);
+        _mm256_storeu_si256((__m256i *)out[1], t10);
+        _mm256_storeu_si256((__m256i *)(out[1] + 8), t11);
+        for (int r = 0; r < rows; r++) memcpy(ci + (size_t)(i + r) * n + n0, out[r], sizeof(int32_t) * (size_t)valid);
+      }
+    }
+  }
+}
+
+// Eight int8 weights as floats.
+EDGE_AVX2 static inline __m256 edge_s8x8(const int8_t *p) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)p)));
+}
+
+// Q8 weight-only GEMV: four rows at a time share each load of x; two accumulators per row keep
+// the FMA chains short. Memory-bound for large matrices: one byte per weight instead of four.
+EDGE_AVX2 void edge_gemv_q8_avx2(const float *x, int k, const int8_t *q, const float *wscales,
+                                 const float *bias, int n_begin, int n_end, float *y) {
+  int j = n_begin;
+  for (; j + 4 <= n_end; j += 4) {
+    const int8_t *r[4] = {q + (size_t)j * k, q + (size_t)(j + 1) * k, q + (size_t)(j + 2) * k, q + (size_t)(j + 3) * k};
+    __m256 acc[4][2];
+    for (int t = 0; t < 4; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+    int kk = 0;
+    for (; kk + 16 <= k; kk += 16) {
+      const __m256 x0 = _mm256_loadu_ps(x + kk), x1 = _mm256_loadu_ps(x + kk + 8);
+      for (int t = 0; t < 4; t++) {
+        acc[t][0] = _mm256_fmadd_ps(edge_s8x8(r[t] + kk), x0, acc[t][0]);
+        acc[t][1] = _mm256_fmadd_ps(edge_s8x8(r[t] + kk + 8), x1, acc[t][1]);
+      }
+    }
+    for (int t = 0; t < 4; t++) {
+      float sum = edge_hsum(_mm256_add_ps(acc[t][0], acc[t][1]));
+      for (int rest = kk; rest < k; rest++) sum += (float)r[t][rest] * x[rest];
+      y[j + t] = sum * wscales[j + t] + (bias ? bias[j + t] : 0.0f);
+    }
+  }
+  for (; j < n_end; j++) {
+    const int8_t *row = q + (size_t)j * k;
+    __m256 acc = _mm256_setzero_ps();
+    int kk = 0;
+    for (; kk + 8 <= k; kk += 8) acc = _mm256_fmadd_ps(edge_s8x8(row + kk), _mm256_loadu_ps(x + kk), acc);
+    float sum = edge_hsum(acc);
+    for (; kk < k; kk++) sum += (float)row[kk] * x[kk];
+    y[j] = sum * wscales[j] + (bias ? bias[j] : 0.0f);
+  }
+}
+
+// Q4 weight-only GEMV. Σ scale·(u − 8)·x = scale·(Σ u·x − 8·Σx): the block sums of x are
+// computed once per call and shared by every row, so the inner loop only widens nibbles.
+EDGE_AVX2 void edge_gemv_q4_avx2(const float *x, int k, const uint8_t *q, const float *scales,
+                                 const float *bias, int n_begin, int n_end, float *y) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
+  // aligned_alloc needs a size that is a multiple of the alignment.
+  const size_t bytes = (sizeof(float) * ((size_t)kp + (size_t)nb) + 31) / 32 * 32;
+  float *xp = aligned_alloc(32, bytes);
+  if (!xp) {
+    edge_gemv_q4_ref(x, k, q, scales, bias, n_begin, n_end, y);
+    return;
+  }
+  float *xsum = xp + kp;
+  memset(xp, 0, sizeof(float) * (size_t)kp);
+  memcpy(xp, x, sizeof(float) * (size_t)k);
+  for (int b = 0; b < nb; b++) {
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(xp + b * 32), _mm256_load_ps(xp + b * 32 + 8)),
+                             _mm256_add_ps(_mm256_load_ps(xp + b * 32 + 16), _mm256_load_ps(xp + b * 32 + 24)));
+    xsum[b] = 8.0f * edge_hsum(s);
+  }
+  const __m128i nibble = _mm_set1_epi8(15);
+  int j = n_begin;
+  for (; j < n_end; j += 4) {
+    const int rows = n_end - j < 4 ? n_end - j : 4;
+    __m256 acc[4];
+    float correction[4] = {0};
+    for (int t = 0; t < 4; t++) acc[t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+      const __m256 x0 = _mm256_load_ps(xp + b * 32), x1 = _mm256_load_ps(xp + b * 32 + 8);
+      const __m256 x2 = _mm256_load_ps(xp + b * 32 + 16), x3 = _mm256_load_ps(xp + b * 32 + 24);
+      for (int t = 0; t < rows; t++) {
+        const size_t row = (size_t)(j + t);
+        const __m128i bytes = _mm_loadu_si128((const __m128i *)(q + row * (size_t)(kp / 2) + (size_t)b * 16));
+        const __m128i low = _mm_and_si128(bytes, nibble);
+        const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble);
+        __m256 d = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low)), x0);
+        d = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(low, 8))), x1, d);
+        d = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high)), x2, d);
+        d = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(high, 8))), x3, d);
+        const float scale = scales[row * (size_t)nb + b];
+        acc[t] = _mm256_fmadd_ps(d, _mm256_set1_ps(scale), acc[t]);
+        correction[t] += scale * xsum[b];
+      }
+    }
+    for (int t = 0; t < rows; t++) y[j + t] = edge_hsum(acc[t]) - correction[t] + (bias ? bias[j + t] : 0.0f);
+  }
+  free(xp);
+}
+#endif

@@ -1,0 +1,15 @@
+// AVX2+FMA kernels (x86_avx2.c), called only after CPU detection in dispatch.c.
+#ifndef EDGE_X86_AVX2_H
+#define EDGE_X86_AVX2_H
+#include <stdint.h>
+
+void edge_quantize_activations_avx2(const float *x, int m, int k, int8_t *q, float *scales);
+/// W8A8 when `c` is set (float outputs), exact int32 sums over all of K when `ci` is set.
+void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
+                    const float *wscales, const float *bias, int n, int n_begin, int n_end, float *c,
+                    int32_t *ci);
+void edge_gemv_q8_avx2(const float *x, int k, const int8_t *q, const float *wscales,
+                       const float *bias, int n_begin, int n_end, float *y);
+void edge_gemv_q4_avx2(const float *x, int k, const uint8_t *q, const float *scales,
+                       const float *bias, int n_begin, int n_end, float *y);
+#endif

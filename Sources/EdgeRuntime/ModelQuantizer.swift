@@ -1,0 +1,64 @@
+import Foundation
+import EdgeProto
+
+/// Writes a new version of a model with its weights in another quantization scheme: every
+/// `layers.N.weight` of the source version (fp32) is quantized, every other tensor copied.
+public struct ModelQuantizer {
+  public let repository: ModelRepository
+
+  public init(repository: ModelRepository) {
+    self.repository = repository
+  }
+
+  public struct Result: Sendable {
+    public var sourceVersion: Int
+    public var version: Int
+    public var sourceBytes: Int
+    public var bytes: Int
+    public var path: String
+  }
+
+  /// Quantizes the latest fp32 version (or `from`) into `version` (default: one past the latest).
+  public func quantize(
+    model: String, scheme: QuantizationScheme, version: Int? = nil, from source: Int? = nil
+  ) throws -> Result {
+    let config = try repository.configuration(of: model)
+    let available = repository.availableVersions(of: model, config: config)
+    let latestF32 = available.reversed().first { candidate in
+      let file = try? SafeTensorsFile(path: repository.modelFilePath(of: model, version: candidate, config: config))
+      return file.map { ($0.metadata[QuantizationScheme.metadataKey] ?? "f32") == "f32" } ?? false
+    }
+    guard let sourceVersion = source ?? latestF32, available.contains(sourceVersion) else {
+      throw InferenceError.modelLoadFailed(model: model, reason: "no fp32 version to quantize from")
+    }
+    let target = version ?? (available.last! + 1)
+    guard target > 0, !available.contains(target) else {
+      throw InferenceError.modelLoadFailed(model: model, reason: "version \(target) already exists")
+    }
+    let sourcePath = repository.modelFilePath(of: model, version: sourceVersion, config: config)
+    let file = try SafeTensorsFile(path: sourcePath)
+    let sourceScheme = file.metadata[QuantizationScheme.metadataKey] ?? "f32"
+    guard sourceScheme == "f32" else {
+      throw InferenceError.modelLoadFailed(model: model, reason: "version \(sourceVersion) is already \(sourceScheme); quantize from an f32 version")
+    }
+    var writer = SafeTensorsWriter(metadata: file.metadata)
+    writer.metadata[QuantizationScheme.metadataKey] = scheme.rawValue
+    for name in file.tensors.keys.sorted() {
+      let info = file.tensors[name]!
+      if name.hasPrefix("layers."), name.hasSuffix(".weight"), info.dtype == "F32", info.shape.count == 2 {
+        let weights = Array(try file.floats(of: name))
+        let quantized = QuantizedWeights(weights, rows: info.shape[0], columns: info.shape[1], scheme: scheme)
+        writer.entries.append(.init(name: name, dtype: quantized.weightDType, shape: quantized.weightShape, bytes: quantized.weightBytes))
+        if !quantized.scales.isEmpty {
+          writer.entries.append(.f32(name + "_scale", shape: quantized.scaleShape, values: quantized.scales))
+        }
+      } else {
+        writer.entries.append(.init(name: name, dtype: info.dtype, shape: info.shape, bytes: Array(try file.bytes(of: name))))
+      }
+    }
+    let path = repository.modelFilePath(of: model, version: target, config: config)
+    try writer.write(to: path)
+    let size = { (path: String) in ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0 }
+    return Result(sourceVersion: sourceVersion, version: target, sourceBytes: size(sourcePath), bytes: size(path), path: path)
+  }
+}
