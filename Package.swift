@@ -128,7 +128,7 @@ let package = Package(
     .target(name: "EdgeTestSupport", path: "Tests/EdgeTestSupport", swiftSettings: swiftSettings),
     .testTarget(
       name: "EdgeRuntimeTests",
-      dependencies: ["EdgeRuntime", "EdgeProto", "EdgeTestSupport"],
+      dependencies: ["EdgeRuntime", "EdgeProto", "EdgeTestSupport", "CEdgeKernels"],
       swiftSettings: swiftSettings
     ),
     .testTarget(

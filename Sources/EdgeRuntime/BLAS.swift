@@ -19,3 +19,17 @@ enum BLAS {
       0, c, Int32(n))
   }
 }
+
+extension BLAS {
+  /// y[n] = W[n×k] · x[k]: the fp32 GEMV baseline.
+  static func multiplyVector(n: Int, k: Int, w: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, w, Int32(k), x, 1, 0, y, 1)
+  }
+
+  /// OpenBLAS's own thread count, so baselines run with the same threads as ours.
+  static func setThreads(_ threads: Int) {
+    #if !canImport(Accelerate)
+      openblas_set_num_threads(Int32(threads))
+    #endif
+  }
+}

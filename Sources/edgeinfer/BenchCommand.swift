@@ -1,0 +1,45 @@
+import ArgumentParser
+import EdgeRuntime
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench", abstract: "Benchmarks, as ratios against a baseline measured in the same run.",
+    subcommands: [Kernels.self])
+
+  struct Kernels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Our kernels against OpenBLAS sgemm/sgemv, alternating; build with -c release.")
+
+    @Option(help: "Threads for both ours and OpenBLAS.") var threads = 1
+    @Option(help: "Timed repetitions of each side (medians are reported).") var repetitions = 7
+    @Option(help: "Only cases whose name contains this.") var filter: String?
+    @Flag(help: "Print a JSON list of rows.") var json = false
+
+    func run() throws {
+      guard threads >= 1, repetitions >= 1 else { throw ValidationError("--threads and --repetitions must be positive") }
+      #if DEBUG
+        FileHandle.standardError.write(Data("warning: a debug build; measure with 'swift build -c release'\n".utf8))
+      #endif
+      let benchmark = KernelBenchmark(repetitions: repetitions)
+      let cases = KernelBenchmark.standardCases.filter { filter == nil || $0.name.contains(filter!) }
+      var rows: [KernelBenchmark.Row] = []
+      if !json { print("kernels: \(KernelBenchmark.kernelPath), threads: \(threads), repetitions: \(repetitions) (medians, GFLOP/s)") }
+      for benchCase in cases {
+        let row = benchmark.run(benchCase, threads: threads)
+        rows.append(row)
+        if !json {
+          print(String(
+            format: "%-28@ m=%-5d n=%-5d k=%-5d ours %7.1f [%6.1f-%6.1f]  openblas %7.1f [%6.1f-%6.1f]  ratio %.2fx",
+            row.name as NSString, row.m, row.n, row.k, row.ours, row.oursRange[0], row.oursRange[1], row.openblas,
+            row.openblasRange[0], row.openblasRange[1], row.ratio))
+        }
+      }
+      if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+      }
+    }
+  }
+}

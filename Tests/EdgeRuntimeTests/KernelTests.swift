@@ -1,0 +1,140 @@
+import CEdgeKernels
+import EdgeRuntime
+import Testing
+
+/// The vector kernels against the scalar references: activation quantization and the W8A8 GEMM
+/// bit for bit (int32 sums and float outputs), the GEMVs within float rounding.
+struct KernelTests {
+  /// A reproducible generator (SplitMix64), so a failure can be replayed.
+  struct Numbers {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+    mutating func float(_ range: ClosedRange<Float> = -1...1) -> Float {
+      range.lowerBound + Float(next() >> 40) / Float(1 << 24) * (range.upperBound - range.lowerBound)
+    }
+    mutating func int8() -> Int8 { Int8(truncatingIfNeeded: Int(next() % 255) - 127) }
+  }
+
+  static let shapes: [(m: Int, k: Int, n: Int)] = [
+    (1, 1, 1), (1, 32, 16), (1, 100, 47), (2, 64, 16), (3, 33, 17), (7, 64, 31), (5, 100, 47), (16, 384, 48), (33, 96, 65),
+  ]
+
+  @Test(arguments: shapes.indices)
+  func activationQuantizationMatchesTheReference(_ index: Int) {
+    let (m, k, _) = Self.shapes[index]
+    var numbers = Numbers(state: UInt64(index))
+    var x = (0..<m * k).map { _ in numbers.float(-4...4) }
+    if x.count > 3 {
+      x[0] = .nan
+      x[1] = 0
+      x[2] = -x[2] * 1000
+    }
+    let kp = Int(edge_padded_k(Int32(k)))
+    var q = [Int8](repeating: 0, count: m * kp), qr = q
+    var s = [Float](repeating: 0, count: m * kp / 32), sr = s
+    edge_quantize_activations(x, Int32(m), Int32(k), &q, &s)
+    edge_quantize_activations_ref(x, Int32(m), Int32(k), &qr, &sr)
+    #expect(q == qr)
+    #expect(s.map(\.bitPattern) == sr.map(\.bitPattern))
+    #expect(q.allSatisfy { $0 >= -127 && $0 <= 127 })
+  }
+
+  static func gemm(m: Int, k: Int, n: Int, a: [Int8], w: [Int8], seed: UInt64) -> (fast: [Float], reference: [Float], fastInt: [Int32], referenceInt: [Int32]) {
+    var numbers = Numbers(state: seed)
+    let kp = Int(edge_padded_k(Int32(k)))
+    let ascales = (0..<m * kp / 32).map { _ in numbers.float(0.001...0.1) }
+    let wscales = (0..<n).map { _ in numbers.float(0.001...0.1) }
+    let bias = (0..<n).map { _ in numbers.float() }
+    var packed = [Int8](repeating: 0, count: edge_packed_w8_count(Int32(n), Int32(k)))
+    edge_pack_w8(w, Int32(n), Int32(k), &packed)
+    var c = [Float](repeating: 0, count: m * n), cr = c
+    var ci = [Int32](repeating: 0, count: m * n), cir = ci
+    edge_gemm_w8a8(a, ascales, Int32(m), Int32(k), packed, wscales, bias, Int32(n), 0, Int32(n), &c)
+    edge_gemm_w8a8_ref(a, ascales, Int32(m), Int32(k), w, wscales, bias, Int32(n), &cr)
+    edge_gemm_s8_s32(a, Int32(m), Int32(k), packed, Int32(n), 0, Int32(n), &ci)
+    edge_gemm_s8_s32_ref(a, Int32(m), Int32(k), w, Int32(n), &cir)
+    return (c, cr, ci, cir)
+  }
+
+  /// Activations laid out [m][padded k] with zero padding, as the quantizer writes them.
+  static func activations(m: Int, k: Int, _ value: (Int, Int) -> Int8) -> [Int8] {
+    let kp = Int(edge_padded_k(Int32(k)))
+    var a = [Int8](repeating: 0, count: m * kp)
+    for i in 0..<m { for j in 0..<k { a[i * kp + j] = value(i, j) } }
+    return a
+  }
+
+  @Test(arguments: shapes.indices)
+  func gemmIsBitIdenticalToTheReferenceOnRandomInputs(_ index: Int) {
+    let (m, k, n) = Self.shapes[index]
+    var numbers = Numbers(state: 100 + UInt64(index))
+    let a = Self.activations(m: m, k: k) { _, _ in numbers.int8() }
+    let w = (0..<n * k).map { _ in numbers.int8() }
+    let result = Self.gemm(m: m, k: k, n: n, a: a, w: w, seed: UInt64(index))
+    #expect(result.fastInt == result.referenceInt)
+    #expect(result.fast.map(\.bitPattern) == result.reference.map(\.bitPattern))
+  }
+
+  /// Every product at its largest (±127 · ±127, all signs): the pair sums that would saturate a
+  /// naive vpmaddubsw stay exact.
+  @Test(arguments: [(Int8(127), Int8(127)), (-127, 127), (127, -127), (-127, -127)])
+  func extremesDoNotSaturate(_ av: Int8, _ wv: Int8) {
+    let (m, k, n) = (3, 1000, 19)
+    let a = Self.activations(m: m, k: k) { _, _ in av }
+    let w = [Int8](repeating: wv, count: n * k)
+    let result = Self.gemm(m: m, k: k, n: n, a: a, w: w, seed: 7)
+    #expect(result.fastInt.allSatisfy { $0 == Int32(av) * Int32(wv) * Int32(k) })
+    #expect(result.fastInt == result.referenceInt)
+    #expect(result.fast.map(\.bitPattern) == result.reference.map(\.bitPattern))
+  }
+
+  @Test func weightsOfMinus128AreClampedByTheQuantizer() {
+    var q = [Int8](repeating: 0, count: 4)
+    var s = [Float](repeating: 0, count: 1)
+    edge_quantize_rows_s8([-2, 1, 0.5, 2], 1, 4, &q, &s)
+    #expect(q == [-127, 64, 32, 127])
+    #expect(s == [2 / 127])
+  }
+
+  @Test(arguments: [(1, 1), (17, 33), (64, 100), (31, 384), (5, 1536)])
+  func gemvsAgreeWithTheirReferences(_ n: Int, _ k: Int) {
+    var numbers = Numbers(state: UInt64(n * 1000 + k))
+    let x = (0..<k).map { _ in numbers.float(-2...2) }
+    let weights = (0..<n * k).map { _ in numbers.float() }
+    let bias = (0..<n).map { _ in numbers.float() }
+    let kp = Int(edge_padded_k(Int32(k)))
+    var q8 = [Int8](repeating: 0, count: n * k)
+    var s8 = [Float](repeating: 0, count: n)
+    edge_quantize_rows_s8(weights, Int32(n), Int32(k), &q8, &s8)
+    var q4 = [UInt8](repeating: 0, count: n * kp / 2)
+    var s4 = [Float](repeating: 0, count: n * kp / 32)
+    edge_quantize_rows_q4(weights, Int32(n), Int32(k), &q4, &s4)
+    var y = [Float](repeating: 0, count: n), yr = y
+    let tolerance = Float(k).squareRoot() * 1e-5 + 1e-5
+    edge_gemv_q8(x, Int32(k), q8, s8, bias, 0, Int32(n), &y)
+    edge_gemv_q8_ref(x, Int32(k), q8, s8, bias, 0, Int32(n), &yr)
+    for (a, b) in zip(y, yr) { #expect(abs(a - b) <= tolerance * max(1, abs(b))) }
+    edge_gemv_q4(x, Int32(k), q4, s4, bias, 0, Int32(n), &y)
+    edge_gemv_q4_ref(x, Int32(k), q4, s4, bias, 0, Int32(n), &yr)
+    for (a, b) in zip(y, yr) { #expect(abs(a - b) <= tolerance * max(1, abs(b))) }
+  }
+
+  @Test func q4NibblesHoldTheDocumentedLayout() {
+    // Block of 32: element j in byte j's low nibble, element j + 16 in its high nibble.
+    let row = (0..<32).map { Float($0 - 16) / 16 * 7 }
+    var q = [UInt8](repeating: 0, count: 16)
+    var s = [Float](repeating: 0, count: 1)
+    edge_quantize_rows_q4(row, 1, 32, &q, &s)
+    #expect(s == [7 / 7])
+    for j in 0..<16 {
+      #expect(Int(q[j] & 15) - 8 == Int((row[j]).rounded(.toNearestOrEven)))
+      #expect(Int(q[j] >> 4) - 8 == min(7, Int((row[j + 16]).rounded(.toNearestOrEven))))
+    }
+  }
+}

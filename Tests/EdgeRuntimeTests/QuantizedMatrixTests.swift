@@ -1,0 +1,57 @@
+import EdgeRuntime
+import Testing
+
+/// Every scheme multiplies close to the fp32 product, threads change nothing, and quantized
+/// versions of the digits model keep its accuracy.
+struct QuantizedMatrixTests {
+  static func reference(_ x: [Float], _ w: [Float], _ bias: [Float], m: Int, n: Int, k: Int) -> [Float] {
+    (0..<m * n).map { index in
+      let (i, j) = (index / n, index % n)
+      return (0..<k).reduce(bias[j]) { $0 + x[i * k + $1] * w[j * k + $1] }
+    }
+  }
+
+  @Test(arguments: [(QuantizationScheme.f32, 1e-4), (.w8a8, 0.03), (.w8, 0.02), (.q4, 0.2)])
+  func schemesApproximateTheFP32Product(_ scheme: QuantizationScheme, _ tolerance: Double) {
+    var numbers = KernelTests.Numbers(state: 42)
+    let (m, k, n) = (5, 200, 70)
+    let x = (0..<m * k).map { _ in numbers.float() }
+    let w = (0..<n * k).map { _ in numbers.float() }
+    let bias = (0..<n).map { _ in numbers.float() }
+    let expected = Self.reference(x, w, bias, m: m, n: n, k: k)
+    let matrix = QuantizedMatrix.quantizing(w, rows: n, columns: k, scheme: scheme)
+    var y = [Float](repeating: 0, count: m * n)
+    x.withUnsafeBufferPointer { xs in
+      bias.withUnsafeBufferPointer { b in
+        y.withUnsafeMutableBufferPointer { ys in
+          matrix.multiply(xs.baseAddress!, m: m, bias: b.baseAddress, into: ys.baseAddress!)
+        }
+      }
+    }
+    // Relative to the output's scale (about sqrt(k/3) for these inputs).
+    let scale = expected.map { abs(Double($0)) }.max()!
+    let worst = zip(y, expected).map { abs(Double($0) - Double($1)) }.max()!
+    #expect(worst / scale < tolerance, "\(scheme): worst error \(worst) against scale \(scale)")
+  }
+
+  @Test(arguments: QuantizationScheme.allCases)
+  func twoThreadsGiveTheSameResultAsOne(_ scheme: QuantizationScheme) {
+    var numbers = KernelTests.Numbers(state: 9)
+    let (m, k, n) = (8, 512, 384)  // big enough to be split
+    let x = (0..<m * k).map { _ in numbers.float() }
+    let w = (0..<n * k).map { _ in numbers.float() }
+    let matrix = QuantizedMatrix.quantizing(w, rows: n, columns: k, scheme: scheme)
+    var one = [Float](repeating: 0, count: m * n), two = one
+    x.withUnsafeBufferPointer { xs in
+      one.withUnsafeMutableBufferPointer { matrix.multiply(xs.baseAddress!, m: m, bias: nil, into: $0.baseAddress!, threads: 1) }
+      two.withUnsafeMutableBufferPointer { matrix.multiply(xs.baseAddress!, m: m, bias: nil, into: $0.baseAddress!, threads: 2) }
+    }
+    #expect(one.map(\.bitPattern) == two.map(\.bitPattern))
+  }
+
+  @Test func storedSizesShrinkAsTheSchemeNarrows() {
+    let w = [Float](repeating: 0.5, count: 64 * 128)
+    let sizes = QuantizationScheme.allCases.map { QuantizedMatrix.quantizing(w, rows: 64, columns: 128, scheme: $0).storedByteCount }
+    #expect(sizes == [64 * 128 * 4, 64 * 128 + 64 * 4, 64 * 128 + 64 * 4, 64 * 64 + 64 * 4 * 4])
+  }
+}
