@@ -3,6 +3,7 @@
 #include "edge_kernels.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /// round-to-nearest-even as the vector code's cvtps2dq does; NaN and out-of-range values become
@@ -35,6 +36,12 @@ void edge_quantize_activations_ref(const float *x, int m, int k, int8_t *q, floa
       }
     }
   }
+}
+
+void edge_dequantize_activations(const int8_t *q, const float *scales, int m, int k, float *x) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
+  for (int i = 0; i < m; i++)
+    for (int kk = 0; kk < k; kk++) x[(size_t)i * k + kk] = (float)q[(size_t)i * kp + kk] * scales[(size_t)i * nb + kk / EDGE_BLOCK];
 }
 
 void edge_quantize_rows_s8(const float *w, int n, int k, int8_t *q, float *scales) {
@@ -135,18 +142,23 @@ void edge_gemv_q8_ref(const float *x, int k, const int8_t *q, const float *wscal
 void edge_gemv_q4_ref(const float *x, int k, const uint8_t *q, const float *scales,
                       const float *bias, int n_begin, int n_end, float *y) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
+  int8_t *xq = malloc((size_t)kp);
+  float *xs = malloc(sizeof(float) * (size_t)nb);
+  if (!xq || !xs) abort();
+  edge_quantize_activations_ref(x, 1, k, xq, xs);
   for (int j = n_begin; j < n_end; j++) {
     float sum = 0.0f;
     for (int b = 0; b < nb; b++) {
       const uint8_t *bytes = q + (size_t)j * (kp / 2) + (size_t)b * (EDGE_BLOCK / 2);
-      float block = 0.0f;
+      int32_t dot = 0;
       for (int t = 0; t < EDGE_BLOCK / 2; t++) {
-        const int lo = b * EDGE_BLOCK + t, hi = lo + EDGE_BLOCK / 2;
-        if (lo < k) block += (float)((bytes[t] & 15) - 8) * x[lo];
-        if (hi < k) block += (float)((bytes[t] >> 4) - 8) * x[hi];
+        dot += ((bytes[t] & 15) - 8) * xq[b * EDGE_BLOCK + t];
+        dot += ((bytes[t] >> 4) - 8) * xq[b * EDGE_BLOCK + t + EDGE_BLOCK / 2];
       }
-      sum += block * scales[(size_t)j * nb + b];
+      sum = fmaf((float)dot, scales[(size_t)j * nb + b] * xs[b], sum);
     }
     y[j] = sum + (bias ? bias[j] : 0.0f);
   }
+  free(xq);
+  free(xs);
 }

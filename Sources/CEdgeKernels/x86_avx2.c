@@ -67,16 +67,65 @@ EDGE_AVX2 void edge_quantize_activations_avx2(const float *x, int m, int k, int8
   }
 }
 
-// The W8A8 micro-kernel: 2 rows × 16 columns. Per quad of k: two 256-bit loads of the packed
-// panel (8 columns × 4 k each) and, per row, four activations broadcast; vpsignb moves their
-// signs onto the weights, vpmaddubsw multiplies |a| by them (32 products, pair sums exact in
-// int16 since |a|, |w| <= 127) and vpmaddwd with ones widens to 8 int32 column sums. At each
-// block's end the int32 sums become floats and meet the row's block scale in one FMA.
+// The W8A8 micro-kernel: ROWS (1 to 3) rows × 16 columns. Per quad of k: two 256-bit loads of
+// the packed panel (8 columns × 4 k each) and, per row, four activations broadcast; vpsignb
+// moves their signs onto the weights, vpmaddubsw multiplies |a| by them (32 products, pair sums
+// exact in int16 since |a|, |w| <= 127) and vpmaddwd with ones widens to 8 int32 column sums.
+// At each block's end the int32 sums become floats and meet the row's block scale in one FMA.
+#define EDGE_QUAD(r, acc0, acc1)                                                                  \
+  do {                                                                                            \
+    int32_t bits;                                                                                 \
+    memcpy(&bits, p[r] + 4 * quad, 4);                                                            \
+    const __m256i a = _mm256_set1_epi32(bits);                                                    \
+    const __m256i magnitude = _mm256_abs_epi8(a);                                                 \
+    acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w0, a)), ones)); \
+    acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w1, a)), ones)); \
+  } while (0)
+
+EDGE_AVX2 static inline void edge_gemm_tile(const int8_t *const a[3], const float *const s[3], int rows,
+                                            const int8_t *panel, int nb, __m256 f[6], __m256i t[6], int scaled) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int b = 0; b < nb; b++) {
+    __m256i i00 = _mm256_setzero_si256(), i01 = i00, i10 = i00, i11 = i00, i20 = i00, i21 = i00;
+    const int8_t *w = panel + (size_t)b * EDGE_BLOCK * EDGE_PANEL;
+    const int8_t *p[3] = {a[0] + (size_t)b * EDGE_BLOCK, a[1] + (size_t)b * EDGE_BLOCK, a[2] + (size_t)b * EDGE_BLOCK};
+#pragma GCC unroll 8
+    for (int quad = 0; quad < EDGE_BLOCK / 4; quad++) {
+      const __m256i w0 = _mm256_loadu_si256((const __m256i *)(w + quad * 64));
+      const __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + quad * 64 + 32));
+      EDGE_QUAD(0, i00, i01);
+      if (rows > 1) EDGE_QUAD(1, i10, i11);
+      if (rows > 2) EDGE_QUAD(2, i20, i21);
+    }
+    if (scaled) {
+      __m256 v = _mm256_set1_ps(s[0][b]);
+      f[0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i00), v, f[0]);
+      f[1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i01), v, f[1]);
+      if (rows > 1) {
+        v = _mm256_set1_ps(s[1][b]);
+        f[2] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i10), v, f[2]);
+        f[3] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i11), v, f[3]);
+      }
+      if (rows > 2) {
+        v = _mm256_set1_ps(s[2][b]);
+        f[4] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i20), v, f[4]);
+        f[5] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i21), v, f[5]);
+      }
+    } else {
+      t[0] = _mm256_add_epi32(t[0], i00);
+      t[1] = _mm256_add_epi32(t[1], i01);
+      t[2] = _mm256_add_epi32(t[2], i10);
+      t[3] = _mm256_add_epi32(t[3], i11);
+      t[4] = _mm256_add_epi32(t[4], i20);
+      t[5] = _mm256_add_epi32(t[5], i21);
+    }
+  }
+}
+
 EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int k,
                               const int8_t *packed, const float *wscales, const float *bias, int n,
                               int n_begin, int n_end, float *c, int32_t *ci) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
-  const __m256i ones = _mm256_set1_epi16(1);
   for (int n0 = n_begin; n0 < n_end && n0 < n; n0 += EDGE_PANEL) {
     const int8_t *panel = packed + (size_t)(n0 / EDGE_PANEL) * EDGE_PANEL * kp;
     const int valid = n - n0 < EDGE_PANEL ? n - n0 : EDGE_PANEL;
@@ -85,64 +134,40 @@ EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int
       memcpy(ws, wscales + n0, sizeof(float) * (size_t)valid);
       if (bias) memcpy(bs, bias + n0, sizeof(float) * (size_t)valid);
     }
-    for (int i = 0; i < m; i += 2) {
-      const int rows = m - i < 2 ? m - i : 2;
-      const int8_t *a0 = qa + (size_t)i * kp;
-      const int8_t *a1 = rows > 1 ? a0 + kp : a0;
-      const float *s0 = c ? ascales + (size_t)i * nb : 0;
-      const float *s1 = c && rows > 1 ? s0 + nb : s0;
-      __m256 f00 = _mm256_setzero_ps(), f01 = f00, f10 = f00, f11 = f00;
-      __m256i t00 = _mm256_setzero_si256(), t01 = t00, t10 = t00, t11 = t00;
-      for (int b = 0; b < nb; b++) {
-        __m256i i00 = _mm256_setzero_si256(), i01 = i00, i10 = i00, i11 = i00;
-        const int8_t *w = panel + (size_t)b * EDGE_BLOCK * EDGE_PANEL;
-        const int8_t *p0 = a0 + (size_t)b * EDGE_BLOCK, *p1 = a1 + (size_t)b * EDGE_BLOCK;
-#pragma GCC unroll 8
-        for (int quad = 0; quad < EDGE_BLOCK / 4; quad++) {
-          const __m256i w0 = _mm256_loadu_si256((const __m256i *)(w + quad * 64));
-          const __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + quad * 64 + 32));
-          int32_t bits;
-          memcpy(&bits, p0 + 4 * quad, 4);
-          __m256i a = _mm256_set1_epi32(bits);
-          __m256i magnitude = _mm256_abs_epi8(a);
-          i00 = _mm256_add_epi32(i00, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w0, a)), ones));
-          i01 = _mm256_add_epi32(i01, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w1, a)), ones));
-          memcpy(&bits, p1 + 4 * quad, 4);
-          a = _mm256_set1_epi32(bits);
-          magnitude = _mm256_abs_epi8(a);
-          i10 = _mm256_add_epi32(i10, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w0, a)), ones));
-          i11 = _mm256_add_epi32(i11, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w1, a)), ones));
-        }
-        if (c) {
-          __m256 s = _mm256_set1_ps(s0[b]);
-          f00 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i00), s, f00);
-          f01 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i01), s, f01);
-          s = _mm256_set1_ps(s1[b]);
-          f10 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i10), s, f10);
-          f11 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i11), s, f11);
-        } else {
-          t00 = _mm256_add_epi32(t00, i00);
-          t01 = _mm256_add_epi32(t01, i01);
-          t10 = _mm256_add_epi32(t10, i10);
-          t11 = _mm256_add_epi32(t11, i11);
-        }
+    for (int i = 0; i < m; i += 3) {
+      const int rows = m - i < 3 ? m - i : 3;
+      const int8_t *a[3];
+      const float *s[3];
+      for (int r = 0; r < 3; r++) {
+        a[r] = qa + (size_t)(i + (r < rows ? r : 0)) * kp;
+        s[r] = c ? ascales + (size_t)(i + (r < rows ? r : 0)) * nb : 0;
       }
+      __m256 f[6];
+      __m256i t[6];
+      for (int r = 0; r < 6; r++) {
+        f[r] = _mm256_setzero_ps();
+        t[r] = _mm256_setzero_si256();
+      }
+      // Specialised per row count so the full tile has no branches in its loop.
+      if (rows == 3) edge_gemm_tile(a, s, 3, panel, nb, f, t, c != 0);
+      else if (rows == 2) edge_gemm_tile(a, s, 2, panel, nb, f, t, c != 0);
+      else edge_gemm_tile(a, s, 1, panel, nb, f, t, c != 0);
       if (c) {
         const __m256 w0 = _mm256_loadu_ps(ws), w1 = _mm256_loadu_ps(ws + 8);
         const __m256 z0 = _mm256_loadu_ps(bs), z1 = _mm256_loadu_ps(bs + 8);
-        float out[2][EDGE_PANEL];
-        _mm256_storeu_ps(out[0], _mm256_fmadd_ps(f00, w0, z0));
-        _mm256_storeu_ps(out[0] + 8, _mm256_fmadd_ps(f01, w1, z1));
-        _mm256_storeu_ps(out[1], _mm256_fmadd_ps(f10, w0, z0));
-        _mm256_storeu_ps(out[1] + 8, _mm256_fmadd_ps(f11, w1, z1));
-        for (int r = 0; r < rows; r++) memcpy(c + (size_t)(i + r) * n + n0, out[r], sizeof(float) * (size_t)valid);
+        float out[EDGE_PANEL];
+        for (int r = 0; r < rows; r++) {
+          _mm256_storeu_ps(out, _mm256_fmadd_ps(f[2 * r], w0, z0));
+          _mm256_storeu_ps(out + 8, _mm256_fmadd_ps(f[2 * r + 1], w1, z1));
+          memcpy(c + (size_t)(i + r) * n + n0, out, sizeof(float) * (size_t)valid);
+        }
       } else {
-        int32_t out[2][EDGE_PANEL];
-        _mm256_storeu_si256((__m256i *)out[0], t00);
-        _mm256_storeu_si256((__m256i *)(out[0] + 8), t01);
-        _mm256_storeu_si256((__m256i *)out[1], t10);
-        _mm256_storeu_si256((__m256i *)(out[1] + 8), t11);
-        for (int r = 0; r < rows; r++) memcpy(ci + (size_t)(i + r) * n + n0, out[r], sizeof(int32_t) * (size_t)valid);
+        int32_t out[EDGE_PANEL];
+        for (int r = 0; r < rows; r++) {
+          _mm256_storeu_si256((__m256i *)out, t[2 * r]);
+          _mm256_storeu_si256((__m256i *)(out + 8), t[2 * r + 1]);
+          memcpy(ci + (size_t)(i + r) * n + n0, out, sizeof(int32_t) * (size_t)valid);
+        }
       }
     }
   }
@@ -187,52 +212,79 @@ EDGE_AVX2 void edge_gemv_q8_avx2(const float *x, int k, const int8_t *q, const f
   }
 }
 
-// Q4 weight-only GEMV. Σ scale·(u − 8)·x = scale·(Σ u·x − 8·Σx): the block sums of x are
-// computed once per call and shared by every row, so the inner loop only widens nibbles.
+// Q4 GEMV: x is quantized once per call into int8 blocks shared by every row; per row and
+// block, the 16 stored bytes become 32 nibbles (low then high), vpmaddubsw(u, xq) and vpmaddwd
+// give exact int32 partial sums of u·xq, which meet scale·xscale in one FMA. The −8·Σxq part is
+// the same for every row and is applied per block as a scalar. Four rows share each load of x.
 EDGE_AVX2 void edge_gemv_q4_avx2(const float *x, int k, const uint8_t *q, const float *scales,
                                  const float *bias, int n_begin, int n_end, float *y) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
-  // aligned_alloc needs a size that is a multiple of the alignment.
-  const size_t bytes = (sizeof(float) * ((size_t)kp + (size_t)nb) + 31) / 32 * 32;
-  float *xp = aligned_alloc(32, bytes);
-  if (!xp) {
+  int8_t *xq = aligned_alloc(32, ((size_t)kp + 31) / 32 * 32);
+  float *xs = malloc(sizeof(float) * (size_t)nb * 2);
+  if (!xq || !xs) {
+    free(xq);
+    free(xs);
     edge_gemv_q4_ref(x, k, q, scales, bias, n_begin, n_end, y);
     return;
   }
-  float *xsum = xp + kp;
-  memset(xp, 0, sizeof(float) * (size_t)kp);
-  memcpy(xp, x, sizeof(float) * (size_t)k);
+  float *offset = xs + nb;  // 8 · Σ xq · xscale per block
+  edge_quantize_activations_avx2(x, 1, k, xq, xs);
   for (int b = 0; b < nb; b++) {
-    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(xp + b * 32), _mm256_load_ps(xp + b * 32 + 8)),
-                             _mm256_add_ps(_mm256_load_ps(xp + b * 32 + 16), _mm256_load_ps(xp + b * 32 + 24)));
-    xsum[b] = 8.0f * edge_hsum(s);
+    int32_t total = 0;
+    for (int t = 0; t < EDGE_BLOCK; t++) total += xq[b * EDGE_BLOCK + t];
+    offset[b] = 8.0f * (float)total * xs[b];
   }
   const __m128i nibble = _mm_set1_epi8(15);
-  int j = n_begin;
-  for (; j < n_end; j += 4) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i mask = _mm256_set1_epi8(15);
+  const int groups = nb / 8;  // blocks handled eight at a time, their scales as one vector
+  for (int j = n_begin; j < n_end; j += 4) {
     const int rows = n_end - j < 4 ? n_end - j : 4;
-    __m256 acc[4];
+    __m256 acc[4], corr[4];
     float correction[4] = {0};
-    for (int t = 0; t < 4; t++) acc[t] = _mm256_setzero_ps();
-    for (int b = 0; b < nb; b++) {
-      const __m256 x0 = _mm256_load_ps(xp + b * 32), x1 = _mm256_load_ps(xp + b * 32 + 8);
-      const __m256 x2 = _mm256_load_ps(xp + b * 32 + 16), x3 = _mm256_load_ps(xp + b * 32 + 24);
+    for (int t = 0; t < 4; t++) acc[t] = corr[t] = _mm256_setzero_ps();
+    for (int g = 0; g < groups; g++) {
+      const __m256 xscale = _mm256_loadu_ps(xs + g * 8), xoffset = _mm256_loadu_ps(offset + g * 8);
+      for (int t = 0; t < rows; t++) {
+        const size_t row = (size_t)(j + t);
+        const __m256 wscale = _mm256_loadu_ps(scales + row * (size_t)nb + (size_t)g * 8);
+        const __m256 combined = _mm256_mul_ps(wscale, xscale);
+        corr[t] = _mm256_fmadd_ps(wscale, xoffset, corr[t]);
+        const uint8_t *bytes = q + row * (size_t)(kp / 2) + (size_t)g * 8 * 16;
+        for (int pair = 0; pair < 4; pair++) {
+          // 32 bytes = two blocks: low nibbles of both, then high nibbles of both.
+          const __m256i raw = _mm256_loadu_si256((const __m256i *)(bytes + pair * 32));
+          const __m256i low = _mm256_and_si256(raw, mask);
+          const __m256i high = _mm256_and_si256(_mm256_srli_epi16(raw, 4), mask);
+          const __m256i u0 = _mm256_permute2x128_si256(low, high, 0x20);
+          const __m256i u1 = _mm256_permute2x128_si256(low, high, 0x31);
+          const int b = g * 8 + pair * 2;
+          const __m256i d0 = _mm256_madd_epi16(_mm256_maddubs_epi16(u0, _mm256_load_si256((const __m256i *)(xq + (size_t)b * 32))), ones);
+          const __m256i d1 = _mm256_madd_epi16(_mm256_maddubs_epi16(u1, _mm256_load_si256((const __m256i *)(xq + (size_t)b * 32 + 32))), ones);
+          acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d0), _mm256_permutevar8x32_ps(combined, _mm256_set1_epi32(pair * 2)), acc[t]);
+          acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d1), _mm256_permutevar8x32_ps(combined, _mm256_set1_epi32(pair * 2 + 1)), acc[t]);
+        }
+      }
+    }
+    for (int b = groups * 8; b < nb; b++) {
+      const __m256i xb = _mm256_load_si256((const __m256i *)(xq + (size_t)b * EDGE_BLOCK));
       for (int t = 0; t < rows; t++) {
         const size_t row = (size_t)(j + t);
         const __m128i bytes = _mm_loadu_si128((const __m128i *)(q + row * (size_t)(kp / 2) + (size_t)b * 16));
         const __m128i low = _mm_and_si128(bytes, nibble);
         const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble);
-        __m256 d = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low)), x0);
-        d = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(low, 8))), x1, d);
-        d = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high)), x2, d);
-        d = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(high, 8))), x3, d);
+        const __m256i u = _mm256_inserti128_si256(_mm256_castsi128_si256(low), high, 1);
+        const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(u, xb), ones);
         const float scale = scales[row * (size_t)nb + b];
-        acc[t] = _mm256_fmadd_ps(d, _mm256_set1_ps(scale), acc[t]);
-        correction[t] += scale * xsum[b];
+        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(scale * xs[b]), acc[t]);
+        correction[t] += scale * offset[b];
       }
     }
-    for (int t = 0; t < rows; t++) y[j + t] = edge_hsum(acc[t]) - correction[t] + (bias ? bias[j + t] : 0.0f);
+    for (int t = 0; t < rows; t++) {
+      y[j + t] = edge_hsum(acc[t]) - (edge_hsum(corr[t]) + correction[t]) + (bias ? bias[j + t] : 0.0f);
+    }
   }
-  free(xp);
+  free(xq);
+  free(xs);
 }
 #endif

@@ -45,6 +45,22 @@ struct KernelTests {
     #expect(q.allSatisfy { $0 >= -127 && $0 <= 127 })
   }
 
+  @Test func dequantizationRoundTripsWithinHalfAStep() {
+    var numbers = Numbers(state: 11)
+    let (m, k) = (3, 77)
+    let x = (0..<m * k).map { _ in numbers.float(-5...5) }
+    let kp = Int(edge_padded_k(Int32(k)))
+    var q = [Int8](repeating: 0, count: m * kp)
+    var scales = [Float](repeating: 0, count: m * kp / 32)
+    edge_quantize_activations(x, Int32(m), Int32(k), &q, &scales)
+    var back = [Float](repeating: 0, count: m * k)
+    edge_dequantize_activations(q, scales, Int32(m), Int32(k), &back)
+    for index in 0..<m * k {
+      let scale = scales[(index / k) * (kp / 32) + (index % k) / 32]
+      #expect(abs(back[index] - x[index]) <= scale / 2 * 1.0001)
+    }
+  }
+
   static func gemm(m: Int, k: Int, n: Int, a: [Int8], w: [Int8], seed: UInt64) -> (fast: [Float], reference: [Float], fastInt: [Int32], referenceInt: [Int32]) {
     var numbers = Numbers(state: seed)
     let kp = Int(edge_padded_k(Int32(k)))
@@ -92,6 +108,17 @@ struct KernelTests {
     #expect(result.fastInt.allSatisfy { $0 == Int32(av) * Int32(wv) * Int32(k) })
     #expect(result.fastInt == result.referenceInt)
     #expect(result.fast.map(\.bitPattern) == result.reference.map(\.bitPattern))
+  }
+
+  /// −128 activations (which our quantizer never makes, but a caller of the int kernel might)
+  /// are still exact: |−128| is 128 unsigned, and 128 · 127 pair sums stay below 32767.
+  @Test func minus128ActivationsAreExact() {
+    let (m, k, n) = (2, 70, 17)
+    var numbers = Numbers(state: 3)
+    let a = Self.activations(m: m, k: k) { _, j in j % 3 == 0 ? -128 : numbers.int8() }
+    let w = (0..<n * k).map { index in index % 2 == 0 ? Int8(127) : Int8(-127) }
+    let result = Self.gemm(m: m, k: k, n: n, a: a, w: w, seed: 5)
+    #expect(result.fastInt == result.referenceInt)
   }
 
   @Test func weightsOfMinus128AreClampedByTheQuantizer() {

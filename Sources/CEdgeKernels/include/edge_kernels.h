@@ -33,6 +33,8 @@ void edge_kernels_force_reference(int on);
 // Values are [m][kp], scales [m][kp/32].
 void edge_quantize_activations(const float *x, int m, int k, int8_t *q, float *scales);
 void edge_quantize_activations_ref(const float *x, int m, int k, int8_t *q, float *scales);
+/// The inverse: x[m][k] = q · scale of its block (the rounding error is at most scale / 2).
+void edge_dequantize_activations(const int8_t *q, const float *scales, int m, int k, float *x);
 
 // ---- Weights: int8 per output channel (W8) --------------------------------------------------
 // Row n of w [n][k] gets scale s = max|w| / 127 and q = round(w * 127 / max|w|) in [-127, 127].
@@ -45,7 +47,8 @@ size_t edge_packed_w8_count(int n, int k);
 // 256-bit load holds 8 columns × 4 k. The AVX2 kernel broadcasts four activations a, multiplies
 // |a| (unsigned) by sign(a)·w (signed) with vpmaddubsw, and widens with vpmaddwd: since
 // |a|, |w| <= 127, a pair sum is at most 2·127·127 = 32258 and never saturates the int16, so every
-// block sum is exact. Padding (N to 16, K to 32) is zero.
+// block sum is exact (activations may even be -128; weights must stay within ±127, which the
+// quantizer guarantees). Padding (N to 16, K to 32) is zero.
 void edge_pack_w8(const int8_t *q, int n, int k, int8_t *packed);
 
 // ---- W8A8 GEMM -------------------------------------------------------------------------------
@@ -71,7 +74,10 @@ void edge_gemv_q8_ref(const float *x, int k, const int8_t *q, const float *wscal
 
 // Q4: blocks of 32 along K, one fp32 scale each; scales [n][kp/32]. A block's 32 weights are
 // w = scale * (u - 8) with u in 0..15, stored in 16 bytes: byte j holds element j in its low
-// nibble and element j + 16 in its high nibble. A row is kp/2 bytes.
+// nibble and element j + 16 in its high nibble. A row is kp/2 bytes. The GEMV quantizes x once
+// per call into int8 blocks (as activations above) and takes each block's dot product exactly in
+// int32: y[n] = Σ_b scale[n][b] · xscale[b] · Σ_{t in b} (u_t - 8) · xq_t + bias[n]. Nibbles are
+// unsigned, so vpmaddubsw(u, xq) needs no sign trick and cannot saturate (2 · 15 · 127 < 32767).
 void edge_quantize_rows_q4(const float *w, int n, int k, uint8_t *q, float *scales);
 void edge_gemv_q4(const float *x, int k, const uint8_t *q, const float *scales, const float *bias,
                   int n_begin, int n_end, float *y);
