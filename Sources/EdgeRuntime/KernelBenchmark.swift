@@ -1,4 +1,5 @@
 import CEdgeKernels
+import Foundation
 
 /// `edgeinfer bench kernels`: our kernels and OpenBLAS side by side on the same shapes and
 /// threads, alternating, several repetitions, medians. Figures are GFLOP/s (2 per multiply-add,
@@ -84,13 +85,21 @@ public struct KernelBenchmark: Sendable {
     var oursRates: [Double] = [], baselineRates: [Double] = []
     for _ in 0..<repetitions {
       baselineRates.append(flops * Double(baselineInner) / time(baseline, times: baselineInner) / 1e9)
+      settle(threads)
       oursRates.append(flops * Double(oursInner) / time(ours, times: oursInner) / 1e9)
+      settle(threads)
     }
     let oursMedian = median(oursRates), baselineMedian = median(baselineRates)
     return Row(
       name: benchCase.name, m: m, n: n, k: k, threads: threads, ours: oursMedian, openblas: baselineMedian,
       ratio: oursMedian / baselineMedian, oursRange: [oursRates.min()!, oursRates.max()!],
       openblasRange: [baselineRates.min()!, baselineRates.max()!])
+  }
+
+  /// OpenBLAS's worker threads spin for a while after each call, and would take a core from
+  /// whichever side runs next; with more than one thread each side starts on a quiet machine.
+  private func settle(_ threads: Int) {
+    if threads > 1 { Thread.sleep(forTimeInterval: 0.3) }
   }
 
   /// How many back-to-back runs last at least `minimumSeconds` (after one warm-up run).
