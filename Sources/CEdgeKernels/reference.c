@@ -16,17 +16,23 @@ static int edge_round_clamp(float v, int limit) {
   return q;
 }
 
+/// max|x| over block b of a row of k values (zero padding past k; NaN ignored).
+static float edge_block_amax(const float *row, int b, int k) {
+  float amax = 0.0f;
+  for (int t = 0; t < EDGE_BLOCK; t++) {
+    const int kk = b * EDGE_BLOCK + t;
+    const float v = kk < k ? fabsf(row[kk]) : 0.0f;
+    if (v > amax) amax = v;
+  }
+  return amax;
+}
+
 void edge_quantize_activations_ref(const float *x, int m, int k, int8_t *q, float *scales) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
   for (int i = 0; i < m; i++) {
     const float *row = x + (size_t)i * k;
     for (int b = 0; b < nb; b++) {
-      float amax = 0.0f;
-      for (int t = 0; t < EDGE_BLOCK; t++) {
-        const int kk = b * EDGE_BLOCK + t;
-        const float v = kk < k ? fabsf(row[kk]) : 0.0f;
-        if (v > amax) amax = v;
-      }
+      const float amax = edge_block_amax(row, b, k);
       const float inverse = amax > 0.0f ? 127.0f / amax : 0.0f;
       scales[(size_t)i * nb + b] = amax / 127.0f;
       for (int t = 0; t < EDGE_BLOCK; t++) {
@@ -63,12 +69,7 @@ void edge_quantize_rows_q4(const float *w, int n, int k, uint8_t *q, float *scal
   for (int j = 0; j < n; j++) {
     const float *row = w + (size_t)j * k;
     for (int b = 0; b < nb; b++) {
-      float amax = 0.0f;
-      for (int t = 0; t < EDGE_BLOCK; t++) {
-        const int kk = b * EDGE_BLOCK + t;
-        const float v = kk < k ? fabsf(row[kk]) : 0.0f;
-        if (v > amax) amax = v;
-      }
+      const float amax = edge_block_amax(row, b, k);
       const float inverse = amax > 0.0f ? 7.0f / amax : 0.0f;
       scales[(size_t)j * nb + b] = amax / 7.0f;
       uint8_t *bytes = q + (size_t)j * (kp / 2) + (size_t)b * (EDGE_BLOCK / 2);
