@@ -67,57 +67,47 @@ EDGE_AVX2 void edge_quantize_activations_avx2(const float *x, int m, int k, int8
   }
 }
 
-// The W8A8 micro-kernel: ROWS (1 to 3) rows × 16 columns. Per quad of k: two 256-bit loads of
-// the packed panel (8 columns × 4 k each) and, per row, four activations broadcast; vpsignb
-// moves their signs onto the weights, vpmaddubsw multiplies |a| by them (32 products, pair sums
-// exact in int16 since |a|, |w| <= 127) and vpmaddwd with ones widens to 8 int32 column sums.
-// At each block's end the int32 sums become floats and meet the row's block scale in one FMA.
-#define EDGE_QUAD(r, acc0, acc1)                                                                  \
-  do {                                                                                            \
-    int32_t bits;                                                                                 \
-    memcpy(&bits, p[r] + 4 * quad, 4);                                                            \
-    const __m256i a = _mm256_set1_epi32(bits);                                                    \
-    const __m256i magnitude = _mm256_abs_epi8(a);                                                 \
-    acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w0, a)), ones)); \
-    acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w1, a)), ones)); \
-  } while (0)
+// The W8A8 micro-kernel: up to 4 rows × 16 columns. Per quad of k: two 256-bit loads of the
+// packed panel (8 columns × 4 k each) and, per row, four activations broadcast; vpsignb moves
+// their signs onto the weights, vpmaddubsw multiplies |a| by them (32 products, pair sums exact
+// in int16 since |a|, |w| <= 127) and vpmaddwd with ones widens to 8 int32 column sums. At each
+// block's end the int32 sums become floats and meet the row's block scale in one FMA. Four rows
+// share each weight load; the eight float sums live in memory between blocks (measured faster
+// than three rows with every sum in a register).
+#define EDGE_TILE_ROWS 4
 
-EDGE_AVX2 static inline void edge_gemm_tile(const int8_t *const a[3], const float *const s[3], int rows,
-                                            const int8_t *panel, int nb, __m256 f[6], __m256i t[6], int scaled) {
+EDGE_AVX2 __attribute__((always_inline)) static inline void edge_gemm_tile(const int8_t *const a[EDGE_TILE_ROWS], const float *const s[EDGE_TILE_ROWS],
+                                            const int rows, const int8_t *panel, int nb, __m256 f[2 * EDGE_TILE_ROWS],
+                                            __m256i t[2 * EDGE_TILE_ROWS], int scaled) {
   const __m256i ones = _mm256_set1_epi16(1);
   for (int b = 0; b < nb; b++) {
-    __m256i i00 = _mm256_setzero_si256(), i01 = i00, i10 = i00, i11 = i00, i20 = i00, i21 = i00;
+    __m256i acc[2 * EDGE_TILE_ROWS];
+    for (int r = 0; r < 2 * EDGE_TILE_ROWS; r++) acc[r] = _mm256_setzero_si256();
     const int8_t *w = panel + (size_t)b * EDGE_BLOCK * EDGE_PANEL;
-    const int8_t *p[3] = {a[0] + (size_t)b * EDGE_BLOCK, a[1] + (size_t)b * EDGE_BLOCK, a[2] + (size_t)b * EDGE_BLOCK};
 #pragma GCC unroll 8
     for (int quad = 0; quad < EDGE_BLOCK / 4; quad++) {
       const __m256i w0 = _mm256_loadu_si256((const __m256i *)(w + quad * 64));
       const __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + quad * 64 + 32));
-      EDGE_QUAD(0, i00, i01);
-      if (rows > 1) EDGE_QUAD(1, i10, i11);
-      if (rows > 2) EDGE_QUAD(2, i20, i21);
+      for (int r = 0; r < rows; r++) {
+        int32_t bits;
+        memcpy(&bits, a[r] + (size_t)b * EDGE_BLOCK + 4 * quad, 4);
+        const __m256i broadcast = _mm256_set1_epi32(bits);
+        const __m256i magnitude = _mm256_abs_epi8(broadcast);
+        acc[2 * r] = _mm256_add_epi32(
+            acc[2 * r], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w0, broadcast)), ones));
+        acc[2 * r + 1] = _mm256_add_epi32(
+            acc[2 * r + 1], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w1, broadcast)), ones));
+      }
     }
-    if (scaled) {
-      __m256 v = _mm256_set1_ps(s[0][b]);
-      f[0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i00), v, f[0]);
-      f[1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i01), v, f[1]);
-      if (rows > 1) {
-        v = _mm256_set1_ps(s[1][b]);
-        f[2] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i10), v, f[2]);
-        f[3] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i11), v, f[3]);
+    for (int r = 0; r < rows; r++) {
+      if (scaled) {
+        const __m256 v = _mm256_set1_ps(s[r][b]);
+        f[2 * r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[2 * r]), v, f[2 * r]);
+        f[2 * r + 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[2 * r + 1]), v, f[2 * r + 1]);
+      } else {
+        t[2 * r] = _mm256_add_epi32(t[2 * r], acc[2 * r]);
+        t[2 * r + 1] = _mm256_add_epi32(t[2 * r + 1], acc[2 * r + 1]);
       }
-      if (rows > 2) {
-        v = _mm256_set1_ps(s[2][b]);
-        f[4] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i20), v, f[4]);
-        f[5] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i21), v, f[5]);
-      }
-    } else {
-      t[0] = _mm256_add_epi32(t[0], i00);
-      t[1] = _mm256_add_epi32(t[1], i01);
-      t[2] = _mm256_add_epi32(t[2], i10);
-      t[3] = _mm256_add_epi32(t[3], i11);
-      t[4] = _mm256_add_epi32(t[4], i20);
-      t[5] = _mm256_add_epi32(t[5], i21);
     }
   }
 }
@@ -134,24 +124,27 @@ EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int
       memcpy(ws, wscales + n0, sizeof(float) * (size_t)valid);
       if (bias) memcpy(bs, bias + n0, sizeof(float) * (size_t)valid);
     }
-    for (int i = 0; i < m; i += 3) {
-      const int rows = m - i < 3 ? m - i : 3;
-      const int8_t *a[3];
-      const float *s[3];
-      for (int r = 0; r < 3; r++) {
+    for (int i = 0; i < m; i += EDGE_TILE_ROWS) {
+      const int rows = m - i < EDGE_TILE_ROWS ? m - i : EDGE_TILE_ROWS;
+      const int8_t *a[EDGE_TILE_ROWS];
+      const float *s[EDGE_TILE_ROWS];
+      for (int r = 0; r < EDGE_TILE_ROWS; r++) {
         a[r] = qa + (size_t)(i + (r < rows ? r : 0)) * kp;
         s[r] = c ? ascales + (size_t)(i + (r < rows ? r : 0)) * nb : 0;
       }
-      __m256 f[6];
-      __m256i t[6];
-      for (int r = 0; r < 6; r++) {
+      __m256 f[2 * EDGE_TILE_ROWS];
+      __m256i t[2 * EDGE_TILE_ROWS];
+      for (int r = 0; r < 2 * EDGE_TILE_ROWS; r++) {
         f[r] = _mm256_setzero_ps();
         t[r] = _mm256_setzero_si256();
       }
-      // Specialised per row count so the full tile has no branches in its loop.
-      if (rows == 3) edge_gemm_tile(a, s, 3, panel, nb, f, t, c != 0);
-      else if (rows == 2) edge_gemm_tile(a, s, 2, panel, nb, f, t, c != 0);
-      else edge_gemm_tile(a, s, 1, panel, nb, f, t, c != 0);
+      // A constant row count per call, so each case compiles to a loop without branches.
+      switch (rows) {
+      case 4: edge_gemm_tile(a, s, 4, panel, nb, f, t, c != 0); break;
+      case 3: edge_gemm_tile(a, s, 3, panel, nb, f, t, c != 0); break;
+      case 2: edge_gemm_tile(a, s, 2, panel, nb, f, t, c != 0); break;
+      default: edge_gemm_tile(a, s, 1, panel, nb, f, t, c != 0); break;
+      }
       if (c) {
         const __m256 w0 = _mm256_loadu_ps(ws), w1 = _mm256_loadu_ps(ws + 8);
         const __m256 z0 = _mm256_loadu_ps(bs), z1 = _mm256_loadu_ps(bs + 8);
