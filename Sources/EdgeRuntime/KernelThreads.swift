@@ -3,8 +3,10 @@ import Dispatch
 /// Splits a kernel's output columns across threads. Work too small to repay the hand-off stays
 /// on the calling thread, so asking for 2 threads never makes a small multiply slower.
 public enum KernelThreads {
-  /// Multiply-adds below which one thread does the whole job.
-  public static let minimumParallelWork = 1 << 20
+  /// Multiply-adds below which one thread does the whole job. Measured on the 2-vCPU machines
+  /// (docs/BENCHMARKS.md): at 19 M multiply-adds (MiniLM's 384×384 layer at 128 tokens) two
+  /// threads were slower than one; from about 75 M they were faster.
+  public static let minimumParallelWork = 1 << 25
 
   /// Calls `body(begin, end)` over [0, columns) in `threads` parts whose bounds are multiples
   /// of `alignment` (the kernels' panel width).

@@ -1,4 +1,4 @@
-import EdgeRuntime
+@testable import EdgeRuntime
 import Testing
 
 /// Every scheme multiplies close to the fp32 product, threads change nothing, and quantized
@@ -37,7 +37,9 @@ struct QuantizedMatrixTests {
   @Test(arguments: QuantizationScheme.allCases)
   func twoThreadsGiveTheSameResultAsOne(_ scheme: QuantizationScheme) {
     var numbers = KernelTests.Numbers(state: 9)
-    let (m, k, n) = (8, 512, 384)  // big enough to be split
+    // Big enough to be split: the GEMM by m·n·k, the GEMVs (one row at a time) by n·k.
+    let (m, k, n) = scheme == .w8a8 || scheme == .f32 ? (64, 1024, 512) : (1, 8192, 4096)
+    #expect(m * n * k >= KernelThreads.minimumParallelWork)
     let x = (0..<m * k).map { _ in numbers.float() }
     let w = (0..<n * k).map { _ in numbers.float() }
     let matrix = QuantizedMatrix.quantizing(w, rows: n, columns: k, scheme: scheme)
