@@ -31,8 +31,10 @@ public struct MLPModel: InferenceModel {
     guard let scheme = QuantizationScheme(rawValue: schemeName) else {
       throw fail("unknown quantization '\(schemeName)' (known: \(QuantizationScheme.allCases.map(\.rawValue).joined(separator: ", ")))")
     }
-    guard config.input.count == 1, let width = config.input[0].dims.first, config.input[0].dims.count == 1, width > 0 else {
-      throw fail("an MLP takes one input of dims [features]")
+    guard config.input.count == 1, TensorDataType(config.input[0].dataType) == .fp32,
+      config.input[0].dims.count == 1, let width = config.input[0].dims.first, width > 0
+    else {
+      throw fail("an MLP takes one FP32 input of dims [features]")
     }
     var layers: [DenseLayer] = []
     do {
@@ -49,11 +51,6 @@ public struct MLPModel: InferenceModel {
     let name = config.parameters["activation"]?.stringValue ?? "relu"
     guard let activation = Activation(rawValue: name) else {
       throw fail("activation '\(name)' is not one of relu, tanh, identity")
-    }
-    guard config.input.count == 1, TensorDataType(config.input[0].dataType) == .fp32,
-      config.input[0].dims == [Int64(layers[0].inFeatures)]
-    else {
-      throw fail("an MLP takes one FP32 input of dims [\(layers[0].inFeatures)]")
     }
     let classes = layers[layers.count - 1].outFeatures
     for output in config.output {
