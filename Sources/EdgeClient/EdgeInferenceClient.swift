@@ -40,7 +40,7 @@ public final class EdgeInferenceClient: Sendable {
   }
 
   /// The underlying gRPC client, for calls the wrapper does not cover.
-  public var grpcClientForTesting: GRPCClient<HTTP2ClientTransport.Posix> { client }
+  public var grpcClient: GRPCClient<HTTP2ClientTransport.Posix> { client }
 
   /// Keeps the connections running until `close()`; for clients held for a long time.
   public func run() async throws { try await client.runConnections() }

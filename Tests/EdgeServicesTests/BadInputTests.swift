@@ -64,7 +64,7 @@ import Testing
         ("malformed location", .invalidArgument, "x-edge-location", {
           var metadata = Metadata()
           metadata.addString("somewhere", forKey: "x-edge-location")
-          _ = try await Inference_GRPCInferenceService.Client(wrapping: client.grpcClientForTesting).modelInfer(
+          _ = try await Inference_GRPCInferenceService.Client(wrapping: client.grpcClient).modelInfer(
             .with { $0.modelName = "digits" }, metadata: metadata, options: RawClient.shortCall)
         }),
       ]
