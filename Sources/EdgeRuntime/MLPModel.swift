@@ -24,6 +24,11 @@ public struct MLPModel: InferenceModel {
   public var inputFeatures: Int { layers[0].inFeatures }
   public var classCount: Int { layers[layers.count - 1].outFeatures }
 
+  /// The tensors `edgeinfer quantize` converts: every layer's weight matrix.
+  static func isLinearWeight(_ name: String) -> Bool {
+    name.hasPrefix("layers.") && name.hasSuffix(".weight")
+  }
+
   public init(file: SafeTensorsFile, config: Inference_ModelConfig) throws(InferenceError) {
     let model = config.name
     func fail(_ reason: String) -> InferenceError { .modelLoadFailed(model: model, reason: reason) }
@@ -66,7 +71,7 @@ public struct MLPModel: InferenceModel {
     self.outputs = config.output
   }
 
-  public func run(_ inputs: [Tensor], batchSize: Int) throws(InferenceError) -> [Tensor] {
+  public func run(_ inputs: [Tensor], batchSize: Int) throws(InferenceError) -> ModelOutput {
     guard inputs.count == 1, inputs[0].elementCount == batchSize * inputFeatures else {
       throw .executionFailed("MLP expects one input of \(batchSize) × \(inputFeatures) elements")
     }
@@ -84,11 +89,11 @@ public struct MLPModel: InferenceModel {
       for index in range where activations[index] > activations[best] { best = index }
       predicted[row] = Int64(best - range.lowerBound)
     }
-    return outputs.map { output in
+    return ModelOutput(tensors: outputs.map { output in
       TensorDataType(output.dataType) == .int64
         ? Tensor(name: output.name, shape: [batchSize, 1], int64s: predicted)
         : Tensor(name: output.name, shape: [batchSize, classes], floats: activations)
-    }
+    })
   }
 
   /// Numerically stable softmax in place.

@@ -28,7 +28,7 @@ public struct TestSplit: Sendable {
       let width = rows[0].count
       let outputs = try model.model.run(
         [Tensor(name: input.name, shape: [rows.count, width], floats: rows.flatMap { $0 })], batchSize: rows.count)
-      for (offset, predicted) in outputs[classOutput].int64s().enumerated() where Int(predicted) == labels[start + offset] {
+      for (offset, predicted) in outputs.tensors[classOutput].int64s().enumerated() where Int(predicted) == labels[start + offset] {
         correct += 1
       }
     }

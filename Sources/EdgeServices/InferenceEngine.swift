@@ -33,7 +33,9 @@ public struct InferenceEngine: Sendable {
     let version = String(loaded.version)
     do throws(RPCError) {
       let validated = try InferenceError.mapped { () throws(InferenceError) in
-        try RequestValidator.validate(request, config: loaded.config, limits: limits)
+        let validated = try RequestValidator.validate(request, config: loaded.config, limits: limits)
+        try loaded.model.check(validated.inputs, batchSize: validated.batchSize)
+        return validated
       }
       guard load.admit() else {
         throw RPCError.overloaded(
@@ -42,7 +44,7 @@ public struct InferenceEngine: Sendable {
       defer { load.release() }
       let started = ContinuousClock.now
       load.executionStarted()
-      let outputs: [Tensor]
+      let outputs: ModelOutput
       do {
         outputs = try await executor.execute(loaded, inputs: validated.inputs, batchSize: validated.batchSize)
       } catch {
@@ -65,7 +67,7 @@ public struct InferenceEngine: Sendable {
   }
 
   private func response(
-    to request: Inference_ModelInferRequest, model: LoadedModel, outputs: [Tensor], names: [String],
+    to request: Inference_ModelInferRequest, model: LoadedModel, outputs: ModelOutput, names: [String],
     queue: Duration, compute: Duration
   ) -> Inference_ModelInferResponse {
     var response = Inference_ModelInferResponse()
@@ -74,7 +76,7 @@ public struct InferenceEngine: Sendable {
     response.id = request.id
     let unbatched = model.config.maxBatchSize == 0
     for name in names {
-      guard let tensor = outputs.first(where: { $0.name == name }) else { continue }
+      guard let tensor = outputs[name] else { continue }
       var output = Inference_ModelInferResponse.InferOutputTensor()
       output.name = tensor.name
       output.datatype = tensor.dataType.rawValue
@@ -87,6 +89,9 @@ public struct InferenceEngine: Sendable {
     response.parameters[ResponseParameter.region] = .string(identity.region)
     response.parameters[ResponseParameter.queueMicroseconds] = .int64(Int64(Self.microseconds(queue)))
     response.parameters[ResponseParameter.computeMicroseconds] = .int64(Int64(Self.microseconds(compute)))
+    if !outputs.truncatedRows.isEmpty {
+      response.parameters[ResponseParameter.truncatedRows] = .string(outputs.truncatedRows.map(String.init).joined(separator: ","))
+    }
     return response
   }
 

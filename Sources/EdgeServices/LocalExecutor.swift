@@ -8,8 +8,8 @@ public struct LocalExecutor: BatchExecutor {
 
   public init() {}
 
-  public func execute(_ model: LoadedModel, inputs: [Tensor], batchSize: Int) async throws(InferenceError) -> [Tensor] {
-    let result: Result<[Tensor], InferenceError> = await withCheckedContinuation { continuation in
+  public func execute(_ model: LoadedModel, inputs: [Tensor], batchSize: Int) async throws(InferenceError) -> ModelOutput {
+    let result: Result<ModelOutput, InferenceError> = await withCheckedContinuation { continuation in
       queue.async {
         do throws(InferenceError) {
           continuation.resume(returning: .success(try model.model.run(inputs, batchSize: batchSize)))

@@ -14,4 +14,7 @@ public enum ResponseParameter {
   public static let attempts = "edge_attempts"
   /// Great-circle kilometres from the client's location to the node.
   public static let distanceKilometres = "edge_distance_km"
+  /// Rows of the batch whose text was cut to the model's maximum tokens, comma-separated
+  /// (absent when none was).
+  public static let truncatedRows = "edge_truncated_rows"
 }

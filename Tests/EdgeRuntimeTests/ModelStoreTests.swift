@@ -62,7 +62,7 @@ struct ModelStoreTests {
     #expect(store.state(of: "tiny") == .ready([1, 2]))
     let one = try store.model(named: "tiny", version: "1")
     let outputs = try one.model.run([Tensor(name: "x", shape: [1, 2], floats: [3, 1])], batchSize: 1)
-    #expect(outputs[1].int64s() == [0])
+    #expect(outputs.tensors[1].int64s() == [0])
   }
 
   @Test func unloadTakesAModelOutOfService() throws {
@@ -90,7 +90,7 @@ struct ModelStoreTests {
     let model = try store.model(named: "tiny", version: "2")
     // Version 2: logits = 2x + (0, 1).
     let outputs = try model.model.run([Tensor(name: "x", shape: [2, 2], floats: [1, 1, 0.5, 0])], batchSize: 2)
-    let probabilities = outputs[0].floats()
+    let probabilities = outputs.tensors[0].floats()
     func softmax(_ a: Float, _ b: Float) -> [Float] {
       let m = max(a, b)
       let ea = expf(a - m), eb = expf(b - m)
@@ -98,8 +98,8 @@ struct ModelStoreTests {
     }
     let expected = softmax(2, 3) + softmax(1, 1)
     for (got, want) in zip(probabilities, expected) { #expect(abs(got - want) < 1e-6) }
-    #expect(outputs[1].int64s() == [1, 0])
-    #expect(outputs[1].shape == [2, 1])
+    #expect(outputs.tensors[1].int64s() == [1, 0])
+    #expect(outputs.tensors[1].shape == [2, 1])
   }
 
   @Test func weightsThatDoNotMatchTheConfigAreRefused() throws {
@@ -124,7 +124,7 @@ struct ModelStoreTests {
     let trained = try #require(split["accuracy"] as? Double)
     let outputs = try model.model.run(
       [Tensor(name: "pixels", shape: [inputs.count, 64], floats: inputs.flatMap { $0.map(Float.init) })], batchSize: inputs.count)
-    let predictions = outputs[1].int64s()
+    let predictions = outputs.tensors[1].int64s()
     let accuracy = Double(zip(predictions, labels).filter { Int($0) == $1 }.count) / Double(labels.count)
     #expect(accuracy > 0.95)
     #expect(abs(accuracy - trained) < 0.003)
