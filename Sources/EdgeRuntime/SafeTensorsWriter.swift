@@ -29,10 +29,18 @@ public struct SafeTensorsWriter {
     self.metadata = metadata
   }
 
+  /// The file's bytes. Tensors are laid out widest element first (8-, then 4-, 2- and 1-byte),
+  /// so with the data starting 8-byte aligned every tensor is aligned to its element size and
+  /// can be used in place (the format allows no gaps between tensors to pad with).
   public func encoded() throws -> [UInt8] {
+    let ordered = entries.enumerated().sorted { left, right in
+      let leftSize = SafeTensorsFile.elementSizes[left.element.dtype] ?? 1
+      let rightSize = SafeTensorsFile.elementSizes[right.element.dtype] ?? 1
+      return leftSize != rightSize ? leftSize > rightSize : left.offset < right.offset
+    }.map(\.element)
     var header: [String: Any] = [:]
     var offset = 0
-    for entry in entries {
+    for entry in ordered {
       header[entry.name] = ["dtype": entry.dtype, "shape": entry.shape, "data_offsets": [offset, offset + entry.bytes.count]]
       offset += entry.bytes.count
     }
@@ -41,7 +49,7 @@ public struct SafeTensorsWriter {
     json += [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8)
     var file = Tensor.littleEndianBytes(of: [UInt64(json.count)])
     file += json
-    for entry in entries { file += entry.bytes }
+    for entry in ordered { file += entry.bytes }
     return file
   }
 
