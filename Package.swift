@@ -41,7 +41,7 @@ let package = Package(
       ]
     ),
     // Quantized CPU kernels: scalar references and AVX2+FMA versions chosen at run time.
-    .target(name: "CEdgeKernels"),
+    .target(name: "CEdgeKernels", linkerSettings: [.linkedLibrary("m")]),
     // cblas from Debian's libopenblas-dev; Apple platforms use Accelerate instead.
     .systemLibrary(
       name: "COpenBLAS",

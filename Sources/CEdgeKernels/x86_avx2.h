@@ -1,6 +1,7 @@
 // AVX2+FMA kernels (x86_avx2.c), called only after CPU detection in dispatch.c.
 #ifndef EDGE_X86_AVX2_H
 #define EDGE_X86_AVX2_H
+#include <stddef.h>
 #include <stdint.h>
 
 void edge_quantize_activations_avx2(const float *x, int m, int k, int8_t *q, float *scales);
@@ -12,4 +13,8 @@ void edge_gemv_q8_avx2(const float *x, int k, const int8_t *q, const float *wsca
                        const float *bias, int n_begin, int n_end, float *y);
 void edge_gemv_q4_avx2(const float *x, int k, const uint8_t *q, const float *scales,
                        const float *bias, int n_begin, int n_end, float *y);
+void edge_gelu_avx2(float *x, size_t count);
+void edge_softmax_rows_avx2(float *x, int rows, int n);
+void edge_add_layer_norm_avx2(float *x, const float *r, int rows, int n, const float *gamma,
+                              const float *beta, float eps);
 #endif

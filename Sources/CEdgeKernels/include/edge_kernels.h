@@ -84,6 +84,26 @@ void edge_gemv_q4(const float *x, int k, const uint8_t *q, const float *scales, 
 void edge_gemv_q4_ref(const float *x, int k, const uint8_t *q, const float *scales,
                       const float *bias, int n_begin, int n_end, float *y);
 
+
+// ---- Transformer element-wise kernels --------------------------------------------------------
+// GELU in place, x · Φ(x) = 0.5 · x · (1 + erf(x / √2)) (the exact form BERT uses, not the tanh
+// approximation). The reference calls libm's erff; the AVX2 version evaluates erf with
+// Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7) and a polynomial exp, so the two agree to
+// a few 1e-7 relative, well inside the model's own rounding.
+void edge_gelu(float *x, size_t count);
+void edge_gelu_ref(float *x, size_t count);
+
+// Row-wise softmax in place over `rows` rows of `n` contiguous values: exp(x - max) / Σ.
+void edge_softmax_rows(float *x, int rows, int n);
+void edge_softmax_rows_ref(float *x, int rows, int n);
+
+// Residual add and LayerNorm in place: x = (x + r - mean) / sqrt(var + eps) · gamma + beta per
+// row of n, with the population variance as BERT uses. r may be NULL (LayerNorm alone).
+void edge_add_layer_norm(float *x, const float *r, int rows, int n, const float *gamma,
+                         const float *beta, float eps);
+void edge_add_layer_norm_ref(float *x, const float *r, int rows, int n, const float *gamma,
+                             const float *beta, float eps);
+
 #ifdef __cplusplus
 }
 #endif
