@@ -21,6 +21,11 @@ struct DenseLayer: @unchecked Sendable {
     self.bias = try file.floats(of: biasName)
   }
 
+  /// Applies the layer to `rows` inputs of `inFeatures` each, writing `rows` × `outFeatures`.
+  func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, threads: Int) {
+    matrix.multiply(input, m: rows, bias: bias.baseAddress, into: output, threads: threads)
+  }
+
   /// Applies the layer to `rows` inputs of `inFeatures` each.
   func apply(_ input: [Float], rows: Int, threads: Int) -> [Float] {
     var output = [Float](repeating: 0, count: rows * outFeatures)

@@ -1,4 +1,5 @@
 public import EdgeProto
+import Foundation
 
 /// One version of a model, loaded and ready to execute.
 public struct LoadedModel: Sendable {
@@ -21,6 +22,10 @@ public struct LoadedModel: Sendable {
     switch config.backend {
     case "mlp":
       return LoadedModel(name: name, version: version, config: config, model: try MLPModel(file: file, config: config))
+    case "bert":
+      let directory = (path as NSString).deletingLastPathComponent
+      return LoadedModel(
+        name: name, version: version, config: config, model: try BertModel(file: file, directory: directory, config: config))
     default:
       throw .modelLoadFailed(model: name, reason: "backend '\(config.backend)' is not supported")
     }

