@@ -15,4 +15,8 @@ public struct InferResult: Sendable {
   public var region: String? { parameters["edge_region"] }
   /// Great-circle kilometres from the client to that node, when a router chose it.
   public var distanceKilometres: Double? { parameters["edge_distance_km"].flatMap(Double.init) }
+  /// Rows whose text the model cut to its maximum length.
+  public var truncatedRows: [Int] {
+    parameters["edge_truncated_rows"].map { $0.split(separator: ",").compactMap { Int($0) } } ?? []
+  }
 }

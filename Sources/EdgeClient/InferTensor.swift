@@ -22,6 +22,18 @@ public struct InferTensor: Sendable, Equatable {
     return InferTensor(name: name, datatype: "FP32", shape: shape, data: data)
   }
 
+  /// A BYTES tensor of UTF-8 texts, one per row: shape [count, 1] (the batch dimension and a
+  /// single text), each element length-prefixed as the protocol's raw contents encode BYTES.
+  public static func texts(_ name: String, _ texts: [String]) -> InferTensor {
+    var data = Data()
+    for text in texts {
+      let bytes = Array(text.utf8)
+      withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { data.append(contentsOf: $0) }
+      data.append(contentsOf: bytes)
+    }
+    return InferTensor(name: name, datatype: "BYTES", shape: [Int64(texts.count), 1], data: data)
+  }
+
   /// The elements of an FP32 tensor; nil for other datatypes.
   public var floats: [Float]? {
     guard datatype == "FP32" else { return nil }
