@@ -41,7 +41,14 @@ let package = Package(
       ]
     ),
     // Quantized CPU kernels: scalar references and AVX2+FMA versions chosen at run time.
-    .target(name: "CEdgeKernels", linkerSettings: [.linkedLibrary("m")]),
+    // Optimized in debug builds too: at -O0 the intrinsics run some 50 times slower, too slow for
+    // a transformer in the debug cluster the tests start. (Only -O2, which changes no semantics;
+    // the client library does not depend on this target.)
+    .target(
+      name: "CEdgeKernels",
+      cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))],
+      linkerSettings: [.linkedLibrary("m")]
+    ),
     // cblas from Debian's libopenblas-dev; Apple platforms use Accelerate instead.
     .systemLibrary(
       name: "COpenBLAS",

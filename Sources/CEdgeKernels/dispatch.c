@@ -39,10 +39,11 @@ static int8_t edge_packed_value(const int8_t *packed, int kp, int column, int kk
 }
 
 void edge_gemm_w8a8(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
-                    const float *wscales, const float *bias, int n, int n_begin, int n_end, float *c) {
+                    const float *packed_wscales, const float *bias, int n, int n_begin, int n_end,
+                    float *c) {
 #if defined(__x86_64__) || defined(__i386__)
   if (edge_kernels_use_avx2()) {
-    edge_gemm_avx2(qa, ascales, m, k, packed, wscales, bias, n, n_begin, n_end, c, 0);
+    edge_gemm_avx2(qa, ascales, m, k, packed, packed_wscales, bias, n, n_begin, n_end, c, 0);
     return;
   }
 #endif
@@ -56,9 +57,10 @@ void edge_gemm_w8a8(const int8_t *qa, const float *ascales, int m, int k, const 
           const int kk = b * EDGE_BLOCK + t;
           sum += (int32_t)qa[(size_t)i * kp + kk] * edge_packed_value(packed, kp, j, kk);
         }
-        acc = __builtin_fmaf((float)sum, ascales[(size_t)i * nb + b], acc);
+        const float wscale = packed_wscales[((size_t)(j / EDGE_PANEL) * nb + b) * EDGE_PANEL + j % EDGE_PANEL];
+        acc = __builtin_fmaf((float)sum, ascales[(size_t)i * nb + b] * wscale, acc);
       }
-      c[(size_t)i * n + j] = __builtin_fmaf(acc, wscales[j], bias ? bias[j] : 0.0f);
+      c[(size_t)i * n + j] = acc + (bias ? bias[j] : 0.0f);
     }
   }
 }

@@ -85,6 +85,37 @@ void edge_quantize_rows_q4(const float *w, int n, int k, uint8_t *q, float *scal
 
 size_t edge_packed_w8_count(int n, int k) { return (size_t)edge_padded_n(n) * (size_t)edge_padded_k(k); }
 
+void edge_quantize_blocks_s8(const float *w, int n, int k, int8_t *q, float *scales) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
+  for (int j = 0; j < n; j++) {
+    for (int b = 0; b < nb; b++) {
+      const int begin = b * EDGE_BLOCK, end = begin + EDGE_BLOCK < k ? begin + EDGE_BLOCK : k;
+      float amax = 0.0f;
+      for (int kk = begin; kk < end; kk++) amax = fabsf(w[(size_t)j * k + kk]) > amax ? fabsf(w[(size_t)j * k + kk]) : amax;
+      scales[(size_t)j * nb + b] = amax / 127.0f;
+      const float inverse = amax > 0.0f ? 127.0f / amax : 0.0f;
+      for (int kk = begin; kk < end; kk++) {
+        const float v = nearbyintf(w[(size_t)j * k + kk] * inverse);
+        q[(size_t)j * k + kk] = (int8_t)(v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v);
+      }
+    }
+  }
+}
+
+size_t edge_packed_w8_scale_count(int n, int k) {
+  return (size_t)edge_padded_n(n) * (size_t)(edge_padded_k(k) / EDGE_BLOCK);
+}
+
+void edge_pack_w8_scales(const float *scales, int n, int k, float *packed) {
+  const int nb = edge_padded_k(k) / EDGE_BLOCK, np = edge_padded_n(n);
+  for (int p = 0; p < np / EDGE_PANEL; p++)
+    for (int b = 0; b < nb; b++)
+      for (int c = 0; c < EDGE_PANEL; c++) {
+        const int column = p * EDGE_PANEL + c;
+        packed[((size_t)p * nb + b) * EDGE_PANEL + c] = column < n ? scales[(size_t)column * nb + b] : 0.0f;
+      }
+}
+
 void edge_pack_w8(const int8_t *q, int n, int k, int8_t *packed) {
   const int kp = edge_padded_k(k), np = edge_padded_n(n);
   for (int p = 0; p < np / EDGE_PANEL; p++) {
@@ -113,9 +144,9 @@ void edge_gemm_w8a8_ref(const int8_t *qa, const float *ascales, int m, int k, co
           const int kk = b * EDGE_BLOCK + t;
           if (kk < k) sum += (int32_t)qa[(size_t)i * kp + kk] * (int32_t)qw[(size_t)j * k + kk];
         }
-        acc = fmaf((float)sum, ascales[(size_t)i * nb + b], acc);
+        acc = fmaf((float)sum, ascales[(size_t)i * nb + b] * wscales[(size_t)j * nb + b], acc);
       }
-      c[(size_t)i * n + j] = fmaf(acc, wscales[j], bias ? bias[j] : 0.0f);
+      c[(size_t)i * n + j] = acc + (bias ? bias[j] : 0.0f);
     }
   }
 }

@@ -71,13 +71,14 @@ EDGE_AVX2 void edge_quantize_activations_avx2(const float *x, int m, int k, int8
 // packed panel (8 columns × 4 k each) and, per row, four activations broadcast; vpsignb moves
 // their signs onto the weights, vpmaddubsw multiplies |a| by them (32 products, pair sums exact
 // in int16 since |a|, |w| <= 127) and vpmaddwd with ones widens to 8 int32 column sums. At each
-// block's end the int32 sums become floats and meet the row's block scale in one FMA. Four rows
+// block's end the int32 sums become floats and meet the product of the row's and the columns'
+// block scales in one FMA. Four rows
 // share each weight load; the eight float sums live in memory between blocks (measured faster
 // than three rows with every sum in a register).
 #define EDGE_TILE_ROWS 4
 
 EDGE_AVX2 __attribute__((always_inline)) static inline void edge_gemm_tile(const int8_t *const a[EDGE_TILE_ROWS], const float *const s[EDGE_TILE_ROWS],
-                                            const int rows, const int8_t *panel, int nb, __m256 f[2 * EDGE_TILE_ROWS],
+                                            const int rows, const int8_t *panel, const float *panel_scales, int nb, __m256 f[2 * EDGE_TILE_ROWS],
                                             __m256i t[2 * EDGE_TILE_ROWS], int scaled) {
   const __m256i ones = _mm256_set1_epi16(1);
   for (int b = 0; b < nb; b++) {
@@ -99,11 +100,16 @@ EDGE_AVX2 __attribute__((always_inline)) static inline void edge_gemm_tile(const
             acc[2 * r + 1], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w1, broadcast)), ones));
       }
     }
+    __m256 ws0 = _mm256_setzero_ps(), ws1 = _mm256_setzero_ps();
+    if (scaled) {
+      ws0 = _mm256_loadu_ps(panel_scales + (size_t)b * EDGE_PANEL);
+      ws1 = _mm256_loadu_ps(panel_scales + (size_t)b * EDGE_PANEL + 8);
+    }
     for (int r = 0; r < rows; r++) {
       if (scaled) {
         const __m256 v = _mm256_set1_ps(s[r][b]);
-        f[2 * r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[2 * r]), v, f[2 * r]);
-        f[2 * r + 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[2 * r + 1]), v, f[2 * r + 1]);
+        f[2 * r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[2 * r]), _mm256_mul_ps(v, ws0), f[2 * r]);
+        f[2 * r + 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[2 * r + 1]), _mm256_mul_ps(v, ws1), f[2 * r + 1]);
       } else {
         t[2 * r] = _mm256_add_epi32(t[2 * r], acc[2 * r]);
         t[2 * r + 1] = _mm256_add_epi32(t[2 * r + 1], acc[2 * r + 1]);
@@ -119,11 +125,9 @@ EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int
   for (int n0 = n_begin; n0 < n_end && n0 < n; n0 += EDGE_PANEL) {
     const int8_t *panel = packed + (size_t)(n0 / EDGE_PANEL) * EDGE_PANEL * kp;
     const int valid = n - n0 < EDGE_PANEL ? n - n0 : EDGE_PANEL;
-    float ws[EDGE_PANEL] = {0}, bs[EDGE_PANEL] = {0};
-    if (c) {
-      memcpy(ws, wscales + n0, sizeof(float) * (size_t)valid);
-      if (bias) memcpy(bs, bias + n0, sizeof(float) * (size_t)valid);
-    }
+    const float *panel_scales = c ? wscales + (size_t)(n0 / EDGE_PANEL) * nb * EDGE_PANEL : 0;
+    float bs[EDGE_PANEL] = {0};
+    if (c && bias) memcpy(bs, bias + n0, sizeof(float) * (size_t)valid);
     for (int i = 0; i < m; i += EDGE_TILE_ROWS) {
       const int rows = m - i < EDGE_TILE_ROWS ? m - i : EDGE_TILE_ROWS;
       const int8_t *a[EDGE_TILE_ROWS];
@@ -140,18 +144,17 @@ EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int
       }
       // A constant row count per call, so each case compiles to a loop without branches.
       switch (rows) {
-      case 4: edge_gemm_tile(a, s, 4, panel, nb, f, t, c != 0); break;
-      case 3: edge_gemm_tile(a, s, 3, panel, nb, f, t, c != 0); break;
-      case 2: edge_gemm_tile(a, s, 2, panel, nb, f, t, c != 0); break;
-      default: edge_gemm_tile(a, s, 1, panel, nb, f, t, c != 0); break;
+      case 4: edge_gemm_tile(a, s, 4, panel, panel_scales, nb, f, t, c != 0); break;
+      case 3: edge_gemm_tile(a, s, 3, panel, panel_scales, nb, f, t, c != 0); break;
+      case 2: edge_gemm_tile(a, s, 2, panel, panel_scales, nb, f, t, c != 0); break;
+      default: edge_gemm_tile(a, s, 1, panel, panel_scales, nb, f, t, c != 0); break;
       }
       if (c) {
-        const __m256 w0 = _mm256_loadu_ps(ws), w1 = _mm256_loadu_ps(ws + 8);
         const __m256 z0 = _mm256_loadu_ps(bs), z1 = _mm256_loadu_ps(bs + 8);
         float out[EDGE_PANEL];
         for (int r = 0; r < rows; r++) {
-          _mm256_storeu_ps(out, _mm256_fmadd_ps(f[2 * r], w0, z0));
-          _mm256_storeu_ps(out + 8, _mm256_fmadd_ps(f[2 * r + 1], w1, z1));
+          _mm256_storeu_ps(out, _mm256_add_ps(f[2 * r], z0));
+          _mm256_storeu_ps(out + 8, _mm256_add_ps(f[2 * r + 1], z1));
           memcpy(c + (size_t)(i + r) * n + n0, out, sizeof(float) * (size_t)valid);
         }
       } else {

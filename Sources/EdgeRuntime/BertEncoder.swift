@@ -52,9 +52,10 @@ struct BertEncoder: Sendable {
 
   private func run(_ layer: BertEncoderLayer, on batch: TokenBatch, in space: EncoderWorkspace, threads: Int) {
     let tokens = batch.tokenCount
-    layer.query.apply(space.hidden, rows: tokens, into: space.query, threads: threads)
-    layer.key.apply(space.hidden, rows: tokens, into: space.key, threads: threads)
-    layer.value.apply(space.hidden, rows: tokens, into: space.value, threads: threads)
+    let input = layer.query.matrix.prepare(space.hidden, m: tokens)
+    layer.query.apply(input, into: space.query, threads: threads)
+    layer.key.apply(input, into: space.key, threads: threads)
+    layer.value.apply(input, into: space.value, threads: threads)
     attend(batch, in: space, threads: threads)
     layer.attentionOutput.apply(space.context, rows: tokens, into: space.attended, threads: threads)
     layer.attentionNorm.apply(space.attended, adding: space.hidden, rows: tokens)

@@ -10,9 +10,12 @@ struct DenseLayer: @unchecked Sendable {
   var outFeatures: Int { matrix.rows }
   var storedByteCount: Int { matrix.storedByteCount + bias.count * 4 }
 
-  init(file: SafeTensorsFile, prefix: String, scheme: QuantizationScheme, inFeatures: Int) throws(SafeTensorsError) {
+  init(
+    file: SafeTensorsFile, prefix: String, scheme: QuantizationScheme, inFeatures: Int, activationPasses: Int = 1
+  ) throws(SafeTensorsError) {
     let biasName = "\(prefix).bias"
-    matrix = try QuantizedMatrix.mapped(from: file, prefix: prefix, scheme: scheme, columns: inFeatures)
+    matrix = try QuantizedMatrix.mapped(
+      from: file, prefix: prefix, scheme: scheme, columns: inFeatures, activationPasses: activationPasses)
     guard let biasInfo = file.tensors[biasName] else { throw .missingTensor(path: file.path, name: biasName) }
     guard biasInfo.shape == [matrix.rows] else {
       throw .malformed(path: file.path, reason: "'\(biasName)' must have shape [\(matrix.rows)], has \(biasInfo.shape)")
@@ -24,6 +27,11 @@ struct DenseLayer: @unchecked Sendable {
   /// Applies the layer to `rows` inputs of `inFeatures` each, writing `rows` × `outFeatures`.
   func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, threads: Int) {
     matrix.multiply(input, m: rows, bias: bias.baseAddress, into: output, threads: threads)
+  }
+
+  /// Applies the layer to an input prepared by a matrix of the same form (shared by Q, K and V).
+  func apply(_ input: PreparedInput, into output: UnsafeMutablePointer<Float>, threads: Int) {
+    matrix.multiply(input, bias: bias.baseAddress, into: output, threads: threads)
   }
 
   /// Applies the layer to `rows` inputs of `inFeatures` each.

@@ -6,7 +6,9 @@ import CEdgeKernels
 ///
 /// Stored tensors (safetensors), by scheme:
 /// - f32: `weight` F32 [rows, columns].
-/// - w8a8, w8: `weight` I8 [rows, columns], `weight_scale` F32 [rows] (symmetric, per row).
+/// - w8a8: `weight` I8 [rows, columns], `weight_scale` F32 [rows, padded columns / 32]
+///   (symmetric, per block of 32 along K, as the activations).
+/// - w8: `weight` I8 [rows, columns], `weight_scale` F32 [rows] (symmetric, per row).
 /// - q4: `weight` U8 [rows, padded columns / 2] (see edge_kernels.h for the nibble layout),
 ///   `weight_scale` F32 [rows, padded columns / 32].
 public final class QuantizedMatrix: @unchecked Sendable {
@@ -19,16 +21,22 @@ public final class QuantizedMatrix: @unchecked Sendable {
   private let int8: UnsafePointer<Int8>?
   private let nibbles: UnsafePointer<UInt8>?
   private let scales: UnsafePointer<Float>?
-  /// The W8A8 GEMM's interleaved panels, built at load.
+  /// The W8A8 GEMM's interleaved panels and block scales, built at load.
   private let packed: UnsafeMutablePointer<Int8>?
+  private let packedScales: UnsafeMutablePointer<Float>?
+  /// W8A8 activation quantization passes: 2 quantizes each input's rounding error again and
+  /// packs the weights twice along K to multiply it (see PreparedInput).
+  public let activationPasses: Int
 
   /// Bytes of weights and scales as stored (the packed copy excluded).
   public let storedByteCount: Int
 
   init(
     scheme: QuantizationScheme, rows: Int, columns: Int, owner: AnyObject?, floats: UnsafePointer<Float>? = nil,
-    int8: UnsafePointer<Int8>? = nil, nibbles: UnsafePointer<UInt8>? = nil, scales: UnsafePointer<Float>? = nil
+    int8: UnsafePointer<Int8>? = nil, nibbles: UnsafePointer<UInt8>? = nil, scales: UnsafePointer<Float>? = nil,
+    activationPasses: Int = 1
   ) {
+    precondition(activationPasses == 1 || activationPasses == 2, "one or two activation passes")
     self.scheme = scheme
     self.rows = rows
     self.columns = columns
@@ -40,21 +48,57 @@ public final class QuantizedMatrix: @unchecked Sendable {
     let paddedColumns = Int(edge_padded_k(Int32(columns)))
     switch scheme {
     case .f32: storedByteCount = rows * columns * 4
-    case .w8a8, .w8: storedByteCount = rows * columns + rows * 4
+    case .w8a8: storedByteCount = rows * columns + rows * paddedColumns / 32 * 4
+    case .w8: storedByteCount = rows * columns + rows * 4
     case .q4: storedByteCount = rows * paddedColumns / 2 + rows * paddedColumns / 32 * 4
     }
-    if scheme == .w8a8, let int8 {
-      let count = edge_packed_w8_count(Int32(rows), Int32(columns))
-      let buffer = UnsafeMutablePointer<Int8>.allocate(capacity: count)
-      edge_pack_w8(int8, Int32(rows), Int32(columns), buffer)
+    self.activationPasses = scheme == .w8a8 ? activationPasses : 1
+    if scheme == .w8a8, let int8, let scales {
+      // With two passes the kernel sees K' = 2 · padded K: each row [w | w], scales [s | s].
+      let passes = self.activationPasses
+      let kernelK = passes == 1 ? columns : passes * paddedColumns
+      let blocks = paddedColumns / 32
+      var weights = UnsafePointer(int8), blockScales = scales
+      var widened: UnsafeMutablePointer<Int8>?, widenedScales: UnsafeMutablePointer<Float>?
+      if passes > 1 {
+        let rowsOfWeights = UnsafeMutablePointer<Int8>.allocate(capacity: rows * kernelK)
+        let rowsOfScales = UnsafeMutablePointer<Float>.allocate(capacity: rows * blocks * passes)
+        rowsOfWeights.initialize(repeating: 0, count: rows * kernelK)
+        for row in 0..<rows {
+          for pass in 0..<passes {
+            (rowsOfWeights + row * kernelK + pass * paddedColumns).update(from: int8 + row * columns, count: columns)
+            (rowsOfScales + (row * passes + pass) * blocks).update(from: scales + row * blocks, count: blocks)
+          }
+        }
+        weights = UnsafePointer(rowsOfWeights)
+        blockScales = UnsafePointer(rowsOfScales)
+        widened = rowsOfWeights
+        widenedScales = rowsOfScales
+      }
+      let buffer = UnsafeMutablePointer<Int8>.allocate(capacity: edge_packed_w8_count(Int32(rows), Int32(kernelK)))
+      edge_pack_w8(weights, Int32(rows), Int32(kernelK), buffer)
+      let scaleBuffer = UnsafeMutablePointer<Float>.allocate(capacity: edge_packed_w8_scale_count(Int32(rows), Int32(kernelK)))
+      edge_pack_w8_scales(blockScales, Int32(rows), Int32(kernelK), scaleBuffer)
+      widened?.deallocate()
+      widenedScales?.deallocate()
       packed = buffer
+      packedScales = scaleBuffer
     } else {
       packed = nil
+      packedScales = nil
     }
   }
 
   deinit {
     packed?.deallocate()
+    packedScales?.deallocate()
+  }
+
+  /// The input in the form this matrix's kernel reads (quantized for W8A8).
+  public func prepare(_ x: UnsafePointer<Float>, m: Int) -> PreparedInput {
+    scheme == .w8a8
+      ? PreparedInput(quantizing: x, rows: m, columns: columns, passes: activationPasses)
+      : PreparedInput(floats: x, rows: m, columns: columns)
   }
 
   /// Quantizes fp32 weights [rows × columns] into `scheme`, owning the result.
@@ -67,6 +111,14 @@ public final class QuantizedMatrix: @unchecked Sendable {
   public func multiply(
     _ x: UnsafePointer<Float>, m: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, threads: Int = 1
   ) {
+    multiply(prepare(x, m: m), bias: bias, into: y, threads: threads)
+  }
+
+  /// y = x · Wᵀ (+ bias) for an input prepared by this matrix or one of the same scheme, width
+  /// and activation passes.
+  public func multiply(_ input: PreparedInput, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, threads: Int = 1) {
+    precondition(input.columns == columns, "input width \(input.columns) for a matrix of \(columns) columns")
+    let x = input.floats, m = input.rows
     let n = rows, k = columns
     let work = m * n * k
     switch scheme {
@@ -76,17 +128,13 @@ public final class QuantizedMatrix: @unchecked Sendable {
         for row in 0..<m { for column in 0..<n { y[row * n + column] += bias[column] } }
       }
     case .w8a8:
-      let paddedK = Int(edge_padded_k(Int32(k)))
-      let quantized = UnsafeMutablePointer<Int8>.allocate(capacity: m * paddedK)
-      let activationScales = UnsafeMutablePointer<Float>.allocate(capacity: m * paddedK / 32)
-      defer {
-        quantized.deallocate()
-        activationScales.deallocate()
-      }
-      edge_quantize_activations(x, Int32(m), Int32(k), quantized, activationScales)
-      KernelThreads.split(columns: n, work: work, threads: threads, alignment: 16) { begin, end in
+      precondition(input.passes == activationPasses, "input prepared with \(input.passes) passes for a matrix of \(activationPasses)")
+      let kernelK = activationPasses == 1 ? k : activationPasses * Int(edge_padded_k(Int32(k)))
+      let quantized = input.quantized!, activationScales = input.scales!
+      KernelThreads.split(columns: n, work: work * activationPasses, threads: threads, alignment: 16) { begin, end in
         edge_gemm_w8a8(
-          quantized, activationScales, Int32(m), Int32(k), packed!, scales!, bias, Int32(n), Int32(begin), Int32(end), y)
+          quantized, activationScales, Int32(m), Int32(kernelK), packed!, packedScales!, bias, Int32(n), Int32(begin),
+          Int32(end), y)
       }
     case .w8:
       for row in 0..<m {

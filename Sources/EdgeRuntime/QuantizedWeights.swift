@@ -28,7 +28,16 @@ public final class QuantizedWeights: @unchecked Sendable {
       weightBytes = Tensor.littleEndianBytes(of: weights)
       scaleShape = []
       scales = []
-    case .w8a8, .w8:
+    case .w8a8:
+      var q = [Int8](repeating: 0, count: rows * columns)
+      var s = [Float](repeating: 0, count: rows * paddedK / 32)
+      edge_quantize_blocks_s8(weights, Int32(rows), Int32(columns), &q, &s)
+      weightDType = "I8"
+      weightShape = [rows, columns]
+      weightBytes = q.map { UInt8(bitPattern: $0) }
+      scaleShape = [rows, paddedK / 32]
+      scales = s
+    case .w8:
       var q = [Int8](repeating: 0, count: rows * columns)
       var s = [Float](repeating: 0, count: rows)
       edge_quantize_rows_s8(weights, Int32(rows), Int32(columns), &q, &s)
@@ -50,14 +59,14 @@ public final class QuantizedWeights: @unchecked Sendable {
   }
 
   /// A matrix that multiplies with these weights, holding its own aligned copy of them.
-  public func matrix() -> QuantizedMatrix {
+  public func matrix(activationPasses: Int = 1) -> QuantizedMatrix {
     let storage = KernelBuffer(bytes: weightBytes, scales: scales)
     return QuantizedMatrix(
       scheme: scheme, rows: rows, columns: columns, owner: storage,
       floats: scheme == .f32 ? storage.weights.assumingMemoryBound(to: Float.self) : nil,
       int8: scheme == .w8a8 || scheme == .w8 ? storage.weights.assumingMemoryBound(to: Int8.self) : nil,
       nibbles: scheme == .q4 ? storage.weights.assumingMemoryBound(to: UInt8.self) : nil,
-      scales: scales.isEmpty ? nil : UnsafePointer(storage.scales))
+      scales: scales.isEmpty ? nil : UnsafePointer(storage.scales), activationPasses: activationPasses)
   }
 }
 

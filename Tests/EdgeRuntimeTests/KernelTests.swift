@@ -65,13 +65,15 @@ struct KernelTests {
     var numbers = Numbers(state: seed)
     let kp = Int(edge_padded_k(Int32(k)))
     let ascales = (0..<m * kp / 32).map { _ in numbers.float(0.001...0.1) }
-    let wscales = (0..<n).map { _ in numbers.float(0.001...0.1) }
+    let wscales = (0..<n * kp / 32).map { _ in numbers.float(0.001...0.1) }
     let bias = (0..<n).map { _ in numbers.float() }
     var packed = [Int8](repeating: 0, count: edge_packed_w8_count(Int32(n), Int32(k)))
     edge_pack_w8(w, Int32(n), Int32(k), &packed)
+    var packedScales = [Float](repeating: 0, count: edge_packed_w8_scale_count(Int32(n), Int32(k)))
+    edge_pack_w8_scales(wscales, Int32(n), Int32(k), &packedScales)
     var c = [Float](repeating: 0, count: m * n), cr = c
     var ci = [Int32](repeating: 0, count: m * n), cir = ci
-    edge_gemm_w8a8(a, ascales, Int32(m), Int32(k), packed, wscales, bias, Int32(n), 0, Int32(n), &c)
+    edge_gemm_w8a8(a, ascales, Int32(m), Int32(k), packed, packedScales, bias, Int32(n), 0, Int32(n), &c)
     edge_gemm_w8a8_ref(a, ascales, Int32(m), Int32(k), w, wscales, bias, Int32(n), &cr)
     edge_gemm_s8_s32(a, Int32(m), Int32(k), packed, Int32(n), 0, Int32(n), &ci)
     edge_gemm_s8_s32_ref(a, Int32(m), Int32(k), w, Int32(n), &cir)

@@ -39,6 +39,12 @@ void edge_dequantize_activations(const int8_t *q, const float *scales, int m, in
 // ---- Weights: int8 per output channel (W8) --------------------------------------------------
 // Row n of w [n][k] gets scale s = max|w| / 127 and q = round(w * 127 / max|w|) in [-127, 127].
 void edge_quantize_rows_s8(const float *w, int n, int k, int8_t *q, float *scales);
+// The W8A8 weight format: int8 with one scale per block of 32 along K (as activations), so an
+// outlier weight coarsens only its own block. q is [n][k]; scales [n][kp/32] (padding scale 0).
+void edge_quantize_blocks_s8(const float *w, int n, int k, int8_t *q, float *scales);
+/// Floats of packed W8A8 block scales: [padded N / 16][kp/32][16], a panel's 16 columns side by side.
+size_t edge_packed_w8_scale_count(int n, int k);
+void edge_pack_w8_scales(const float *scales, int n, int k, float *packed);
 
 /// Bytes of a packed W8 matrix: padded N × padded K.
 size_t edge_packed_w8_count(int n, int k);
@@ -52,12 +58,15 @@ size_t edge_packed_w8_count(int n, int k);
 void edge_pack_w8(const int8_t *q, int n, int k, int8_t *packed);
 
 // ---- W8A8 GEMM -------------------------------------------------------------------------------
-// c[m][n] = wscale[n] * Σ_b ascale[m][b] * (Σ_{k in b} qa[m][k] * qw[n][k]) + bias[n]
-// with each block's sum exact in int32 and the sum over blocks accumulated with fused
-// multiply-adds in block order, so the AVX2 kernel equals the reference bit for bit.
-// Columns [n_begin, n_end) only (n_begin a multiple of 16), so threads can split N. bias may be NULL.
+// c[m][n] = Σ_b (ascale[m][b] · wscale[n][b]) · (Σ_{k in b} qa[m][k] · qw[n][k]) + bias[n]
+// with each block's sum exact in int32, the scale product rounded to float, and the sum over
+// blocks accumulated with fused multiply-adds in block order, so the AVX2 kernel equals the
+// reference bit for bit. The kernel takes packed weights and packed scales; the reference the
+// stored forms. Columns [n_begin, n_end) only (n_begin a multiple of 16), so threads can split
+// N. bias may be NULL.
 void edge_gemm_w8a8(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
-                    const float *wscales, const float *bias, int n, int n_begin, int n_end, float *c);
+                    const float *packed_wscales, const float *bias, int n, int n_begin, int n_end,
+                    float *c);
 void edge_gemm_w8a8_ref(const int8_t *qa, const float *ascales, int m, int k, const int8_t *qw,
                         const float *wscales, const float *bias, int n, float *c);
 // The same products accumulated over all of K in int32: c[m][n] = Σ_k qa[m][k] * qw[n][k].
