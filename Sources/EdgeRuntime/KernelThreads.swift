@@ -8,6 +8,12 @@ public enum KernelThreads {
   /// threads were slower than one; from about 75 M they were faster.
   public static let minimumParallelWork = 1 << 25
 
+  /// Sets OpenBLAS's own thread count (the fp32 path), so a comparison gives both sides the
+  /// same threads.
+  public static func setBLASThreads(_ threads: Int) {
+    BLAS.setThreads(threads)
+  }
+
   /// Calls `body(begin, end)` over [0, columns) in `threads` parts whose bounds are multiples
   /// of `alignment` (the kernels' panel width).
   static func split(columns: Int, work: Int, threads: Int, alignment: Int, _ body: (Int, Int) -> Void) {

@@ -5,7 +5,7 @@ import Foundation
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench", abstract: "Benchmarks, as ratios against a baseline measured in the same run.",
-    subcommands: [Kernels.self])
+    subcommands: [Kernels.self, ModelBenchCommand.self])
 
   struct Kernels: ParsableCommand {
     static let configuration = CommandConfiguration(

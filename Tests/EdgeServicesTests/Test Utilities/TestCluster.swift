@@ -7,7 +7,8 @@ import Foundation
 import Logging
 
 /// A router and nodes in this process, on loopback ports the system picks, with a fresh cluster
-/// PKI: real servers, real TLS, the committed model repository.
+/// PKI: real servers, real TLS, the committed model (digits; models fetched by `make models`
+/// are left out, so what the nodes serve does not depend on what else was installed).
 final class TestCluster: @unchecked Sendable {
   // @unchecked: mutated only by the test that owns it, between awaits.
   let folder: TemporaryDirectory
@@ -35,6 +36,8 @@ final class TestCluster: @unchecked Sendable {
     self.insecure = insecure
     folder = try TemporaryDirectory()
     pki = ClusterPKI(directory: "\(folder.path)/certs")
+    try FileManager.default.createDirectory(atPath: "\(folder.path)/models", withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(atPath: "\(folder.path)/models/digits", withDestinationPath: "\(ProjectPaths.models)/digits")
     try pki.initialise(nodes: 3)
     var configuration = RouterConfiguration(
       id: "router", location: try GeoPoint(latitude: 50.1109, longitude: 8.6821),
@@ -60,7 +63,7 @@ final class TestCluster: @unchecked Sendable {
   ) async throws -> EdgeNode {
     var configuration = NodeConfiguration(
       identity: NodeIdentity(id: id, region: region, location: location),
-      listen: ServiceAddress(host: "127.0.0.1", port: 0), repository: ProjectPaths.models,
+      listen: ServiceAddress(host: "127.0.0.1", port: 0), repository: "\(folder.path)/models",
       routers: [routerAddresses.cluster], security: insecure ? .plaintext : .tls(identity ?? pki.identity(id)))
     configuration.capacity = 16
     let node = EdgeNode(configuration: configuration, logger: Self.logger)

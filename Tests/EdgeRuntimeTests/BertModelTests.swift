@@ -1,0 +1,138 @@
+import EdgeRuntime
+import EdgeTestSupport
+import Foundation
+import Testing
+
+/// The bert backend on a small random encoder (hidden 64, 4 heads, 2 layers) written in the
+/// Hugging Face naming: packing, pooling, quantization, truncation and bad texts. The real
+/// all-MiniLM-L6-v2 is compared with an independent numpy forward pass by
+/// Tests/interop/test_minilm.py.
+struct BertModelTests {
+  static let hidden = 64, intermediate = 128, layers = 2
+
+  static func config(maxTokens: Int = 8, outputWidth: Int = hidden) -> String {
+    """
+    name: "tiny"
+    backend: "bert"
+    max_batch_size: 8
+    input [ { name: "text" data_type: TYPE_STRING dims: [ 1 ] } ]
+    output [ { name: "embedding" data_type: TYPE_FP32 dims: [ \(outputWidth) ] } ]
+    version_policy: { all { } }
+    parameters { key: "num_attention_heads" value { string_value: "4" } }
+    parameters { key: "max_sequence_length" value { string_value: "\(maxTokens)" } }
+    """
+  }
+
+  static func repository(config: String = config()) throws -> TemporaryDirectory {
+    let folder = try TemporaryDirectory()
+    var numbers = KernelTests.Numbers(state: 42)
+    func random(_ count: Int, scale: Float) -> [Float] { (0..<count).map { _ in numbers.float() * scale } }
+    var writer = SafeTensorsWriter()
+    let h = hidden
+    writer.entries.append(.f32("embeddings.word_embeddings.weight", shape: [BertTokenizerTests.vocabulary.count, h], values: random(BertTokenizerTests.vocabulary.count * h, scale: 1)))
+    writer.entries.append(.f32("embeddings.position_embeddings.weight", shape: [16, h], values: random(16 * h, scale: 0.3)))
+    writer.entries.append(.f32("embeddings.token_type_embeddings.weight", shape: [2, h], values: random(2 * h, scale: 0.1)))
+    func norm(_ prefix: String) {
+      writer.entries.append(.f32("\(prefix).weight", shape: [h], values: random(h, scale: 0.2).map { $0 + 1 }))
+      writer.entries.append(.f32("\(prefix).bias", shape: [h], values: random(h, scale: 0.1)))
+    }
+    func dense(_ prefix: String, _ out: Int, _ input: Int) {
+      writer.entries.append(.f32("\(prefix).weight", shape: [out, input], values: random(out * input, scale: 1 / Float(input).squareRoot())))
+      writer.entries.append(.f32("\(prefix).bias", shape: [out], values: random(out, scale: 0.1)))
+    }
+    norm("embeddings.LayerNorm")
+    for layer in 0..<layers {
+      let p = "encoder.layer.\(layer)"
+      for part in ["query", "key", "value"] { dense("\(p).attention.self.\(part)", h, h) }
+      dense("\(p).attention.output.dense", h, h)
+      norm("\(p).attention.output.LayerNorm")
+      dense("\(p).intermediate.dense", intermediate, h)
+      dense("\(p).output.dense", h, intermediate)
+      norm("\(p).output.LayerNorm")
+    }
+    try writer.write(to: "\(folder.path)/tiny/1/model.safetensors")
+    try folder.write(BertTokenizerTests.vocabulary.joined(separator: "\n"), to: "tiny/1/vocab.txt")
+    try folder.write(config, to: "tiny/config.pbtxt")
+    return folder
+  }
+
+  static func model(_ folder: TemporaryDirectory, version: Int = 1) throws -> BertModel {
+    let repository = ModelRepository(root: folder.path)
+    let loaded = try LoadedModel.load("tiny", version: version, config: try repository.configuration(of: "tiny"), repository: repository)
+    return try #require(loaded.model as? BertModel)
+  }
+
+  static func texts(_ texts: [[UInt8]]) -> Tensor {
+    Tensor(name: "text", dataType: .bytes, shape: [texts.count, 1], data: BytesTensorCodec.encode(texts))
+  }
+
+  static let sentences = ["the cafe", "hello , world !", "unaffable", "东京 runs the cafe"]
+
+  @Test func anEmbeddingDoesNotDependOnItsBatch() throws {
+    let folder = try Self.repository()
+    let model = try Self.model(folder)
+    let together = try model.run([Self.texts(Self.sentences.map { Array($0.utf8) })], batchSize: Self.sentences.count)
+    let all = together.tensors[0].floats()
+    #expect(together.tensors[0].shape == [4, Self.hidden])
+    for (row, sentence) in Self.sentences.enumerated() {
+      let alone = try model.run([Self.texts([Array(sentence.utf8)])], batchSize: 1).tensors[0].floats()
+      // Packed rows never mix, but OpenBLAS picks its blocking by the row count, so the sums
+      // may round differently in the last bit.
+      for (single, batched) in zip(alone, all[row * Self.hidden..<(row + 1) * Self.hidden]) {
+        #expect(abs(single - batched) < 1e-6)
+      }
+      let norm = alone.reduce(0) { $0 + $1 * $1 }.squareRoot()
+      #expect(abs(norm - 1) < 1e-5)
+    }
+  }
+
+  @Test func theInt8VersionStaysCloseToFP32() throws {
+    let folder = try Self.repository()
+    let repository = ModelRepository(root: folder.path)
+    let result = try ModelQuantizer(repository: repository).quantize(model: "tiny", scheme: .w8a8)
+    #expect(result.version == 2)
+    #expect(FileManager.default.fileExists(atPath: "\(folder.path)/tiny/2/vocab.txt"))
+    let fp32 = try Self.model(folder, version: 1), int8 = try Self.model(folder, version: 2)
+    #expect(int8.scheme == .w8a8)
+    #expect(int8.weightByteCount < fp32.weightByteCount)
+    let input = [Self.texts(Self.sentences.map { Array($0.utf8) })]
+    let a = try fp32.run(input, batchSize: 4).tensors[0].floats(), b = try int8.run(input, batchSize: 4).tensors[0].floats()
+    for row in 0..<4 {
+      let range = row * Self.hidden..<(row + 1) * Self.hidden
+      let cosine = zip(a[range], b[range]).reduce(0) { $0 + $1.0 * $1.1 }
+      #expect(cosine > 0.999, "row \(row): cosine \(cosine)")
+    }
+  }
+
+  @Test func theBertBackendRefusesSchemesWithoutABatchedKernel() throws {
+    let folder = try Self.repository()
+    #expect(throws: InferenceError.self) { try ModelQuantizer(repository: ModelRepository(root: folder.path)).quantize(model: "tiny", scheme: .q4) }
+  }
+
+  @Test func longTextsAreTruncatedAndReported() throws {
+    let model = try Self.model(try Self.repository())
+    let output = try model.run([Self.texts([Array("the cafe".utf8), Array("the cafe the cafe the cafe the cafe".utf8)])], batchSize: 2)
+    #expect(output.truncatedRows == [1])
+  }
+
+  @Test(arguments: [
+    ([UInt8](), "is empty"), ([0x63, 0x61, 0xC3], "not valid UTF-8"), ([0xFF, 0x20], "not valid UTF-8"),
+  ])
+  func badTextsAreRefusedByTheCheck(_ text: [UInt8], _ message: String) throws {
+    let model = try Self.model(try Self.repository())
+    let input = [Self.texts([Array("the cafe".utf8), text])]
+    #expect {
+      try model.check(input, batchSize: 2)
+    } throws: { error in
+      guard case InferenceError.invalidRequest(let reason) = error else { return false }
+      return reason.contains(message) && reason.contains("text 1")
+    }
+  }
+
+  @Test func aConfigurationThatDoesNotFitTheWeightsIsRefused() throws {
+    let folder = try Self.repository(config: Self.config(outputWidth: 32))
+    #expect(throws: InferenceError.self) { try Self.model(folder) }
+    let tooLong = try Self.repository(config: Self.config(maxTokens: 17))
+    #expect(throws: InferenceError.self) { try Self.model(tooLong) }
+  }
+}
