@@ -25,6 +25,37 @@ void edge_softmax_rows_ref(float *x, int rows, int n) {
   }
 }
 
+void edge_attention_head_ref(const float *q, const float *k, const float *v, int stride, int length,
+                             int width, float scale, float *scores, float *out) {
+  for (int i = 0; i < length; i++) {
+    const float *qi = q + (size_t)i * stride;
+    for (int j = 0; j < length; j++) {
+      const float *kj = k + (size_t)j * stride;
+      float dot = 0.0f;
+      for (int d = 0; d < width; d++) dot += qi[d] * kj[d];
+      scores[j] = dot * scale;
+    }
+    edge_softmax_rows_ref(scores, 1, length);
+    float *oi = out + (size_t)i * stride;
+    for (int d = 0; d < width; d++) oi[d] = 0.0f;
+    for (int j = 0; j < length; j++) {
+      const float *vj = v + (size_t)j * stride;
+      for (int d = 0; d < width; d++) oi[d] += scores[j] * vj[d];
+    }
+  }
+}
+
+void edge_attention_head(const float *q, const float *k, const float *v, int stride, int length,
+                         int width, float scale, float *scores, float *out) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (edge_kernels_use_avx2() && width % 8 == 0 && width <= 128) {
+    edge_attention_head_avx2(q, k, v, stride, length, width, scale, scores, out);
+    return;
+  }
+#endif
+  edge_attention_head_ref(q, k, v, stride, length, width, scale, scores, out);
+}
+
 void edge_add_layer_norm_ref(float *x, const float *r, int rows, int n, const float *gamma,
                              const float *beta, float eps) {
   for (int i = 0; i < rows; i++) {

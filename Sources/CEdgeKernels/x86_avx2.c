@@ -76,6 +76,7 @@ EDGE_AVX2 void edge_quantize_activations_avx2(const float *x, int m, int k, int8
 // share each weight load; the eight float sums live in memory between blocks (measured faster
 // than three rows with every sum in a register).
 #define EDGE_TILE_ROWS 4
+#define EDGE_COLUMN_CHUNK 256
 
 EDGE_AVX2 __attribute__((always_inline)) static inline void edge_gemm_tile(const int8_t *const a[EDGE_TILE_ROWS], const float *const s[EDGE_TILE_ROWS],
                                             const int rows, const int8_t *panel, const float *panel_scales, int nb, __m256 f[2 * EDGE_TILE_ROWS],
@@ -122,12 +123,13 @@ EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int
                               const int8_t *packed, const float *wscales, const float *bias, int n,
                               int n_begin, int n_end, float *c, int32_t *ci) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
-  for (int n0 = n_begin; n0 < n_end && n0 < n; n0 += EDGE_PANEL) {
-    const int8_t *panel = packed + (size_t)(n0 / EDGE_PANEL) * EDGE_PANEL * kp;
-    const int valid = n - n0 < EDGE_PANEL ? n - n0 : EDGE_PANEL;
-    const float *panel_scales = c ? wscales + (size_t)(n0 / EDGE_PANEL) * nb * EDGE_PANEL : 0;
-    float bs[EDGE_PANEL] = {0};
-    if (c && bias) memcpy(bs, bias + n0, sizeof(float) * (size_t)valid);
+  const int end = n_end < n ? n_end : n;
+  // Columns in chunks of EDGE_COLUMN_CHUNK: within a chunk, each 4-row tile of activations
+  // (in L1) meets every panel of the chunk (in L2) and writes contiguous row segments. Panel by
+  // panel over all rows, 460 rows × 1536 columns ran at 0.6× the rate of 128 rows: every panel
+  // wrote 16 floats into each of 460 rows 6 KB apart.
+  for (int chunk = n_begin; chunk < end; chunk += EDGE_COLUMN_CHUNK) {
+    const int chunk_end = chunk + EDGE_COLUMN_CHUNK < end ? chunk + EDGE_COLUMN_CHUNK : end;
     for (int i = 0; i < m; i += EDGE_TILE_ROWS) {
       const int rows = m - i < EDGE_TILE_ROWS ? m - i : EDGE_TILE_ROWS;
       const int8_t *a[EDGE_TILE_ROWS];
@@ -136,33 +138,47 @@ EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int
         a[r] = qa + (size_t)(i + (r < rows ? r : 0)) * kp;
         s[r] = c ? ascales + (size_t)(i + (r < rows ? r : 0)) * nb : 0;
       }
-      __m256 f[2 * EDGE_TILE_ROWS];
-      __m256i t[2 * EDGE_TILE_ROWS];
-      for (int r = 0; r < 2 * EDGE_TILE_ROWS; r++) {
-        f[r] = _mm256_setzero_ps();
-        t[r] = _mm256_setzero_si256();
-      }
-      // A constant row count per call, so each case compiles to a loop without branches.
-      switch (rows) {
-      case 4: edge_gemm_tile(a, s, 4, panel, panel_scales, nb, f, t, c != 0); break;
-      case 3: edge_gemm_tile(a, s, 3, panel, panel_scales, nb, f, t, c != 0); break;
-      case 2: edge_gemm_tile(a, s, 2, panel, panel_scales, nb, f, t, c != 0); break;
-      default: edge_gemm_tile(a, s, 1, panel, panel_scales, nb, f, t, c != 0); break;
-      }
-      if (c) {
-        const __m256 z0 = _mm256_loadu_ps(bs), z1 = _mm256_loadu_ps(bs + 8);
-        float out[EDGE_PANEL];
-        for (int r = 0; r < rows; r++) {
-          _mm256_storeu_ps(out, _mm256_add_ps(f[2 * r], z0));
-          _mm256_storeu_ps(out + 8, _mm256_add_ps(f[2 * r + 1], z1));
-          memcpy(c + (size_t)(i + r) * n + n0, out, sizeof(float) * (size_t)valid);
+      for (int n0 = chunk; n0 < chunk_end; n0 += EDGE_PANEL) {
+        const int8_t *panel = packed + (size_t)(n0 / EDGE_PANEL) * EDGE_PANEL * kp;
+        const int valid = n - n0 < EDGE_PANEL ? n - n0 : EDGE_PANEL;
+        const float *panel_scales = c ? wscales + (size_t)(n0 / EDGE_PANEL) * nb * EDGE_PANEL : 0;
+        __m256 f[2 * EDGE_TILE_ROWS];
+        __m256i t[2 * EDGE_TILE_ROWS];
+        for (int r = 0; r < 2 * EDGE_TILE_ROWS; r++) {
+          f[r] = _mm256_setzero_ps();
+          t[r] = _mm256_setzero_si256();
         }
-      } else {
-        int32_t out[EDGE_PANEL];
-        for (int r = 0; r < rows; r++) {
-          _mm256_storeu_si256((__m256i *)out, t[2 * r]);
-          _mm256_storeu_si256((__m256i *)(out + 8), t[2 * r + 1]);
-          memcpy(ci + (size_t)(i + r) * n + n0, out, sizeof(int32_t) * (size_t)valid);
+        // A constant row count per call, so each case compiles to a loop without branches.
+        switch (rows) {
+        case 4: edge_gemm_tile(a, s, 4, panel, panel_scales, nb, f, t, c != 0); break;
+        case 3: edge_gemm_tile(a, s, 3, panel, panel_scales, nb, f, t, c != 0); break;
+        case 2: edge_gemm_tile(a, s, 2, panel, panel_scales, nb, f, t, c != 0); break;
+        default: edge_gemm_tile(a, s, 1, panel, panel_scales, nb, f, t, c != 0); break;
+        }
+        if (c) {
+          float bs[EDGE_PANEL] = {0};
+          if (bias) memcpy(bs, bias + n0, sizeof(float) * (size_t)valid);
+          const __m256 z0 = _mm256_loadu_ps(bs), z1 = _mm256_loadu_ps(bs + 8);
+          for (int r = 0; r < rows; r++) {
+            float *row = c + (size_t)(i + r) * n + n0;
+            const __m256 y0 = _mm256_add_ps(f[2 * r], z0), y1 = _mm256_add_ps(f[2 * r + 1], z1);
+            if (valid == EDGE_PANEL) {
+              _mm256_storeu_ps(row, y0);
+              _mm256_storeu_ps(row + 8, y1);
+            } else {
+              float out[EDGE_PANEL];
+              _mm256_storeu_ps(out, y0);
+              _mm256_storeu_ps(out + 8, y1);
+              memcpy(row, out, sizeof(float) * (size_t)valid);
+            }
+          }
+        } else {
+          int32_t out[EDGE_PANEL];
+          for (int r = 0; r < rows; r++) {
+            _mm256_storeu_si256((__m256i *)out, t[2 * r]);
+            _mm256_storeu_si256((__m256i *)(out + 8), t[2 * r + 1]);
+            memcpy(ci + (size_t)(i + r) * n + n0, out, sizeof(int32_t) * (size_t)valid);
+          }
         }
       }
     }

@@ -102,6 +102,32 @@ EDGE_AVX2 void edge_softmax_rows_avx2(float *x, int rows, int n) {
   }
 }
 
+// Per query row: its width/8 vectors stay in registers while every key's dot product is taken,
+// then the softmax, then the value rows accumulate into width/8 vector sums.
+EDGE_AVX2 void edge_attention_head_avx2(const float *q, const float *k, const float *v, int stride, int length,
+                                        int width, float scale, float *scores, float *out) {
+  const int chunks = width / 8;
+  for (int i = 0; i < length; i++) {
+    __m256 qi[16];
+    for (int c = 0; c < chunks; c++) qi[c] = _mm256_loadu_ps(q + (size_t)i * stride + 8 * c);
+    for (int j = 0; j < length; j++) {
+      const float *kj = k + (size_t)j * stride;
+      __m256 dot = _mm256_mul_ps(qi[0], _mm256_loadu_ps(kj));
+      for (int c = 1; c < chunks; c++) dot = _mm256_fmadd_ps(qi[c], _mm256_loadu_ps(kj + 8 * c), dot);
+      scores[j] = edge_hsum8(dot) * scale;
+    }
+    edge_softmax_rows_avx2(scores, 1, length);
+    __m256 acc[16];
+    for (int c = 0; c < chunks; c++) acc[c] = _mm256_setzero_ps();
+    for (int j = 0; j < length; j++) {
+      const __m256 p = _mm256_set1_ps(scores[j]);
+      const float *vj = v + (size_t)j * stride;
+      for (int c = 0; c < chunks; c++) acc[c] = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 8 * c), acc[c]);
+    }
+    for (int c = 0; c < chunks; c++) _mm256_storeu_ps(out + (size_t)i * stride + 8 * c, acc[c]);
+  }
+}
+
 EDGE_AVX2 void edge_add_layer_norm_avx2(float *x, const float *r, int rows, int n, const float *gamma,
                                         const float *beta, float eps) {
   for (int i = 0; i < rows; i++) {

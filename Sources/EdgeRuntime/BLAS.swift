@@ -21,21 +21,6 @@ enum BLAS {
 }
 
 extension BLAS {
-  /// C[m×n] = alpha · A[m×k] · op(B) with leading dimensions given, for views into wider
-  /// row-major matrices (one attention head's columns of Q, K and V). op(B) is Bᵀ when B is
-  /// stored [n×k], B itself when stored [k×n].
-  static func multiply(
-    m: Int, n: Int, k: Int, alpha: Float,
-    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, transposingB: Bool,
-    c: UnsafeMutablePointer<Float>, ldc: Int
-  ) {
-    cblas_sgemm(
-      CblasRowMajor, CblasNoTrans, transposingB ? CblasTrans : CblasNoTrans,
-      Int32(m), Int32(n), Int32(k),
-      alpha, a, Int32(lda), b, Int32(ldb),
-      0, c, Int32(ldc))
-  }
-
   /// y[n] = W[n×k] · x[k]: the fp32 GEMV baseline.
   static func multiplyVector(n: Int, k: Int, w: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
     cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, w, Int32(k), x, 1, 0, y, 1)

@@ -75,19 +75,15 @@ struct BertEncoder: Sendable {
     let scale = 1 / Float(headWidth).squareRoot()
     let pointers = AttentionPointers(query: space.query, key: space.key, value: space.value, context: space.context)
     let body: @Sendable (Int) -> Void = { part in
-      let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest * longest)
+      let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest)
       defer { scores.deallocate() }
       for head in (heads * part / parts)..<(heads * (part + 1) / parts) {
         let column = head * headWidth
         for sentence in 0..<batch.count {
           let length = batch.lengths[sentence], start = batch.offsets[sentence] * hidden + column
-          BLAS.multiply(
-            m: length, n: length, k: headWidth, alpha: scale, a: pointers.query + start, lda: hidden,
-            b: pointers.key + start, ldb: hidden, transposingB: true, c: scores, ldc: length)
-          edge_softmax_rows(scores, Int32(length), Int32(length))
-          BLAS.multiply(
-            m: length, n: headWidth, k: length, alpha: 1, a: scores, lda: length,
-            b: pointers.value + start, ldb: hidden, transposingB: false, c: pointers.context + start, ldc: hidden)
+          edge_attention_head(
+            pointers.query + start, pointers.key + start, pointers.value + start, Int32(hidden), Int32(length),
+            Int32(headWidth), scale, scores, pointers.context + start)
         }
       }
     }

@@ -35,6 +35,11 @@ public struct KernelBenchmark: Sendable {
     Case(name: "gemm-w8a8-minilm-384x384", m: 128, n: 384, k: 384, scheme: .w8a8),
     Case(name: "gemm-w8a8-minilm-384x1536", m: 128, n: 1536, k: 384, scheme: .w8a8),
     Case(name: "gemm-w8a8-minilm-1536x384", m: 128, n: 384, k: 1536, scheme: .w8a8),
+    // MiniLM's layers at a batch of 32 typical sentences (about 460 tokens).
+    Case(name: "gemm-w8a8-minilm-b32-384x1536", m: 460, n: 1536, k: 384, scheme: .w8a8),
+    Case(name: "gemm-w8a8-minilm-b32-1536x384", m: 460, n: 384, k: 1536, scheme: .w8a8),
+    // … and at one sentence (about 14 tokens).
+    Case(name: "gemm-w8a8-minilm-b1-384x1536", m: 14, n: 1536, k: 384, scheme: .w8a8),
     Case(name: "gemv-q8-8192", m: 1, n: 8192, k: 8192, scheme: .w8),
     Case(name: "gemv-q4-8192", m: 1, n: 8192, k: 8192, scheme: .q4),
     Case(name: "gemv-q8-1536x384", m: 1, n: 384, k: 1536, scheme: .w8),

@@ -56,6 +56,33 @@ struct TransformerKernelTests {
     }
   }
 
+  @Test(arguments: [(1, 8), (5, 32), (17, 32), (40, 64), (3, 12)])
+  func attentionHeadMatchesTheReference(_ length: Int, _ width: Int) {
+    var numbers = Numbers(state: UInt64(length * 100 + width))
+    let stride = width * 3  // a head inside wider rows, as in the [tokens × hidden] projections
+    let q = (0..<length * stride).map { _ in numbers.float(-2...2) }
+    let k = (0..<length * stride).map { _ in numbers.float(-2...2) }
+    let v = (0..<length * stride).map { _ in numbers.float(-2...2) }
+    var fast = [Float](repeating: 7, count: length * stride), reference = fast
+    var scores = [Float](repeating: 0, count: length)
+    let scale = 1 / Float(width).squareRoot()
+    edge_attention_head(q, k, v, Int32(stride), Int32(length), Int32(width), scale, &scores, &fast)
+    edge_attention_head_ref(q, k, v, Int32(stride), Int32(length), Int32(width), scale, &scores, &reference)
+    for row in 0..<length {
+      for column in 0..<stride {
+        let index = row * stride + column
+        if column < width {
+          #expect(abs(fast[index] - reference[index]) < 1e-5)
+        } else {
+          #expect(fast[index] == 7, "columns of other heads are left alone")
+        }
+      }
+    }
+    // A single token attends only to itself: its output is its value row.
+    edge_attention_head(q, k, v, Int32(stride), 1, Int32(width), scale, &scores, &fast)
+    for column in 0..<width { #expect(abs(fast[column] - v[column]) < 1e-6) }
+  }
+
   @Test func blockScalesConfineAnOutlierToItsBlock() {
     // One large weight in the first block: per-row scaling would round the rest of the row to
     // a few levels; per block, only its own 32 neighbours share its scale.

@@ -106,6 +106,15 @@ void edge_gelu_ref(float *x, size_t count);
 void edge_softmax_rows(float *x, int rows, int n);
 void edge_softmax_rows_ref(float *x, int rows, int n);
 
+// One attention head over one sentence: out_i = Σ_j softmax_j(scale · q_i·k_j) · v_j for i, j
+// in [0, length), with q, k, v and out rows `stride` floats apart (a head's columns inside the
+// [tokens × hidden] projections) and `width` values per head. `scores` holds `length` floats.
+// Small heads (MiniLM: 32 wide, ~15 tokens) cost OpenBLAS more in packing than in arithmetic.
+void edge_attention_head(const float *q, const float *k, const float *v, int stride, int length,
+                         int width, float scale, float *scores, float *out);
+void edge_attention_head_ref(const float *q, const float *k, const float *v, int stride, int length,
+                             int width, float scale, float *scores, float *out);
+
 // Residual add and LayerNorm in place: x = (x + r - mean) / sqrt(var + eps) · gamma + beta per
 // row of n, with the population variance as BERT uses. r may be NULL (LayerNorm alone).
 void edge_add_layer_norm(float *x, const float *r, int rows, int n, const float *gamma,
