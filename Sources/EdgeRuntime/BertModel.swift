@@ -104,6 +104,11 @@ public struct BertModel: InferenceModel {
     encoder.embed(batch, threads: threads)
   }
 
+  /// The largest magnitude of each channel of every encoder layer's input over `texts`.
+  public func layerInputMaxima(of texts: [String]) -> [[Float]] {
+    encoder.layerInputMaxima(TokenBatch(texts.map { tokenizer.encode($0, maxTokens: maximumTokens).ids }))
+  }
+
   private func texts(of inputs: [Tensor], batchSize: Int) throws(InferenceError) -> [String] {
     guard inputs.count == 1, inputs[0].dataType == .bytes else {
       throw .invalidRequest("a bert model takes one BYTES input of texts")

@@ -10,12 +10,9 @@ struct DenseLayer: @unchecked Sendable {
   var outFeatures: Int { matrix.rows }
   var storedByteCount: Int { matrix.storedByteCount + bias.count * 4 }
 
-  init(
-    file: SafeTensorsFile, prefix: String, scheme: QuantizationScheme, inFeatures: Int, activationPasses: Int = 1
-  ) throws(SafeTensorsError) {
+  init(file: SafeTensorsFile, prefix: String, scheme: QuantizationScheme, inFeatures: Int) throws(SafeTensorsError) {
     let biasName = "\(prefix).bias"
-    matrix = try QuantizedMatrix.mapped(
-      from: file, prefix: prefix, scheme: scheme, columns: inFeatures, activationPasses: activationPasses)
+    matrix = try QuantizedMatrix.mapped(from: file, prefix: prefix, scheme: scheme, columns: inFeatures)
     guard let biasInfo = file.tensors[biasName] else { throw .missingTensor(path: file.path, name: biasName) }
     guard biasInfo.shape == [matrix.rows] else {
       throw .malformed(path: file.path, reason: "'\(biasName)' must have shape [\(matrix.rows)], has \(biasInfo.shape)")

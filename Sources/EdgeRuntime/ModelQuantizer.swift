@@ -54,12 +54,26 @@ public struct ModelQuantizer {
     default:
       isLinearWeight = MLPModel.isLinearWeight
     }
+    // W8A8 BERT: calibrate the attention inputs' smoothing on the fp32 version (BertSmoothing).
+    var columnFactors: [String: [Float]] = [:]
+    var added: [SafeTensorsWriter.Entry] = []
+    if config.backend == "bert", scheme == .w8a8 {
+      let source = try LoadedModel.load(model, version: sourceVersion, config: config, repository: repository)
+      guard let bert = source.model as? BertModel else { throw InferenceError.modelLoadFailed(model: model, reason: "not a bert model") }
+      for (layer, factors) in try BertSmoothing.calibrate(bert, file: file, sentences: CalibrationSentences.all).enumerated() {
+        for part in ["query", "key", "value"] { columnFactors["encoder.layer.\(layer).attention.self.\(part).weight"] = factors }
+        added.append(.f32("encoder.layer.\(layer).\(BertSmoothing.tensorSuffix)", shape: [factors.count], values: factors.map { 1 / $0 }))
+      }
+    }
     var writer = SafeTensorsWriter(metadata: file.metadata)
     writer.metadata[QuantizationScheme.metadataKey] = scheme.rawValue
     for name in file.tensors.keys.sorted() {
       let info = file.tensors[name]!
       if isLinearWeight(name), info.dtype == "F32", info.shape.count == 2 {
-        let weights = Array(try file.floats(of: name))
+        var weights = Array(try file.floats(of: name))
+        if let factors = columnFactors[name] {
+          for index in weights.indices { weights[index] *= factors[index % factors.count] }
+        }
         let quantized = QuantizedWeights(weights, rows: info.shape[0], columns: info.shape[1], scheme: scheme)
         writer.entries.append(.init(name: name, dtype: quantized.weightDType, shape: quantized.weightShape, bytes: quantized.weightBytes))
         if !quantized.scales.isEmpty {
@@ -69,6 +83,7 @@ public struct ModelQuantizer {
         writer.entries.append(.init(name: name, dtype: info.dtype, shape: info.shape, bytes: Array(try file.bytes(of: name))))
       }
     }
+    writer.entries += added
     let path = repository.modelFilePath(of: model, version: target, config: config)
     try writer.write(to: path)
     let sourceFolder = (sourcePath as NSString).deletingLastPathComponent

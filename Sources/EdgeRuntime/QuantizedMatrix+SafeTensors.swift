@@ -5,7 +5,7 @@ extension QuantizedMatrix {
   /// checking dtypes and shapes. `columns` is the layer's input width, which Q4's padded
   /// storage does not record.
   static func mapped(
-    from file: SafeTensorsFile, prefix: String, scheme: QuantizationScheme, columns: Int, activationPasses: Int = 1
+    from file: SafeTensorsFile, prefix: String, scheme: QuantizationScheme, columns: Int
   ) throws(SafeTensorsError) -> QuantizedMatrix {
     let weightName = "\(prefix).weight", scaleName = "\(prefix).weight_scale"
     guard let weight = file.tensors[weightName] else { throw .missingTensor(path: file.path, name: weightName) }
@@ -31,7 +31,7 @@ extension QuantizedMatrix {
       return QuantizedMatrix(
         scheme: scheme, rows: rows, columns: columns, owner: file,
         int8: bytes.baseAddress!.assumingMemoryBound(to: Int8.self),
-        scales: try scalesChecked(scheme == .w8a8 ? [rows, paddedColumns / 32] : [rows]), activationPasses: activationPasses)
+        scales: try scalesChecked(scheme == .w8a8 ? [rows, paddedColumns / 32] : [rows]))
     case .q4:
       guard weight.dtype == "U8" else { throw .wrongType(path: file.path, name: weightName, expected: "U8", found: weight.dtype) }
       guard weight.shape[1] == paddedColumns / 2 else {

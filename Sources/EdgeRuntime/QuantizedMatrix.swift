@@ -24,19 +24,14 @@ public final class QuantizedMatrix: @unchecked Sendable {
   /// The W8A8 GEMM's interleaved panels and block scales, built at load.
   private let packed: UnsafeMutablePointer<Int8>?
   private let packedScales: UnsafeMutablePointer<Float>?
-  /// W8A8 activation quantization passes: 2 quantizes each input's rounding error again and
-  /// packs the weights twice along K to multiply it (see PreparedInput).
-  public let activationPasses: Int
 
   /// Bytes of weights and scales as stored (the packed copy excluded).
   public let storedByteCount: Int
 
   init(
     scheme: QuantizationScheme, rows: Int, columns: Int, owner: AnyObject?, floats: UnsafePointer<Float>? = nil,
-    int8: UnsafePointer<Int8>? = nil, nibbles: UnsafePointer<UInt8>? = nil, scales: UnsafePointer<Float>? = nil,
-    activationPasses: Int = 1
+    int8: UnsafePointer<Int8>? = nil, nibbles: UnsafePointer<UInt8>? = nil, scales: UnsafePointer<Float>? = nil
   ) {
-    precondition(activationPasses == 1 || activationPasses == 2, "one or two activation passes")
     self.scheme = scheme
     self.rows = rows
     self.columns = columns
@@ -52,35 +47,11 @@ public final class QuantizedMatrix: @unchecked Sendable {
     case .w8: storedByteCount = rows * columns + rows * 4
     case .q4: storedByteCount = rows * paddedColumns / 2 + rows * paddedColumns / 32 * 4
     }
-    self.activationPasses = scheme == .w8a8 ? activationPasses : 1
     if scheme == .w8a8, let int8, let scales {
-      // With two passes the kernel sees K' = 2 · padded K: each row [w | w], scales [s | s].
-      let passes = self.activationPasses
-      let kernelK = passes == 1 ? columns : passes * paddedColumns
-      let blocks = paddedColumns / 32
-      var weights = UnsafePointer(int8), blockScales = scales
-      var widened: UnsafeMutablePointer<Int8>?, widenedScales: UnsafeMutablePointer<Float>?
-      if passes > 1 {
-        let rowsOfWeights = UnsafeMutablePointer<Int8>.allocate(capacity: rows * kernelK)
-        let rowsOfScales = UnsafeMutablePointer<Float>.allocate(capacity: rows * blocks * passes)
-        rowsOfWeights.initialize(repeating: 0, count: rows * kernelK)
-        for row in 0..<rows {
-          for pass in 0..<passes {
-            (rowsOfWeights + row * kernelK + pass * paddedColumns).update(from: int8 + row * columns, count: columns)
-            (rowsOfScales + (row * passes + pass) * blocks).update(from: scales + row * blocks, count: blocks)
-          }
-        }
-        weights = UnsafePointer(rowsOfWeights)
-        blockScales = UnsafePointer(rowsOfScales)
-        widened = rowsOfWeights
-        widenedScales = rowsOfScales
-      }
-      let buffer = UnsafeMutablePointer<Int8>.allocate(capacity: edge_packed_w8_count(Int32(rows), Int32(kernelK)))
-      edge_pack_w8(weights, Int32(rows), Int32(kernelK), buffer)
-      let scaleBuffer = UnsafeMutablePointer<Float>.allocate(capacity: edge_packed_w8_scale_count(Int32(rows), Int32(kernelK)))
-      edge_pack_w8_scales(blockScales, Int32(rows), Int32(kernelK), scaleBuffer)
-      widened?.deallocate()
-      widenedScales?.deallocate()
+      let buffer = UnsafeMutablePointer<Int8>.allocate(capacity: edge_packed_w8_count(Int32(rows), Int32(columns)))
+      edge_pack_w8(int8, Int32(rows), Int32(columns), buffer)
+      let scaleBuffer = UnsafeMutablePointer<Float>.allocate(capacity: edge_packed_w8_scale_count(Int32(rows), Int32(columns)))
+      edge_pack_w8_scales(scales, Int32(rows), Int32(columns), scaleBuffer)
       packed = buffer
       packedScales = scaleBuffer
     } else {
@@ -97,7 +68,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
   /// The input in the form this matrix's kernel reads (quantized for W8A8).
   public func prepare(_ x: UnsafePointer<Float>, m: Int) -> PreparedInput {
     scheme == .w8a8
-      ? PreparedInput(quantizing: x, rows: m, columns: columns, passes: activationPasses)
+      ? PreparedInput(quantizing: x, rows: m, columns: columns)
       : PreparedInput(floats: x, rows: m, columns: columns)
   }
 
@@ -114,8 +85,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
     multiply(prepare(x, m: m), bias: bias, into: y, threads: threads)
   }
 
-  /// y = x · Wᵀ (+ bias) for an input prepared by this matrix or one of the same scheme, width
-  /// and activation passes.
+  /// y = x · Wᵀ (+ bias) for an input prepared by this matrix or one of the same scheme and width.
   public func multiply(_ input: PreparedInput, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, threads: Int = 1) {
     precondition(input.columns == columns, "input width \(input.columns) for a matrix of \(columns) columns")
     let x = input.floats, m = input.rows
@@ -128,13 +98,12 @@ public final class QuantizedMatrix: @unchecked Sendable {
         for row in 0..<m { for column in 0..<n { y[row * n + column] += bias[column] } }
       }
     case .w8a8:
-      precondition(input.passes == activationPasses, "input prepared with \(input.passes) passes for a matrix of \(activationPasses)")
-      let kernelK = activationPasses == 1 ? k : activationPasses * Int(edge_padded_k(Int32(k)))
-      let quantized = input.quantized!, activationScales = input.scales!
-      KernelThreads.split(columns: n, work: work * activationPasses, threads: threads, alignment: 16) { begin, end in
+      guard let quantized = input.quantized, let activationScales = input.scales else {
+        preconditionFailure("a W8A8 multiply needs an input prepared by a W8A8 matrix")
+      }
+      KernelThreads.split(columns: n, work: work, threads: threads, alignment: 16) { begin, end in
         edge_gemm_w8a8(
-          quantized, activationScales, Int32(m), Int32(kernelK), packed!, packedScales!, bias, Int32(n), Int32(begin),
-          Int32(end), y)
+          quantized, activationScales, Int32(m), Int32(k), packed!, packedScales!, bias, Int32(n), Int32(begin), Int32(end), y)
       }
     case .w8:
       for row in 0..<m {

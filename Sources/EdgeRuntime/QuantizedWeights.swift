@@ -59,14 +59,14 @@ public final class QuantizedWeights: @unchecked Sendable {
   }
 
   /// A matrix that multiplies with these weights, holding its own aligned copy of them.
-  public func matrix(activationPasses: Int = 1) -> QuantizedMatrix {
+  public func matrix() -> QuantizedMatrix {
     let storage = KernelBuffer(bytes: weightBytes, scales: scales)
     return QuantizedMatrix(
       scheme: scheme, rows: rows, columns: columns, owner: storage,
       floats: scheme == .f32 ? storage.weights.assumingMemoryBound(to: Float.self) : nil,
       int8: scheme == .w8a8 || scheme == .w8 ? storage.weights.assumingMemoryBound(to: Int8.self) : nil,
       nibbles: scheme == .q4 ? storage.weights.assumingMemoryBound(to: UInt8.self) : nil,
-      scales: scales.isEmpty ? nil : UnsafePointer(storage.scales), activationPasses: activationPasses)
+      scales: scales.isEmpty ? nil : UnsafePointer(storage.scales))
   }
 }
 

@@ -92,6 +92,10 @@ struct BertModelTests {
     let result = try ModelQuantizer(repository: repository).quantize(model: "tiny", scheme: .w8a8)
     #expect(result.version == 2)
     #expect(FileManager.default.fileExists(atPath: "\(folder.path)/tiny/2/vocab.txt"))
+    let file = try SafeTensorsFile(path: "\(folder.path)/tiny/2/model.safetensors")
+    for layer in 0..<Self.layers {
+      #expect(file.tensors["encoder.layer.\(layer).attention.self.input_smoothing"]?.shape == [Self.hidden])
+    }
     let fp32 = try Self.model(folder, version: 1), int8 = try Self.model(folder, version: 2)
     #expect(int8.scheme == .w8a8)
     #expect(int8.weightByteCount < fp32.weightByteCount)
@@ -134,5 +138,20 @@ struct BertModelTests {
     #expect(throws: InferenceError.self) { try Self.model(folder) }
     let tooLong = try Self.repository(config: Self.config(maxTokens: 17))
     #expect(throws: InferenceError.self) { try Self.model(tooLong) }
+  }
+}
+
+/// The smoothing factors' arithmetic (BertSmoothing is exercised end to end by the quantizer
+/// test above).
+struct BertSmoothingTests {
+  @Test func factorsMoveTheInputRangeIntoTheWeights() {
+    let factors = BertSmoothing.factors(inputMaxima: [8, 1, 0, 2], weightMaxima: [0.5, 1, 1, 0])
+    let alpha = Double(BertSmoothing.migration)
+    #expect(abs(Double(factors[0]) - pow(8, alpha) / pow(0.5, 1 - alpha)) < 1e-4)
+    #expect(factors[1] == 1)  // equal ranges: nothing moves
+    #expect(factors[2] == 1)  // a channel never seen
+    #expect(factors[3] == 1)  // a channel no weight reads
+    // After smoothing, the largest input of channel 0 shrinks by its factor.
+    #expect(8 / factors[0] < 8)
   }
 }

@@ -109,6 +109,7 @@ def test_fp32_equals_the_reference_forward_pass(client, reference):
 def test_int8_is_close_to_the_fp32_reference(client, reference):
     embeddings = np.concatenate([embed(client, SENTENCES[start:start + 16])[0] for start in range(0, len(SENTENCES), 16)])
     cosines = (embeddings * reference).sum(axis=1) / np.linalg.norm(embeddings, axis=1) / np.linalg.norm(reference, axis=1)
+    print(f"int8 against the fp32 reference on {len(cosines)} texts: cosine min {cosines.min():.5f}, mean {cosines.mean():.5f}")
     assert cosines.min() >= 0.999, cosines.min()
     assert cosines.mean() >= 0.9995, cosines.mean()
 
