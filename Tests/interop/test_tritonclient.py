@@ -3,31 +3,16 @@ health, metadata, configuration, statistics, repository index, and inference wit
 compared with an independent numpy forward pass of the same safetensors weights."""
 import json
 import os
-import struct
 
 import numpy as np
 import pytest
 import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
 
+from safetensors_numpy import load_safetensors
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODELS = os.path.join(ROOT, "models")
-
-
-def load_safetensors(path):
-    """Reads a safetensors file with numpy alone: u64 header size, JSON header, raw data."""
-    with open(path, "rb") as f:
-        (size,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(size))
-        data = f.read()
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        assert info["dtype"] == "F32"
-        tensors[name] = np.frombuffer(data[begin:end], dtype="<f4").reshape(info["shape"])
-    return tensors
 
 
 def reference_forward(pixels):
@@ -152,7 +137,7 @@ def test_statistics_and_repository_index(client, split):
     assert stats[0]["name"] == "digits"
     assert int(stats[0]["inference_count"]) >= 2
     index = client.get_model_repository_index(as_json=True)["models"]
-    assert {(m["name"], m.get("state")) for m in index} == {("digits", "READY")}
+    assert {(m["name"], m.get("state")) for m in index} == {("digits", "READY"), ("minilm", "READY")}
 
 
 def test_plaintext_is_refused(cluster):
