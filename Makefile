@@ -33,7 +33,7 @@ build: system-deps
 models: build
 	dev/fetch-minilm.sh $(BIN)/edgeinfer
 
-demo: build
+demo: models
 	$(BIN)/edgeinfer demo
 
 # Every test: the Swift suites, the generated-code check, and the tritonclient interop and

@@ -5,8 +5,9 @@ import EdgeServices
 import Foundation
 
 /// The main job: a router and three nodes at real cities on loopback, clients from several
-/// cities, a table of where each request ran, a node killed, the same clients failing over, and
-/// every process stopped at the end.
+/// cities, a table of where each request ran, sentence embeddings from a real transformer (when
+/// `make models` installed it), a node killed, the same clients failing over, and every process
+/// stopped at the end.
 struct DemoCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "demo", abstract: "Run the EdgeInfer demo on loopback and leave nothing running.")
@@ -41,6 +42,13 @@ struct DemoCommand: AsyncParsableCommand {
 
       let accuracy = try await testSplitAccuracy(cluster: cluster, samples: samples)
       print(String(format: "\nAccuracy on the %d held-out test digits through the router: %.2f%%", samples.labels.count, accuracy * 100))
+
+      if SentenceSearchRound.available(in: models) {
+        print("\nSentence embeddings: all-MiniLM-L6-v2 (int8) embeds four passages, then a question from three cities\n")
+        failures += try await SentenceSearchRound.run(cluster: cluster)
+      } else {
+        print("\n(models/minilm is not installed: `make models` adds a sentence-embedding round)")
+      }
 
       let victim = topology.nodes.first { $0.id == kill }
       print("\nKilling \(kill)\(victim.map { " (\($0.city))" } ?? "") with SIGKILL…")

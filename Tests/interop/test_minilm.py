@@ -99,11 +99,14 @@ def test_truncation_keeps_the_first_pieces(tokenizer):
 
 def test_fp32_equals_the_reference_forward_pass(client, reference):
     # One request per 16 texts: batches of mixed lengths, packed without padding by the node.
+    worst = 0.0
     for start in range(0, len(SENTENCES), 16):
         embeddings, _ = embed(client, SENTENCES[start:start + 16], version="1")
         expected = reference[start:start + 16]
         assert embeddings.shape == expected.shape
-        assert np.abs(embeddings - expected).max() < 1e-4
+        worst = max(worst, float(np.abs(embeddings - expected).max()))
+    print(f"fp32 against the reference on {len(SENTENCES)} texts: largest difference {worst:.2e}")
+    assert worst < 1e-4
 
 
 def test_int8_is_close_to_the_fp32_reference(client, reference):
