@@ -9,22 +9,7 @@
 #include <string.h>
 
 #include "edge_kernels.h"
-
-#define EDGE_AVX2 __attribute__((target("avx2,fma")))
-
-EDGE_AVX2 static inline float edge_hmax(__m256 v) {
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  m = _mm_max_ss(m, _mm_movehdup_ps(m));
-  return _mm_cvtss_f32(m);
-}
-
-EDGE_AVX2 static inline float edge_hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+#include "x86_avx2_lanes.h"
 
 // Same arithmetic as the reference: max|x| per block (NaN ignored: max_ps returns its second
 // operand when the first is NaN), scale = amax / 127, q = cvtps2dq(x * (127 / amax)) clamped to

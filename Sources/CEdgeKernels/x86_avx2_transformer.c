@@ -6,22 +6,7 @@
 
 #include "edge_kernels.h"
 #include "x86_avx2.h"
-
-#define EDGE_AVX2 __attribute__((target("avx2,fma")))
-
-EDGE_AVX2 static inline float edge_hsum8(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-EDGE_AVX2 static inline float edge_hmax8(__m256 v) {
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  m = _mm_max_ss(m, _mm_movehdup_ps(m));
-  return _mm_cvtss_f32(m);
-}
+#include "x86_avx2_lanes.h"
 
 // e^x for x in [-87.3, 88.3] (clamped outside): x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two
 // so r stays exact), e^r by a degree-6 polynomial (Cephes' expf coefficients, about 1 ulp), and
@@ -81,7 +66,7 @@ EDGE_AVX2 void edge_softmax_rows_avx2(float *x, int rows, int n) {
     int j = 0;
     __m256 vmax = _mm256_set1_ps(-INFINITY);
     for (; j + 8 <= n; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(row + j));
-    float maximum = edge_hmax8(vmax);
+    float maximum = edge_hmax(vmax);
     for (; j < n; j++) maximum = row[j] > maximum ? row[j] : maximum;
     const __m256 m = _mm256_set1_ps(maximum);
     __m256 vsum = _mm256_setzero_ps();
@@ -90,7 +75,7 @@ EDGE_AVX2 void edge_softmax_rows_avx2(float *x, int rows, int n) {
       _mm256_storeu_ps(row + j, e);
       vsum = _mm256_add_ps(vsum, e);
     }
-    float sum = edge_hsum8(vsum);
+    float sum = edge_hsum(vsum);
     for (; j < n; j++) {
       row[j] = expf(row[j] - maximum);
       sum += row[j];
@@ -114,7 +99,7 @@ EDGE_AVX2 void edge_attention_head_avx2(const float *q, const float *k, const fl
       const float *kj = k + (size_t)j * stride;
       __m256 dot = _mm256_mul_ps(qi[0], _mm256_loadu_ps(kj));
       for (int c = 1; c < chunks; c++) dot = _mm256_fmadd_ps(qi[c], _mm256_loadu_ps(kj + 8 * c), dot);
-      scores[j] = edge_hsum8(dot) * scale;
+      scores[j] = edge_hsum(dot) * scale;
     }
     edge_softmax_rows_avx2(scores, 1, length);
     __m256 acc[16];
@@ -143,7 +128,7 @@ EDGE_AVX2 void edge_add_layer_norm_avx2(float *x, const float *r, int rows, int 
       }
       vsum = _mm256_add_ps(vsum, v);
     }
-    float sum = edge_hsum8(vsum);
+    float sum = edge_hsum(vsum);
     for (; j < n; j++) {
       if (residual) row[j] += residual[j];
       sum += row[j];
@@ -155,7 +140,7 @@ EDGE_AVX2 void edge_add_layer_norm_avx2(float *x, const float *r, int rows, int 
       const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(row + j), vmean);
       vsquares = _mm256_fmadd_ps(d, d, vsquares);
     }
-    float squares = edge_hsum8(vsquares);
+    float squares = edge_hsum(vsquares);
     for (; j < n; j++) squares += (row[j] - mean) * (row[j] - mean);
     const float inverse = 1.0f / sqrtf(squares / (float)n + eps);
     const __m256 vinverse = _mm256_set1_ps(inverse);
