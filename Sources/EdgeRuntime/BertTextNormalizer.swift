@@ -63,6 +63,12 @@ enum BertTextNormalizer {
     return scalar.properties.lowercaseMapping.unicodeScalars
   }
 
+  /// Whether a word ends right after this character in any text: whitespace, punctuation and
+  /// ideographs are words or separators of their own, whatever follows them.
+  static func endsWord(_ scalar: Unicode.Scalar) -> Bool {
+    isWhitespace(scalar) || isPunctuation(scalar) || isCJKIdeograph(scalar)
+  }
+
   static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
     scalar == "\t" || scalar == "\n" || scalar == "\r" || scalar.properties.isWhitespace
   }

@@ -60,24 +60,43 @@ public struct BertTokenizer: Sendable {
   }
 
   /// Ids of `[CLS] pieces [SEP]`, at most `maxTokens` (the pieces past it dropped).
+  ///
+  /// The text is normalized in chunks cut just after a word boundary (whitespace, punctuation or
+  /// an ideograph, where the whole text's words would end too), and the work stops once the
+  /// pieces fill `maxTokens`: a megabyte of text costs what its first few hundred words cost,
+  /// not seconds of a node's time.
   public func encode(_ text: String, maxTokens: Int) -> TokenizedText {
     precondition(maxTokens >= 2, "room for [CLS] and [SEP]")
     var ids: [Int32] = [classifierID]
     let budget = maxTokens - 1
     var truncated = false
-    for word in BertTextNormalizer.words(of: text) {
-      for piece in pieces(of: word) {
-        guard ids.count < budget else {
-          truncated = true
-          break
-        }
-        ids.append(piece)
+    let scalars = text.unicodeScalars
+    var start = scalars.startIndex
+    chunks: while start < scalars.endIndex {
+      var end = start, length = 0
+      while end < scalars.endIndex {
+        let scalar = scalars[end]
+        end = scalars.index(after: end)
+        length += 1
+        if length >= Self.chunkScalars, BertTextNormalizer.endsWord(scalar) { break }
       }
-      if truncated { break }
+      for word in BertTextNormalizer.words(of: String(scalars[start..<end])) {
+        for piece in pieces(of: word) {
+          guard ids.count < budget else {
+            truncated = true
+            break chunks
+          }
+          ids.append(piece)
+        }
+      }
+      start = end
     }
     ids.append(separatorID)
     return TokenizedText(ids: ids, truncated: truncated)
   }
+
+  /// Scalars normalized at a time (at least; a chunk ends at the next word boundary).
+  static let chunkScalars = 512
 
   /// Greedy longest-match-first WordPiece.
   func pieces(of word: [Unicode.Scalar]) -> [Int32] {

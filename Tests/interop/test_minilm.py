@@ -86,6 +86,18 @@ def test_token_ids_equal_the_reference_on_random_unicode(tokenizer):
         assert row["ids"] == tokenizer.encode(text).ids, repr(text)
 
 
+def test_token_ids_equal_the_reference_on_long_texts(tokenizer):
+    # Thousands of characters, so the tokenizer's chunks (cut after word boundaries) end
+    # everywhere: inside runs of marks, controls, ideographs, punctuation and overlong words.
+    rng = np.random.default_rng(5)
+    parts = ["word", "  ", ",", "\u0301", "e\u0301", "\u4e00", "\u0007", "x" * 120, "Ünïcödé", "\u200b", "한국어", "...", "\n"]
+    texts = ["".join(parts[i] for i in rng.integers(len(parts), size=rng.integers(100, 900))) for _ in range(300)]
+    for text, row in zip(texts, our_ids(texts)):
+        expected = tokenizer.encode(text)
+        assert row["ids"] == expected.ids, repr(text[:80])
+        assert row["truncated"] == bool(expected.overflowing)
+
+
 def test_truncation_keeps_the_first_pieces(tokenizer):
     text = " ".join(["truncation"] * 50)
     tokenizer.enable_truncation(16)
