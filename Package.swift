@@ -65,6 +65,9 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .target(name: "EdgeRouting", swiftSettings: swiftSettings),
+    // The dynamic batcher's decisions (queue order, batch formation, deadlines, backpressure):
+    // pure, with explicit instants, so every rule is tested without a clock or an executor.
+    .target(name: "EdgeBatching", swiftSettings: swiftSettings),
     .target(
       name: "EdgeSecurity",
       dependencies: [
@@ -136,6 +139,11 @@ let package = Package(
     .testTarget(
       name: "EdgeRuntimeTests",
       dependencies: ["EdgeRuntime", "EdgeProto", "EdgeTestSupport", "CEdgeKernels"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "EdgeBatchingTests",
+      dependencies: ["EdgeBatching"],
       swiftSettings: swiftSettings
     ),
     .testTarget(

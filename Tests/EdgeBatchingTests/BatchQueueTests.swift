@@ -1,0 +1,139 @@
+import EdgeBatching
+import Testing
+
+/// The batcher's decisions with time driven by hand: batch formation by size, preferred size
+/// and delay; priorities and deadline order; REJECT and DELAY timeouts; the queue bound and its
+/// pushback; cancellation.
+struct BatchQueueTests {
+  let t0 = ContinuousClock.now
+
+  func at(_ milliseconds: Int) -> ContinuousClock.Instant { t0 + .milliseconds(milliseconds) }
+
+  func queue(_ policy: BatchingPolicy) -> BatchQueue { BatchQueue(policy: policy) }
+
+  @Test func aFullBatchGoesAtOnceAndTheRestWaitsForTheDelay() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 4, maxQueueDelay: .milliseconds(5)))
+    for id in 1...6 { #expect(queue.enqueue(QueuedRequest(id: UInt64(id), rows: 1), now: at(0)) == .queued) }
+    #expect(queue.nextBatch(now: at(0), idleInstances: 1) == [1, 2, 3, 4])
+    #expect(queue.nextBatch(now: at(4), idleInstances: 1) == nil)
+    #expect(queue.nextWakeup() == at(5))
+    #expect(queue.nextBatch(now: at(5), idleInstances: 1) == [5, 6])
+    #expect(queue.isEmpty)
+  }
+
+  @Test func nothingIsDispatchedWhileEveryInstanceIsBusy() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 2))
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1), now: at(0))
+    #expect(queue.nextBatch(now: at(100), idleInstances: 0) == nil)
+    _ = queue.enqueue(QueuedRequest(id: 2, rows: 1), now: at(100))
+    _ = queue.enqueue(QueuedRequest(id: 3, rows: 1), now: at(100))
+    #expect(queue.nextBatch(now: at(100), idleInstances: 1) == [1, 2])
+  }
+
+  @Test func aPreferredSizeGoesWithoutWaiting() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 8, preferredBatchSizes: [2, 4], maxQueueDelay: .milliseconds(50)))
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1), now: at(0))
+    #expect(queue.nextBatch(now: at(1), idleInstances: 1) == nil)
+    for id in 2...3 { _ = queue.enqueue(QueuedRequest(id: UInt64(id), rows: 1), now: at(1)) }
+    // Three queued: the largest preferred size that the head makes is 2.
+    #expect(queue.nextBatch(now: at(1), idleInstances: 1) == [1, 2])
+    #expect(queue.nextBatch(now: at(2), idleInstances: 1) == nil)
+    #expect(queue.nextBatch(now: at(51), idleInstances: 1) == [3])
+  }
+
+  @Test func rowsCountTowardsTheBatchAndABigRequestRunsAlone() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 4))
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 3), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 2, rows: 2), now: at(0))
+    #expect(queue.nextBatch(now: at(0), idleInstances: 1) == [1])
+    #expect(queue.nextBatch(now: at(0), idleInstances: 1) == [2])
+    _ = queue.enqueue(QueuedRequest(id: 3, rows: 9), now: at(0))
+    #expect(queue.nextBatch(now: at(0), idleInstances: 1) == [3])
+  }
+
+  @Test func higherPriorityLevelsGoFirstAndEarliestDeadlineWithinALevel() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 1, priorityLevels: 2, defaultPriority: 2))
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 2, rows: 1, deadline: at(900)), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 3, rows: 1, deadline: at(100)), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 4, rows: 1, priority: 1), now: at(0))
+    let order = (0..<4).compactMap { _ in queue.nextBatch(now: at(0), idleInstances: 1)?.first }
+    #expect(order == [4, 3, 2, 1])
+  }
+
+  @Test func anUnknownPriorityIsRefused() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 4, priorityLevels: 2))
+    #expect(queue.enqueue(QueuedRequest(id: 1, rows: 1, priority: 3), now: at(0)) == .invalidPriority(3))
+    #expect(queue.isEmpty)
+  }
+
+  @Test func deadlinesExpireAtTheirInstantAndAreNeverBatched() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 4, maxQueueDelay: .milliseconds(100)))
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1, deadline: at(20)), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 2, rows: 1), now: at(0))
+    #expect(queue.nextWakeup() == at(20))
+    #expect(queue.expire(now: at(19)) == [])
+    #expect(queue.expire(now: at(20)) == [1])
+    #expect(queue.nextBatch(now: at(100), idleInstances: 1) == [2])
+  }
+
+  @Test func rejectTimeoutsEndTheRequestAndOverridesNeedPermission() {
+    let rules = QueuePolicy(timeoutAction: .reject, defaultTimeout: .milliseconds(30), allowTimeoutOverride: false)
+    var queue = queue(BatchingPolicy(maxBatchSize: 4, maxQueueDelay: .seconds(1), defaultQueuePolicy: rules))
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1, timeout: .milliseconds(5)), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 2, rows: 1, deadline: at(10)), now: at(0))
+    #expect(queue.expire(now: at(10)) == [2])  // its deadline comes before the timeout
+    #expect(queue.expire(now: at(29)) == [])  // the 5 ms override is not allowed
+    #expect(queue.expire(now: at(30)) == [1])
+  }
+
+  @Test func delayTimeoutsMoveARequestBehindTheOthers() {
+    let rules = QueuePolicy(timeoutAction: .delay, defaultTimeout: .milliseconds(10))
+    var queue = queue(BatchingPolicy(maxBatchSize: 1, defaultQueuePolicy: rules))
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 2, rows: 1, timeout: .seconds(10)), now: at(5))
+    #expect(queue.nextWakeup() == at(0))
+    #expect(queue.expire(now: at(20)) == [])  // delayed, not rejected
+    #expect(queue.nextBatch(now: at(20), idleInstances: 1) == [2])
+    #expect(queue.nextBatch(now: at(20), idleInstances: 1) == [1])
+  }
+
+  @Test func aFullLevelRefusesAtOnceWithPushbackFromTheDrainRate() {
+    let rules = QueuePolicy(maxQueueSize: 2)
+    var queue = BatchQueue(
+      policy: BatchingPolicy(maxBatchSize: 2, maxQueueDelay: .milliseconds(4), priorityLevels: 2, defaultQueuePolicy: rules),
+      instances: 2)
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1, priority: 1), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 2, rows: 1, priority: 1), now: at(0))
+    // Nothing has completed yet: the queue delay, at least 10 ms.
+    #expect(queue.enqueue(QueuedRequest(id: 3, rows: 1, priority: 1), now: at(0)) == .queueFull(retryAfter: .milliseconds(10)))
+    // Another level has its own bound.
+    #expect(queue.enqueue(QueuedRequest(id: 4, rows: 1, priority: 2), now: at(0)) == .queued)
+    queue.recordCompletion(rows: 2, duration: .milliseconds(20))  // 100 rows/s per instance
+    // Three rows queued, two instances at 100 rows/s: 15 ms.
+    #expect(queue.enqueue(QueuedRequest(id: 5, rows: 1, priority: 1), now: at(0)) == .queueFull(retryAfter: .milliseconds(15)))
+  }
+
+  @Test func cancelledRequestsLeaveTheQueue() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 4))
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 2, rows: 1), now: at(0))
+    let first = queue.cancel(1), second = queue.cancel(1)
+    #expect(first)
+    #expect(!second)
+    #expect(queue.nextBatch(now: at(0), idleInstances: 1) == [2])
+  }
+
+  @Test func withoutBatchingEveryRequestRunsAlone() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 1))
+    for id in 1...3 { _ = queue.enqueue(QueuedRequest(id: UInt64(id), rows: 1), now: at(0)) }
+    let batches = (0..<3).compactMap { _ in queue.nextBatch(now: at(0), idleInstances: 1) }
+    #expect(batches == [[1], [2], [3]])
+  }
+
+  @Test func theDefaultLevelIsTheMiddleOne() {
+    #expect(BatchingPolicy(maxBatchSize: 1, priorityLevels: 3).defaultPriority == 2)
+    #expect(BatchingPolicy(maxBatchSize: 1, priorityLevels: 3, defaultPriority: 9).defaultPriority == 3)
+    #expect(BatchingPolicy(maxBatchSize: 4, preferredBatchSizes: [8, 2, 0]).preferredBatchSizes == [2])
+  }
+}
