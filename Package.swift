@@ -82,7 +82,7 @@ let package = Package(
     .target(
       name: "EdgeServices",
       dependencies: [
-        "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity",
+        "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeBatching",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -155,6 +155,7 @@ let package = Package(
       name: "EdgeServicesTests",
       dependencies: [
         "EdgeServices", "EdgeClient", "EdgeSecurity", "EdgeRuntime", "EdgeProto", "EdgeRouting", "EdgeTestSupport",
+        "EdgeBatching",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "X509", package: "swift-certificates"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
