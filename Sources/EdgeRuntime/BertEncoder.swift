@@ -108,12 +108,14 @@ struct BertEncoder: Sendable {
     let tokens = batch.tokenCount
     let input: PreparedInput
     if let smoothing = layer.inputSmoothing {
-      // Outlier channels shrunk before quantizing (the weights hold the inverse factors).
+      // Outlier channels shrunk before quantizing (the weights hold the inverse factors). The
+      // context buffer is free until attention writes it, and unlike Q, K and V it is not an
+      // output of the multiplies that read this input (an fp32 input is read in place).
       let width = hidden
       for token in 0..<tokens {
-        for column in 0..<width { space.query[token * width + column] = space.hidden[token * width + column] * smoothing[column] }
+        for column in 0..<width { space.context[token * width + column] = space.hidden[token * width + column] * smoothing[column] }
       }
-      input = layer.query.matrix.prepare(space.query, m: tokens)
+      input = layer.query.matrix.prepare(space.context, m: tokens)
     } else {
       input = layer.query.matrix.prepare(space.hidden, m: tokens)
     }

@@ -1,4 +1,4 @@
-import EdgeRuntime
+@testable import EdgeRuntime
 import EdgeTestSupport
 import Foundation
 import Testing
@@ -153,5 +153,32 @@ struct BertSmoothingTests {
     #expect(factors[3] == 1)  // a channel no weight reads
     // After smoothing, the largest input of channel 0 shrinks by its factor.
     #expect(8 / factors[0] < 8)
+  }
+}
+
+/// How a batch is cut into per-thread parts: every sentence once, in order, parts about equal in
+/// tokens, and no cut when the work is too small.
+struct TokenBatchPartsTests {
+  static func batch(_ lengths: [Int]) -> TokenBatch {
+    TokenBatch(lengths.enumerated().map { index, length in [Int32](repeating: Int32(index), count: length) })
+  }
+
+  @Test(arguments: [[14, 9, 20, 11, 16, 8, 19, 12], [300, 2, 2, 2], [5, 5], [7]])
+  func partsKeepEverySentenceInOrder(_ lengths: [Int]) {
+    let batch = Self.batch(lengths.map { $0 * 40 })  // enough tokens to be worth two threads at width 384
+    for threads in 1...4 {
+      let parts = BertEncoder.parts(of: batch, width: 384, threads: threads)
+      #expect(parts.count <= min(threads, lengths.count))
+      #expect(parts.flatMap(\.lengths) == batch.lengths)
+      #expect(parts.flatMap(\.ids) == batch.ids)
+      #expect(parts.allSatisfy { $0.count > 0 })
+    }
+    let two = BertEncoder.parts(of: Self.batch([10, 10, 10, 10].map { $0 * 40 }), width: 384, threads: 2)
+    #expect(two.map(\.tokenCount) == [800, 800])
+  }
+
+  @Test func smallBatchesStayWhole() {
+    let batch = Self.batch([14, 9, 20])
+    #expect(BertEncoder.parts(of: batch, width: 384, threads: 2).count == 1)
   }
 }
