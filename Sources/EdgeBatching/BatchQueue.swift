@@ -15,6 +15,7 @@ public struct BatchQueue: Sendable {
     var id: UInt64
     var rows: Int
     var level: Int
+    var group: Int
     var arrival: UInt64
     var enqueued: ContinuousClock.Instant
     /// When the request must be answered DEADLINE_EXCEEDED if still queued: the gRPC deadline,
@@ -53,7 +54,7 @@ public struct BatchQueue: Sendable {
     }
     arrivals += 1
     entries.append(
-      Entry(id: request.id, rows: request.rows, level: level, arrival: arrivals, enqueued: now, expiry: expiry, delayedFrom: delayedFrom))
+      Entry(id: request.id, rows: request.rows, level: level, group: request.group, arrival: arrivals, enqueued: now, expiry: expiry, delayedFrom: delayedFrom))
     return .queued
   }
 
@@ -75,17 +76,18 @@ public struct BatchQueue: Sendable {
   }
 
   /// The next batch to execute, removed from the queue, when an executor instance is idle and a
-  /// batch is due: the queue can fill the maximum size or a preferred size, or the oldest request
-  /// has waited the queue delay. Expired requests are never batched (call `expire` first).
+  /// batch is due: the queue can fill the maximum size or a preferred size, the next request
+  /// cannot join (another group), or the oldest request has waited the queue delay. Expired
+  /// requests are never batched (call `expire` first).
   public mutating func nextBatch(now: ContinuousClock.Instant, idleInstances: Int) -> [UInt64]? {
     guard idleInstances > 0 else { return nil }
     let live = ordered(now: now).filter { entry in entry.expiry.map { $0 > now } ?? true }
     guard !live.isEmpty else { return nil }
-    // The queue's head, in order, as far as it fits one batch.
+    // The queue's head, in order, as far as it fits one batch of the head's group.
     var taken: [Entry] = []
     var rows = 0
     for entry in live {
-      guard rows + entry.rows <= policy.maxBatchSize else { break }
+      guard entry.group == live[0].group, rows + entry.rows <= policy.maxBatchSize else { break }
       taken.append(entry)
       rows += entry.rows
     }
@@ -105,10 +107,12 @@ public struct BatchQueue: Sendable {
   }
 
   /// When the queue next needs attention even if no request arrives: the earliest expiry, a
-  /// DELAY timeout that reorders it, or the queue delay of the oldest request running out.
-  public func nextWakeup() -> ContinuousClock.Instant? {
-    var instants = entries.compactMap(\.expiry) + entries.compactMap(\.delayedFrom)
-    if let oldest = entries.map(\.enqueued).min() { instants.append(oldest + policy.maxQueueDelay) }
+  /// DELAY timeout still to reorder it, or (only while an instance is idle, since nothing can
+  /// start otherwise) the queue delay of the oldest request running out. Never an instant that
+  /// has already been dealt with, so a caller that sleeps until it cannot spin.
+  public func nextWakeup(now: ContinuousClock.Instant, idleInstances: Int) -> ContinuousClock.Instant? {
+    var instants = entries.compactMap(\.expiry) + entries.compactMap(\.delayedFrom).filter { $0 > now }
+    if idleInstances > 0, let oldest = entries.map(\.enqueued).min() { instants.append(oldest + policy.maxQueueDelay) }
     return instants.min()
   }
 

@@ -16,7 +16,7 @@ struct BatchQueueTests {
     for id in 1...6 { #expect(queue.enqueue(QueuedRequest(id: UInt64(id), rows: 1), now: at(0)) == .queued) }
     #expect(queue.nextBatch(now: at(0), idleInstances: 1) == [1, 2, 3, 4])
     #expect(queue.nextBatch(now: at(4), idleInstances: 1) == nil)
-    #expect(queue.nextWakeup() == at(5))
+    #expect(queue.nextWakeup(now: at(4), idleInstances: 1) == at(5))
     #expect(queue.nextBatch(now: at(5), idleInstances: 1) == [5, 6])
     #expect(queue.isEmpty)
   }
@@ -71,7 +71,7 @@ struct BatchQueueTests {
     var queue = queue(BatchingPolicy(maxBatchSize: 4, maxQueueDelay: .milliseconds(100)))
     _ = queue.enqueue(QueuedRequest(id: 1, rows: 1, deadline: at(20)), now: at(0))
     _ = queue.enqueue(QueuedRequest(id: 2, rows: 1), now: at(0))
-    #expect(queue.nextWakeup() == at(20))
+    #expect(queue.nextWakeup(now: at(0), idleInstances: 1) == at(20))
     #expect(queue.expire(now: at(19)) == [])
     #expect(queue.expire(now: at(20)) == [1])
     #expect(queue.nextBatch(now: at(100), idleInstances: 1) == [2])
@@ -92,7 +92,8 @@ struct BatchQueueTests {
     var queue = queue(BatchingPolicy(maxBatchSize: 1, defaultQueuePolicy: rules))
     _ = queue.enqueue(QueuedRequest(id: 1, rows: 1), now: at(0))
     _ = queue.enqueue(QueuedRequest(id: 2, rows: 1, timeout: .seconds(10)), now: at(5))
-    #expect(queue.nextWakeup() == at(0))
+    #expect(queue.nextWakeup(now: at(5), idleInstances: 1) == at(0))
+    #expect(queue.nextWakeup(now: at(5), idleInstances: 0) == at(10))  // only the DELAY timeout to come
     #expect(queue.expire(now: at(20)) == [])  // delayed, not rejected
     #expect(queue.nextBatch(now: at(20), idleInstances: 1) == [2])
     #expect(queue.nextBatch(now: at(20), idleInstances: 1) == [1])
@@ -135,5 +136,28 @@ struct BatchQueueTests {
     #expect(BatchingPolicy(maxBatchSize: 1, priorityLevels: 3).defaultPriority == 2)
     #expect(BatchingPolicy(maxBatchSize: 1, priorityLevels: 3, defaultPriority: 9).defaultPriority == 3)
     #expect(BatchingPolicy(maxBatchSize: 4, preferredBatchSizes: [8, 2, 0]).preferredBatchSizes == [2])
+  }
+
+  @Test func whileEveryInstanceIsBusyOnlyExpiriesWakeTheQueue() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 4, maxQueueDelay: .milliseconds(2)))
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1), now: at(0))
+    #expect(queue.nextWakeup(now: at(50), idleInstances: 0) == nil)  // nothing to do until an instance is free
+    _ = queue.enqueue(QueuedRequest(id: 2, rows: 1, deadline: at(80)), now: at(50))
+    #expect(queue.nextWakeup(now: at(50), idleInstances: 0) == at(80))
+    #expect(queue.nextWakeup(now: at(50), idleInstances: 1) == at(2))
+  }
+
+  @Test func onlyRequestsOfOneGroupShareABatch() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 8, maxQueueDelay: .milliseconds(10)))
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1, group: 7), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 2, rows: 1, group: 7), now: at(0))
+    #expect(queue.nextBatch(now: at(1), idleInstances: 1) == nil)
+    // A request that cannot join ends the head's batch at once, as in Triton.
+    _ = queue.enqueue(QueuedRequest(id: 3, rows: 1, group: 9), now: at(1))
+    _ = queue.enqueue(QueuedRequest(id: 4, rows: 1, group: 7), now: at(1))
+    #expect(queue.nextBatch(now: at(1), idleInstances: 1) == [1, 2])
+    #expect(queue.nextBatch(now: at(1), idleInstances: 1) == [3])
+    #expect(queue.nextBatch(now: at(1), idleInstances: 1) == nil)
+    #expect(queue.nextBatch(now: at(11), idleInstances: 1) == [4])
   }
 }
