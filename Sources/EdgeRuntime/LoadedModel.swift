@@ -7,6 +7,9 @@ public struct LoadedModel: Sendable {
   public var version: Int
   public var config: Inference_ModelConfig
   public var model: any InferenceModel
+  /// Which load of the store produced it: a reload of the same version is a new generation, so
+  /// its requests are never batched with the old one's.
+  public var generation: UInt64 = 0
 
   /// Loads a version from the repository: maps its weights and builds its backend.
   public static func load(

@@ -6,6 +6,7 @@ import Synchronization
 public final class ModelStore: Sendable {
   public let repository: ModelRepository
   private let entries = Mutex<[String: Entry]>([:])
+  private let loads = Atomic<UInt64>(0)
 
   private struct Entry: Sendable {
     var state: ModelState
@@ -42,8 +43,10 @@ public final class ModelStore: Sendable {
         throw InferenceError.modelLoadFailed(model: name, reason: "no version folder holds a model file")
       }
       var loaded: [Int: LoadedModel] = [:]
+      let generation = loads.add(1, ordering: .relaxed).newValue
       for version in versions {
         loaded[version] = try LoadedModel.load(name, version: version, config: config, repository: repository)
+        loaded[version]?.generation = generation
       }
       entries.withLock { $0[name] = Entry(state: .ready(versions), versions: loaded) }
     } catch {

@@ -4,3 +4,10 @@ extension Duration {
     max(0, components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
   }
 }
+
+extension Duration {
+  /// Milliseconds with their fraction, for messages and pushback.
+  var fractionalMilliseconds: Double {
+    Double(components.seconds) * 1e3 + Double(components.attoseconds) / 1e15
+  }
+}

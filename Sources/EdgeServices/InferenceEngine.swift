@@ -4,13 +4,14 @@ import Foundation
 public import GRPCCore
 
 /// The node's request path: find the model, validate the request against its configuration,
-/// admit it within capacity, execute, and answer with raw outputs and where it ran.
+/// admit it within capacity, queue it on the model's dynamic batcher, and answer with its rows
+/// of the batch's outputs and where it ran.
 public struct InferenceEngine: Sendable {
   public let identity: NodeIdentity
   public let store: ModelStore
   public let load: NodeLoadTracker
   public let statistics: StatisticsBook
-  public let executor: any BatchExecutor
+  public let batchers: ModelBatchers
   public let limits: RequestLimits
 
   public init(
@@ -21,45 +22,54 @@ public struct InferenceEngine: Sendable {
     self.store = store
     self.load = load
     self.statistics = statistics
-    self.executor = executor
     self.limits = limits
+    self.batchers = ModelBatchers(
+      executor: executor,
+      hooks: BatchHooks(
+        started: { _, _, requests in load.executionStarted(requests: requests) },
+        finished: { model, version, requests, rows, compute, succeeded in
+          load.executionFinished(requests: requests, microseconds: Self.microseconds(compute))
+          if succeeded {
+            statistics.recordExecution(model: model, version: version, batchRows: rows, computeNanoseconds: Self.nanoseconds(compute))
+          }
+        }))
   }
 
-  public func infer(_ request: Inference_ModelInferRequest) async throws(RPCError) -> Inference_ModelInferResponse {
+  /// Runs one request. `deadline` is the client's gRPC deadline: a request still queued then is
+  /// answered DEADLINE_EXCEEDED at that instant and never executed.
+  public func infer(
+    _ request: Inference_ModelInferRequest, deadline: ContinuousClock.Instant? = nil
+  ) async throws(RPCError) -> Inference_ModelInferResponse {
     let received = ContinuousClock.now
     let loaded = try InferenceError.mapped { () throws(InferenceError) in
       try store.model(named: request.modelName, version: request.modelVersion)
     }
     let version = String(loaded.version)
     do throws(RPCError) {
-      let validated = try InferenceError.mapped { () throws(InferenceError) in
+      let (validated, schedule) = try InferenceError.mapped { () throws(InferenceError) in
         let validated = try RequestValidator.validate(request, config: loaded.config, limits: limits)
         try loaded.model.check(validated.inputs, batchSize: validated.batchSize)
-        return validated
+        return (validated, try RequestSchedule(parameters: request.parameters))
       }
       guard load.admit() else {
         throw RPCError.overloaded(
           "node \(identity.id) is at capacity (\(load.capacity) requests)", retryAfterMilliseconds: load.retryAfterMilliseconds())
       }
       defer { load.release() }
-      let started = ContinuousClock.now
-      load.executionStarted()
-      let outputs: ModelOutput
+      let completion: ModelBatcher.Completion
       do {
-        outputs = try await executor.execute(loaded, inputs: validated.inputs, batchSize: validated.batchSize)
+        completion = try await batchers.batcher(for: loaded).submit(
+          validated, priority: schedule.priority, timeout: schedule.timeout, deadline: deadline)
       } catch {
-        load.executionFinished(microseconds: Self.microseconds(ContinuousClock.now - started))
         throw RPCError(error)
       }
-      let finished = ContinuousClock.now
-      load.executionFinished(microseconds: Self.microseconds(finished - started))
       statistics.recordSuccess(
-        model: loaded.name, version: version, batchSize: validated.batchSize,
-        totalNanoseconds: Self.nanoseconds(finished - received), queueNanoseconds: Self.nanoseconds(started - received),
-        computeNanoseconds: Self.nanoseconds(finished - started))
+        model: loaded.name, version: version, rows: validated.batchSize,
+        totalNanoseconds: Self.nanoseconds(ContinuousClock.now - received), queueNanoseconds: Self.nanoseconds(completion.queued),
+        computeNanoseconds: Self.nanoseconds(completion.compute))
       return response(
-        to: request, model: loaded, outputs: outputs, names: validated.outputNames,
-        queue: started - received, compute: finished - started)
+        to: request, model: loaded, outputs: completion.output, names: validated.outputNames,
+        queue: completion.queued, compute: completion.compute, batchRows: completion.batchRows)
     } catch {
       statistics.recordFailure(model: loaded.name, version: version, totalNanoseconds: Self.nanoseconds(ContinuousClock.now - received))
       throw error
@@ -68,7 +78,7 @@ public struct InferenceEngine: Sendable {
 
   private func response(
     to request: Inference_ModelInferRequest, model: LoadedModel, outputs: ModelOutput, names: [String],
-    queue: Duration, compute: Duration
+    queue: Duration, compute: Duration, batchRows: Int
   ) -> Inference_ModelInferResponse {
     var response = Inference_ModelInferResponse()
     response.modelName = model.name
@@ -89,6 +99,7 @@ public struct InferenceEngine: Sendable {
     response.parameters[ResponseParameter.region] = .string(identity.region)
     response.parameters[ResponseParameter.queueMicroseconds] = .int64(Int64(Self.microseconds(queue)))
     response.parameters[ResponseParameter.computeMicroseconds] = .int64(Int64(Self.microseconds(compute)))
+    response.parameters[ResponseParameter.batchRows] = .int64(Int64(batchRows))
     if !outputs.truncatedRows.isEmpty {
       response.parameters[ResponseParameter.truncatedRows] = .string(outputs.truncatedRows.map(String.init).joined(separator: ","))
     }

@@ -55,7 +55,23 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
   public func modelInfer(
     request: ServerRequest<Inference_ModelInferRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ModelInferResponse> {
-    ServerResponse(message: try await engine.infer(request.message))
+    let deadline = GRPCTimeout.from(request.metadata).map { ContinuousClock.now + $0 }
+    // gRPC reports a cancelled RPC (client gone, or its deadline passed) through the context, not
+    // by cancelling this task; the batcher listens for task cancellation, so relay it.
+    let engine = engine
+    let message = request.message
+    let inference = Task { () throws(RPCError) -> Inference_ModelInferResponse in
+      try await engine.infer(message, deadline: deadline)
+    }
+    return try await withTaskCancellationHandler {
+      try await withRPCCancellationHandler {
+        ServerResponse(message: try await inference.value)
+      } onCancelRPC: {
+        inference.cancel()
+      }
+    } onCancel: {
+      inference.cancel()
+    }
   }
 
   public func modelConfig(

@@ -36,13 +36,15 @@ public final class NodeLoadTracker: Sendable {
     state.withLock { $0.inFlight -= 1 }
   }
 
-  public func executionStarted() {
-    state.withLock { $0.executing += 1 }
+  /// A batch of `requests` requests started.
+  public func executionStarted(requests: Int = 1) {
+    state.withLock { $0.executing += requests }
   }
 
-  public func executionFinished(microseconds: Double) {
+  /// A batch of `requests` requests ended after `microseconds`.
+  public func executionFinished(requests: Int = 1, microseconds: Double) {
     state.withLock { state in
-      state.executing -= 1
+      state.executing -= requests
       state.meanExecutionMicroseconds =
         state.meanExecutionMicroseconds == 0
         ? microseconds : state.meanExecutionMicroseconds * (1 - Self.smoothing) + microseconds * Self.smoothing

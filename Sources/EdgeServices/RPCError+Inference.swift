@@ -16,6 +16,22 @@ extension RPCError {
     self.init(code: code, message: error.description)
   }
 
+  public init(_ error: SchedulingError) {
+    switch error {
+    case .queueFull(let model, let retryAfter):
+      self = .overloaded(
+        "the queue of model '\(model)' is full", retryAfterMilliseconds: max(1, Int(retryAfter.fractionalMilliseconds.rounded(.up))))
+    case .invalidPriority(let model, let level, let levels):
+      self.init(code: .invalidArgument, message: "priority \(level) is not a level of model '\(model)' (1 to \(levels))")
+    case .deadlineExceeded(let model, let waited):
+      self.init(code: .deadlineExceeded, message: "deadline passed after \((waited.fractionalMilliseconds * 10).rounded() / 10) ms waiting for model '\(model)'")
+    case .cancelled:
+      self.init(code: .cancelled, message: "the client cancelled the request")
+    case .failed(let error):
+      self.init(error)
+    }
+  }
+
   /// Overload: RESOURCE_EXHAUSTED with the time after which a retry may succeed, in the
   /// `grpc-retry-pushback-ms` trailing metadata that gRPC clients and the router honour.
   public static func overloaded(_ message: String, retryAfterMilliseconds: Int) -> RPCError {

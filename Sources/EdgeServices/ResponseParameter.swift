@@ -8,6 +8,8 @@ public enum ResponseParameter {
   public static let queueMicroseconds = "edge_queue_us"
   /// Microseconds of model execution for the request's batch.
   public static let computeMicroseconds = "edge_compute_us"
+  /// Rows of the batch the request ran in (its own and those it was batched with).
+  public static let batchRows = "edge_batch_rows"
   /// Microseconds the router spent choosing and reaching the node, including retries.
   public static let routeMicroseconds = "edge_route_us"
   /// Nodes the router tried before one answered (1 when the first did).

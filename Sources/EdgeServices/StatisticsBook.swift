@@ -14,35 +14,44 @@ public final class StatisticsBook: Sendable {
 
   public init() {}
 
+  /// A request answered with a result: its rows count as inferences.
   public func recordSuccess(
-    model: String, version: String, batchSize: Int, totalNanoseconds: UInt64, queueNanoseconds: UInt64,
+    model: String, version: String, rows: Int, totalNanoseconds: UInt64, queueNanoseconds: UInt64,
     computeNanoseconds: UInt64
   ) {
-    entries.withLock { entries in
-      var stats = entries[Key(model: model, version: version)] ?? Self.empty(model: model, version: version)
+    update(model: model, version: version) { stats in
       stats.lastInference = UInt64(Date().timeIntervalSince1970 * 1000)
-      stats.inferenceCount += UInt64(batchSize)
-      stats.executionCount += 1
+      stats.inferenceCount += UInt64(rows)
       Self.add(&stats.inferenceStats.success, totalNanoseconds)
       Self.add(&stats.inferenceStats.queue, queueNanoseconds)
       Self.add(&stats.inferenceStats.computeInfer, computeNanoseconds)
-      if let index = stats.batchStats.firstIndex(where: { $0.batchSize == UInt64(batchSize) }) {
+    }
+  }
+
+  /// A batch the executor ran: one execution, counted under its size in rows.
+  public func recordExecution(model: String, version: String, batchRows: Int, computeNanoseconds: UInt64) {
+    update(model: model, version: version) { stats in
+      stats.executionCount += 1
+      if let index = stats.batchStats.firstIndex(where: { $0.batchSize == UInt64(batchRows) }) {
         Self.add(&stats.batchStats[index].computeInfer, computeNanoseconds)
       } else {
         var batch = Inference_InferBatchStatistics()
-        batch.batchSize = UInt64(batchSize)
+        batch.batchSize = UInt64(batchRows)
         Self.add(&batch.computeInfer, computeNanoseconds)
         stats.batchStats.append(batch)
         stats.batchStats.sort { $0.batchSize < $1.batchSize }
       }
-      entries[Key(model: model, version: version)] = stats
     }
   }
 
   public func recordFailure(model: String, version: String, totalNanoseconds: UInt64) {
+    update(model: model, version: version) { Self.add(&$0.inferenceStats.fail, totalNanoseconds) }
+  }
+
+  private func update(model: String, version: String, _ change: (inout Inference_ModelStatistics) -> Void) {
     entries.withLock { entries in
       var stats = entries[Key(model: model, version: version)] ?? Self.empty(model: model, version: version)
-      Self.add(&stats.inferenceStats.fail, totalNanoseconds)
+      change(&stats)
       entries[Key(model: model, version: version)] = stats
     }
   }
