@@ -16,6 +16,7 @@ let package = Package(
     .executable(name: "edgeinfer", targets: ["edgeinfer"]),
     .executable(name: "edge-router", targets: ["edge-router"]),
     .executable(name: "edge-node", targets: ["edge-node"]),
+    .executable(name: "edge-executor", targets: ["edge-executor"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -84,6 +85,7 @@ let package = Package(
       dependencies: [
         "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeBatching",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -132,6 +134,15 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Services/node",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "edge-executor",
+      dependencies: [
+        "EdgeServices",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Services/executor",
       swiftSettings: swiftSettings
     ),
     // Helpers shared by the test suites (temporary folders, the project's paths).

@@ -22,6 +22,7 @@ struct EdgeNodeCommand: AsyncParsableCommand {
   @Option(help: "Node private key (PEM).") var key: String?
   @Flag(help: "Plaintext instead of TLS. Never in production.") var insecure = false
   @Option(help: "Requests held at once before shedding load.") var capacity = 64
+  @Option(help: "HOST:PORT of a separate edge-executor to run batches (default: in this process).") var executor: String?
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -35,6 +36,7 @@ struct EdgeNodeCommand: AsyncParsableCommand {
     configuration.advertise = advertise
     guard capacity > 0 else { throw ValidationError("--capacity must be positive") }
     configuration.capacity = capacity
+    configuration.executor = try executor.map { try ServiceAddress(parsing: $0) }
     let logger = Logger(label: "edge-node")
     try await ServiceRunner.run(EdgeNode(configuration: configuration, logger: logger), logger: logger)
   }

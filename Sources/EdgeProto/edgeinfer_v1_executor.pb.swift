@@ -63,6 +63,9 @@ public nonisolated struct Edgeinfer_V1_ExecuteBatchRequest: Sendable {
   /// Empty means every output of the model.
   public var outputs: [String] = []
 
+  /// Rows in the batch: the inputs' first dimension, or 1 for a model without a batch dimension.
+  public var batchSize: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -76,6 +79,9 @@ public nonisolated struct Edgeinfer_V1_ExecuteBatchResponse: Sendable {
   public var outputs: [Edgeinfer_V1_Tensor] = []
 
   public var computeNs: UInt64 = 0
+
+  /// Rows whose input the model cut to its maximum length (texts past the maximum tokens).
+  public var truncatedRows: [UInt32] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -219,7 +225,7 @@ nonisolated extension Edgeinfer_V1_Tensor: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Edgeinfer_V1_ExecuteBatchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ExecuteBatchRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}model_name\0\u{3}model_version\0\u{1}inputs\0\u{1}outputs\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}model_name\0\u{3}model_version\0\u{1}inputs\0\u{1}outputs\0\u{3}batch_size\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -231,6 +237,7 @@ nonisolated extension Edgeinfer_V1_ExecuteBatchRequest: SwiftProtobuf.Message, S
       case 2: try { try decoder.decodeSingularStringField(value: &self.modelVersion) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.inputs) }()
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.outputs) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.batchSize) }()
       default: break
       }
     }
@@ -249,6 +256,9 @@ nonisolated extension Edgeinfer_V1_ExecuteBatchRequest: SwiftProtobuf.Message, S
     if !self.outputs.isEmpty {
       try visitor.visitRepeatedStringField(value: self.outputs, fieldNumber: 4)
     }
+    if self.batchSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.batchSize, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -257,6 +267,7 @@ nonisolated extension Edgeinfer_V1_ExecuteBatchRequest: SwiftProtobuf.Message, S
     if lhs.modelVersion != rhs.modelVersion {return false}
     if lhs.inputs != rhs.inputs {return false}
     if lhs.outputs != rhs.outputs {return false}
+    if lhs.batchSize != rhs.batchSize {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -264,7 +275,7 @@ nonisolated extension Edgeinfer_V1_ExecuteBatchRequest: SwiftProtobuf.Message, S
 
 nonisolated extension Edgeinfer_V1_ExecuteBatchResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ExecuteBatchResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}outputs\0\u{3}compute_ns\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}outputs\0\u{3}compute_ns\0\u{3}truncated_rows\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -274,6 +285,7 @@ nonisolated extension Edgeinfer_V1_ExecuteBatchResponse: SwiftProtobuf.Message, 
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.outputs) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.computeNs) }()
+      case 3: try { try decoder.decodeRepeatedUInt32Field(value: &self.truncatedRows) }()
       default: break
       }
     }
@@ -286,12 +298,16 @@ nonisolated extension Edgeinfer_V1_ExecuteBatchResponse: SwiftProtobuf.Message, 
     if self.computeNs != 0 {
       try visitor.visitSingularUInt64Field(value: self.computeNs, fieldNumber: 2)
     }
+    if !self.truncatedRows.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.truncatedRows, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Edgeinfer_V1_ExecuteBatchResponse, rhs: Edgeinfer_V1_ExecuteBatchResponse) -> Bool {
     if lhs.outputs != rhs.outputs {return false}
     if lhs.computeNs != rhs.computeNs {return false}
+    if lhs.truncatedRows != rhs.truncatedRows {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

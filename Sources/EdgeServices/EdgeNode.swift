@@ -3,6 +3,7 @@ public import EdgeRuntime
 import EdgeRouting
 public import EdgeSecurity
 import GRPCCore
+import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2
 public import Logging
 public import ServiceLifecycle
@@ -17,6 +18,8 @@ public final class EdgeNode: Service, Sendable {
   public let load: NodeLoadTracker
   public let statistics = StatisticsBook()
   public let health = HealthBoard(services: ["inference.GRPCInferenceService"])
+  /// Whether the executor answers; always while it runs in this process.
+  public let executorAvailability = ExecutorAvailability()
   private let logger: Logger
   private let bound = PublishedValue<ServiceAddress>()
 
@@ -41,8 +44,11 @@ public final class EdgeNode: Service, Sendable {
     status.address = address
     status.region = configuration.identity.region
     status.location = Edgeinfer_V1_Location(configuration.identity.location)
+    let executorUp = executorAvailability.isAvailable
     for (name, state) in store.states() {
       switch state {
+      case .ready where !executorUp:
+        status.models.append(.with { $0.name = name; $0.state = .unavailable })
       case .ready(let versions):
         for version in versions {
           status.models.append(.with { $0.name = name; $0.version = String(version); $0.state = .ready })
@@ -70,19 +76,59 @@ public final class EdgeNode: Service, Sendable {
         logger.info("model ready", metadata: ["model": "\(model)", "versions": "\(versions)"])
       }
     }
-    let engine = InferenceEngine(
-      identity: configuration.identity, store: store, load: load, statistics: statistics, limits: configuration.limits)
-    let server = GRPCServer(
-      transport: .http2NIOPosix(
-        address: configuration.listen.bindTarget,
-        // Nodes take inference only from holders of cluster certificates: routers and clients
-        // that were issued one.
-        transportSecurity: configuration.security.server(requireClientCertificate: true),
-        config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.limits.maxRequestBytes.multipliedReportingOverflow(by: 4).partialValue }),
-      services: [NodeInferenceService(engine: engine), HealthService(board: health)])
-
     try await withThrowingDiscardingTaskGroup { group in
-      group.addTask { try await server.serve() }
+      let executor: any BatchExecutor
+      let remoteExecutor: ExecutorClient<HTTP2ClientTransport.Posix>?
+      let stopExecutor: @Sendable () -> Void
+      if let remote = configuration.executor {
+        let client = GRPCClient(
+          transport: try HTTP2ClientTransport.Posix(
+            target: remote.target, transportSecurity: configuration.security.client(),
+            config: .defaults { $0.backoff.max = .seconds(1) }))
+        group.addTask { try? await client.runConnections() }
+        remoteExecutor = ExecutorClient(client: client, name: remote.description)
+        executor = remoteExecutor!
+        stopExecutor = { client.beginGracefulShutdown() }
+      } else {
+        // In this process, through the same service a separate executor would serve.
+        let transport = InProcessTransport()
+        let executorServer = GRPCServer(transport: transport.server, services: [ExecutorService(store: store)])
+        let client = GRPCClient(transport: transport.client)
+        group.addTask { try await executorServer.serve() }
+        group.addTask { try await client.runConnections() }
+        executor = ExecutorClient(client: client, name: "in-process")
+        remoteExecutor = nil
+        stopExecutor = {
+          client.beginGracefulShutdown()
+          executorServer.beginGracefulShutdown()
+        }
+      }
+      let engine = InferenceEngine(
+        identity: configuration.identity, store: store, load: load, statistics: statistics, executor: executor,
+        availability: executorAvailability, limits: configuration.limits)
+      let monitor = remoteExecutor.map { watched in
+        Task { [self] in
+          await ExecutorMonitor(
+            executor: watched, availability: executorAvailability, batchers: engine.batchers, logger: logger
+          ).run()
+        }
+      }
+      let server = GRPCServer(
+        transport: .http2NIOPosix(
+          address: configuration.listen.bindTarget,
+          // Nodes take inference only from holders of cluster certificates: routers and clients
+          // that were issued one.
+          transportSecurity: configuration.security.server(requireClientCertificate: true),
+          config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.limits.maxRequestBytes.multipliedReportingOverflow(by: 4).partialValue }),
+        services: [NodeInferenceService(engine: engine), HealthService(board: health)])
+
+      group.addTask {
+        defer {
+          monitor?.cancel()
+          stopExecutor()
+        }
+        try await server.serve()
+      }
       let listening = try await server.listeningAddress
       guard let port = listening?.ipv4?.port ?? listening?.ipv6?.port else {
         throw RPCError(code: .internalError, message: "server did not bind \(configuration.listen)")

@@ -12,12 +12,15 @@ public struct InferenceEngine: Sendable {
   public let load: NodeLoadTracker
   public let statistics: StatisticsBook
   public let batchers: ModelBatchers
+  public let availability: ExecutorAvailability
   public let limits: RequestLimits
 
   public init(
     identity: NodeIdentity, store: ModelStore, load: NodeLoadTracker, statistics: StatisticsBook,
-    executor: any BatchExecutor = LocalExecutor(), limits: RequestLimits = RequestLimits()
+    executor: any BatchExecutor = LocalExecutor(), availability: ExecutorAvailability = ExecutorAvailability(),
+    limits: RequestLimits = RequestLimits()
   ) {
+    self.availability = availability
     self.identity = identity
     self.store = store
     self.load = load
@@ -50,6 +53,9 @@ public struct InferenceEngine: Sendable {
         let validated = try RequestValidator.validate(request, config: loaded.config, limits: limits)
         try loaded.model.check(validated.inputs, batchSize: validated.batchSize)
         return (validated, try RequestSchedule(parameters: request.parameters))
+      }
+      guard availability.isAvailable else {
+        throw RPCError(InferenceError.unavailable("model '\(loaded.name)' is not ready on node \(identity.id): its executor is unreachable"))
       }
       guard load.admit() else {
         throw RPCError.overloaded(

@@ -13,6 +13,8 @@ public struct NodeConfiguration: Sendable {
   /// Routers to register with.
   public var routers: [ServiceAddress]
   public var security: TransportSecurityMode
+  /// A separate `edge-executor` to run batches (mTLS); nil runs them in the node's process.
+  public var executor: ServiceAddress?
   /// Requests held at once before the node sheds load.
   public var capacity: Int = 64
   /// Bounds on each request; the transport refuses messages of over four times

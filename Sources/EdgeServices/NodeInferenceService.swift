@@ -23,14 +23,14 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
   public func serverReady(
     request: ServerRequest<Inference_ServerReadyRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ServerReadyResponse> {
-    let ready = store.states().contains { if case .ready = $0.state { true } else { false } }
+    let ready = engine.availability.isAvailable && store.states().contains { if case .ready = $0.state { true } else { false } }
     return ServerResponse(message: .with { $0.ready = ready })
   }
 
   public func modelReady(
     request: ServerRequest<Inference_ModelReadyRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ModelReadyResponse> {
-    let ready = (try? store.model(named: request.message.name, version: request.message.version)) != nil
+    let ready = engine.availability.isAvailable && (try? store.model(named: request.message.name, version: request.message.version)) != nil
     return ServerResponse(message: .with { $0.ready = ready })
   }
 

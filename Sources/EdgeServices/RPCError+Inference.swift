@@ -50,4 +50,28 @@ extension InferenceError {
       throw RPCError(error)
     }
   }
+
+  static func mapped<T>(_ body: () async throws(InferenceError) -> T) async throws(RPCError) -> T {
+    do {
+      return try await body()
+    } catch {
+      throw RPCError(error)
+    }
+  }
+
+  /// An executor's status, as the node tells its own clients: the executor is the node's
+  /// business, so a dead one makes the node unavailable (the router fails over), and anything
+  /// it refused is the node's bug, not the caller's, except input the model itself rejected.
+  init(executorStatus error: RPCError, executor: String) {
+    switch error.code {
+    case .unavailable, .deadlineExceeded, .cancelled, .unknown:
+      self = .unavailable("executor \(executor) is unreachable: \(error.message)")
+    case .notFound:
+      self = .unavailable("executor \(executor) has not loaded the model: \(error.message)")
+    case .invalidArgument:
+      self = .invalidRequest(error.message)
+    default:
+      self = .executionFailed("executor \(executor): \(error.message)")
+    }
+  }
 }

@@ -59,13 +59,15 @@ final class TestCluster: @unchecked Sendable {
   /// router routes to it.
   @discardableResult
   func startNode(
-    _ id: String, region: String, at location: GeoPoint, identity: TLSIdentity? = nil, waitForRegistration: Bool = true
+    _ id: String, region: String, at location: GeoPoint, identity: TLSIdentity? = nil, waitForRegistration: Bool = true,
+    executor: ServiceAddress? = nil
   ) async throws -> EdgeNode {
     var configuration = NodeConfiguration(
       identity: NodeIdentity(id: id, region: region, location: location),
       listen: ServiceAddress(host: "127.0.0.1", port: 0), repository: "\(folder.path)/models",
       routers: [routerAddresses.cluster], security: insecure ? .plaintext : .tls(identity ?? pki.identity(id)))
     configuration.capacity = 16
+    configuration.executor = executor
     let node = EdgeNode(configuration: configuration, logger: Self.logger)
     nodes[id] = (node, Task { try await node.run() })
     if waitForRegistration { try await waitUntil { self.router.view.healthyNodes().contains { $0.id == id } } }
@@ -77,6 +79,18 @@ final class TestCluster: @unchecked Sendable {
     guard let entry = nodes.removeValue(forKey: id) else { return }
     entry.task.cancel()
     _ = await entry.task.result
+  }
+
+  /// Starts a separate executor serving this cluster's models with its own cluster certificate,
+  /// on `port` (0 for any), and returns it with the task that runs it.
+  func startExecutor(port: Int = 0) async throws -> (executor: EdgeExecutor, task: Task<Void, any Error>, address: ServiceAddress) {
+    let identity = FileManager.default.fileExists(atPath: pki.identity("executor").certificatePath!)
+      ? pki.identity("executor") : try pki.issue(name: "executor")
+    let executor = EdgeExecutor(
+      listen: ServiceAddress(host: "127.0.0.1", port: port), repository: "\(folder.path)/models",
+      security: insecure ? .plaintext : .tls(identity), logger: Self.logger)
+    let task = Task { try await executor.run() }
+    return (executor, task, await executor.listeningAddress())
   }
 
   func stop() async {

@@ -1,0 +1,28 @@
+import ArgumentParser
+import EdgeSecurity
+import EdgeServices
+import Logging
+
+/// edge-executor: runs a node's batches in a process of its own (`edge-node --executor`).
+@main
+struct EdgeExecutorCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "edge-executor", abstract: "An EdgeInfer batch executor for one node.")
+
+  @Option(help: "Address to listen on.") var listen = "127.0.0.1:9100"
+  @Option(help: "Model repository folder (the node's).") var models = "models"
+  @Option(help: "Cluster CA certificate (PEM).") var ca: String?
+  @Option(help: "Executor certificate (PEM).") var cert: String?
+  @Option(help: "Executor private key (PEM).") var key: String?
+  @Flag(help: "Plaintext instead of TLS. Never in production.") var insecure = false
+  @Option(help: "Log level.") var logLevel = "info"
+
+  func run() async throws {
+    ServiceRunner.bootstrapLogging(level: logLevel)
+    let logger = Logger(label: "edge-executor")
+    let executor = EdgeExecutor(
+      listen: try ServiceAddress(parsing: listen), repository: models,
+      security: try .from(ca: ca, certificate: cert, key: key, insecure: insecure), logger: logger)
+    try await ServiceRunner.run(executor, logger: logger)
+  }
+}

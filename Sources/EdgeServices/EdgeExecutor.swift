@@ -1,0 +1,56 @@
+public import EdgeRuntime
+public import EdgeSecurity
+import GRPCCore
+import GRPCNIOTransportHTTP2
+public import Logging
+public import ServiceLifecycle
+
+/// A separate executor process (`edge-executor`): loads the model repository and runs the
+/// batches its node sends, over mTLS. Only holders of cluster certificates may call it.
+public final class EdgeExecutor: Service, Sendable {
+  public let listen: ServiceAddress
+  public let security: TransportSecurityMode
+  public let store: ModelStore
+  public let health = HealthBoard(services: ["edgeinfer.v1.Executor"])
+  private let logger: Logger
+  private let bound = PublishedValue<ServiceAddress>()
+
+  public init(listen: ServiceAddress, repository: String, security: TransportSecurityMode, logger: Logger = Logger(label: "edge-executor")) {
+    self.listen = listen
+    self.security = security
+    self.store = ModelStore(repository: ModelRepository(root: repository))
+    self.logger = logger
+  }
+
+  /// The address the executor listens on, once it does.
+  public func listeningAddress() async -> ServiceAddress {
+    await bound.value
+  }
+
+  public func run() async throws {
+    for (model, error) in store.loadAll().sorted(by: { $0.key < $1.key }) {
+      logger.error("model failed to load; serving the others", metadata: ["model": "\(model)", "error": "\(error)"])
+    }
+    let server = GRPCServer(
+      transport: .http2NIOPosix(
+        address: listen.bindTarget,
+        transportSecurity: security.server(requireClientCertificate: true),
+        config: .defaults { $0.rpc.maxRequestPayloadSize = Int(Int32.max) }),
+      services: [ExecutorService(store: store), HealthService(board: health)])
+    try await withThrowingDiscardingTaskGroup { group in
+      group.addTask { try await server.serve() }
+      let listening = try await server.listeningAddress
+      guard let port = listening?.ipv4?.port ?? listening?.ipv6?.port else {
+        throw RPCError(code: .internalError, message: "executor did not bind \(listen)")
+      }
+      bound.publish(ServiceAddress(host: listen.host, port: port))
+      logger.info("serving", metadata: ["address": "\(listen.host):\(port)"])
+      group.addTask { [self] in
+        guard (try? await gracefulShutdown()) != nil else { return }
+        health.setAllNotServing()
+        server.beginGracefulShutdown()
+      }
+    }
+    logger.info("stopped")
+  }
+}

@@ -1,0 +1,90 @@
+public import EdgeProto
+public import EdgeRuntime
+import Foundation
+import SwiftProtobuf
+public import GRPCCore
+
+/// `edgeinfer.v1.Executor`: runs formed batches on the CPU kernels, from its own model store.
+/// In the node's process it is reached over the in-process transport; as `edge-executor` it is a
+/// process of its own, reached over mTLS, so a crash in a model costs the node only UNAVAILABLE
+/// answers until it is back. Batches are checked as fully as client requests: the executor
+/// trusts its node's certificate, not the bytes.
+public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
+  public let store: ModelStore
+  private let runner = LocalExecutor()
+
+  public init(store: ModelStore) {
+    self.store = store
+  }
+
+  public func executeBatch(
+    request: Edgeinfer_V1_ExecuteBatchRequest, context: ServerContext
+  ) async throws -> Edgeinfer_V1_ExecuteBatchResponse {
+    try await InferenceError.mapped { () async throws(InferenceError) -> Edgeinfer_V1_ExecuteBatchResponse in
+      let model = try store.model(named: request.modelName, version: request.modelVersion)
+      let batch = try RequestValidator.validate(
+        ExecutorWire.inferRequest(request), config: model.config, limits: Self.batchLimits(model.config))
+      guard batch.batchSize == Int(request.batchSize) else {
+        throw .invalidRequest("the batch declares \(request.batchSize) rows but its inputs hold \(batch.batchSize)")
+      }
+      let started = ContinuousClock.now
+      let output = try await runner.execute(model, inputs: batch.inputs, batchSize: batch.batchSize)
+      let elapsed = ContinuousClock.now - started
+      return ExecutorWire.response(output, names: batch.outputNames, computeNanoseconds: InferenceEngine.nanoseconds(elapsed))
+    }
+  }
+
+  public func loadModel(
+    request: Edgeinfer_V1_LoadModelRequest, context: ServerContext
+  ) async throws -> Edgeinfer_V1_LoadModelResponse {
+    try InferenceError.mapped { () throws(InferenceError) in
+      guard ModelRepository.isSafeName(request.modelName) else { throw .modelNotFound(request.modelName) }
+      try store.load(request.modelName)
+    }
+    guard case .ready(let versions) = store.state(of: request.modelName) else {
+      throw RPCError(.modelNotReady(request.modelName))
+    }
+    return .with { $0.versions = versions.map(String.init) }
+  }
+
+  public func unloadModel(
+    request: Edgeinfer_V1_UnloadModelRequest, context: ServerContext
+  ) async throws -> Edgeinfer_V1_UnloadModelResponse {
+    try InferenceError.mapped { () throws(InferenceError) in
+      guard ModelRepository.isSafeName(request.modelName) else { throw .modelNotFound(request.modelName) }
+      try store.unload(request.modelName)
+    }
+    return Edgeinfer_V1_UnloadModelResponse()
+  }
+
+  public func listModels(
+    request: Edgeinfer_V1_ListModelsRequest, context: ServerContext
+  ) async throws -> Edgeinfer_V1_ListModelsResponse {
+    var response = Edgeinfer_V1_ListModelsResponse()
+    for (name, state) in store.states() {
+      guard case .ready(let versions) = state else { continue }
+      for version in versions {
+        guard let loaded = try? store.model(named: name, version: String(version)) else { continue }
+        response.models.append(
+          .with {
+            $0.name = name
+            $0.version = String(version)
+            $0.backend = loaded.config.backend
+            $0.weightBytes = UInt64(loaded.model.weightByteCount)
+          })
+      }
+    }
+    return response
+  }
+
+  /// A batch joins up to `max_batch_size` requests, each within the node's limits; the executor
+  /// bounds what one batch may hold accordingly.
+  static func batchLimits(_ config: Inference_ModelConfig) -> RequestLimits {
+    let requests = max(1, Int(config.maxBatchSize))
+    let single = RequestLimits()
+    return RequestLimits(
+      maxElementsPerTensor: single.maxElementsPerTensor.multipliedReportingOverflow(by: requests).partialValue,
+      maxBytesElementLength: single.maxBytesElementLength,
+      maxRequestBytes: single.maxRequestBytes.multipliedReportingOverflow(by: requests).partialValue)
+  }
+}

@@ -1,0 +1,92 @@
+import EdgeClient
+import EdgeProto
+import EdgeSecurity
+import EdgeServices
+import Foundation
+import GRPCCore
+import Testing
+
+/// A node whose batches run in a separate executor over mTLS: served normally; when the
+/// executor dies the node answers UNAVAILABLE, so the router fails over with no failed request,
+/// and reports its model not ready; when the executor is back, so is the node.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct ExecutorIntegrationTests {
+  @Test func aNodeFailsOverWhileItsExecutorIsDownAndReturnsWithIt() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    var executor = try await cluster.startExecutor()
+    let port = executor.address.port
+    try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris, executor: executor.address)
+    try await cluster.startNode("node-2", region: "us-east", at: TestCluster.newYork)
+    func readyOnNode1() -> Bool {
+      cluster.router.view.healthyNodes().contains { $0.id == "node-1" && $0.serves(model: "digits", version: "") }
+    }
+
+    try await EdgeInferenceClient.withClient(cluster.clientConfiguration(location: TestCluster.london)) { client in
+      let first = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 0..<2)])
+      #expect(first.node == "node-1")
+      #expect(first.output("class")?.int64s == DigitsFixture.split.labels[0..<2].map(Int64.init))
+      #expect(first.parameters["edge_batch_rows"] != nil)
+
+      executor.task.cancel()
+      _ = await executor.task.result
+      // From the moment it is gone: every request is still answered, by the other node.
+      for row in 2..<12 {
+        let result = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: row..<row + 1)])
+        #expect(result.node == "node-2")
+      }
+      try await cluster.waitUntil { !readyOnNode1() }
+
+      executor = try await cluster.startExecutor(port: port)
+      try await cluster.waitUntil { readyOnNode1() }
+      let back = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 12..<13)])
+      #expect(back.node == "node-1")
+      #expect(back.output("class")?.int64s == [Int64(DigitsFixture.split.labels[12])])
+    }
+    executor.task.cancel()
+    _ = await executor.task.result
+    await cluster.stop()
+  }
+
+  @Test func anExecutorChecksEveryBatchAsANodeChecksARequest() async throws {
+    let cluster = try TestCluster()
+    let executor = try await cluster.startExecutor()
+    let security = cluster.pki.identity("node-1").clientSecurity()
+    func batch(rows: UInt32, shape: [Int64], bytes: Int) -> Edgeinfer_V1_ExecuteBatchRequest {
+      var request = Edgeinfer_V1_ExecuteBatchRequest()
+      request.modelName = "digits"
+      request.batchSize = rows
+      var input = Edgeinfer_V1_Tensor()
+      input.name = "pixels"
+      input.datatype = "FP32"
+      input.shape = shape
+      input.data = Data(count: bytes)
+      request.inputs = [input]
+      return request
+    }
+    try await RawClient.with(executor.address, security: security) { client in
+      let stub = Edgeinfer_V1_Executor.Client(wrapping: client)
+      let good = try await stub.executeBatch(batch(rows: 2, shape: [2, 64], bytes: 2 * 64 * 4), options: RawClient.shortCall)
+      #expect(good.outputs.map(\.name).sorted() == ["class", "probabilities"])
+      #expect(good.outputs.first { $0.name == "class" }?.shape == [2, 1])
+      for (bad, reason) in [
+        (batch(rows: 3, shape: [2, 64], bytes: 2 * 64 * 4), "rows"),
+        (batch(rows: 2, shape: [2, 64], bytes: 100), "bytes"),
+        (batch(rows: 2, shape: [2, 63], bytes: 2 * 63 * 4), "shape"),
+      ] {
+        await #expect(throws: RPCError.self, "\(reason)") {
+          do {
+            _ = try await stub.executeBatch(bad, options: RawClient.shortCall)
+          } catch let error as RPCError {
+            #expect(error.code == .invalidArgument, "\(reason): \(error)")
+            throw error
+          }
+        }
+      }
+      var unknown = batch(rows: 1, shape: [1, 64], bytes: 64 * 4)
+      unknown.modelName = "nope"
+      await #expect(throws: RPCError.self) { _ = try await stub.executeBatch(unknown, options: RawClient.shortCall) }
+    }
+    executor.task.cancel()
+    _ = await executor.task.result
+  }
+}
