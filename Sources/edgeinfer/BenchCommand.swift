@@ -2,10 +2,10 @@ import ArgumentParser
 import EdgeRuntime
 import Foundation
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench", abstract: "Benchmarks, as ratios against a baseline measured in the same run.",
-    subcommands: [Kernels.self, ModelBenchCommand.self])
+    subcommands: [Kernels.self, ModelBenchCommand.self, ServeBenchCommand.self])
 
   struct Kernels: ParsableCommand {
     static let configuration = CommandConfiguration(

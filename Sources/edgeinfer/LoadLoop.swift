@@ -1,0 +1,75 @@
+import EdgeProto
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Synchronization
+
+/// Sends requests for a bounded time and tallies what comes back: `concurrency` closed loops, or
+/// arrivals at a fixed `rate` with at most `concurrency` outstanding. Every loop ends by itself.
+struct LoadLoop: Sendable {
+  let stub: Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>
+  let requests: [Inference_ModelInferRequest]
+  let options: CallOptions
+  let concurrency: Int
+  let rate: Double?
+
+  func run(for duration: Duration) async -> ServeTally {
+    let end = ContinuousClock.now + duration
+    let counters = Counters()
+    guard let rate else {
+      return await withTaskGroup(of: ServeTally.self) { group in
+        for _ in 0..<concurrency {
+          group.addTask {
+            var tally = ServeTally()
+            while ContinuousClock.now < end {
+              await send(requests[counters.next.add(1, ordering: .relaxed).oldValue % requests.count], into: &tally)
+            }
+            return tally
+          }
+        }
+        return await group.reduce(into: ServeTally()) { $0.merge($1) }
+      }
+    }
+    let interval = Duration.seconds(1 / rate)
+    return await withTaskGroup(of: ServeTally.self) { group in
+      var unsent = ServeTally()
+      var arrival = ContinuousClock.now
+      while arrival < end {
+        try? await Task.sleep(until: arrival, tolerance: .zero, clock: .continuous)
+        arrival += interval
+        guard counters.outstanding.add(1, ordering: .relaxed).newValue <= concurrency else {
+          counters.outstanding.subtract(1, ordering: .relaxed)
+          unsent.unsent += 1
+          continue
+        }
+        let request = requests[counters.next.add(1, ordering: .relaxed).oldValue % requests.count]
+        group.addTask {
+          var tally = ServeTally()
+          await send(request, into: &tally)
+          counters.outstanding.subtract(1, ordering: .relaxed)
+          return tally
+        }
+      }
+      return await group.reduce(into: unsent) { $0.merge($1) }
+    }
+  }
+
+  /// The next request's index and the requests outstanding, shared by the senders.
+  final class Counters: Sendable {
+    let next = Atomic<Int>(0)
+    let outstanding = Atomic<Int>(0)
+  }
+
+  private func send(_ request: Inference_ModelInferRequest, into tally: inout ServeTally) async {
+    let started = ContinuousClock.now
+    let outcome: ServeTally.Outcome
+    do {
+      _ = try await stub.modelInfer(request, options: options)
+      outcome = .ok
+    } catch let error as RPCError {
+      outcome = .failed(error.code)
+    } catch {
+      outcome = .failed(.unknown)
+    }
+    tally.record(outcome, latency: ContinuousClock.now - started, deadline: options.timeout ?? .seconds(3600))
+  }
+}

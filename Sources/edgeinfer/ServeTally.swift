@@ -1,0 +1,63 @@
+import GRPCCore
+import Histogram
+
+/// What a load run saw: successes' latencies (HdrHistogram, microseconds), failures by status,
+/// how fast refusals came back, and how close DEADLINE_EXCEEDED answers came to the deadline.
+struct ServeTally: Sendable {
+  var ok = Histogram<UInt64>(highestTrackableValue: 3_600_000_000)
+  /// RESOURCE_EXHAUSTED and UNAVAILABLE answers: a refusal should cost the caller nothing.
+  var refusals = Histogram<UInt64>(highestTrackableValue: 3_600_000_000)
+  /// |answer time − deadline| of DEADLINE_EXCEEDED answers.
+  var deadlineError = Histogram<UInt64>(highestTrackableValue: 3_600_000_000)
+  var failures: [String: Int] = [:]
+  /// Requests an open-loop run could not send because `--concurrency` were already outstanding.
+  var unsent = 0
+
+  enum Outcome: Sendable {
+    case ok
+    case failed(RPCError.Code)
+  }
+
+  mutating func record(_ outcome: Outcome, latency: Duration, deadline: Duration) {
+    let micros = Self.microseconds(latency)
+    switch outcome {
+    case .ok:
+      _ = ok.record(micros)
+    case .failed(let code):
+      failures[Self.name(code), default: 0] += 1
+      if code == .resourceExhausted || code == .unavailable { _ = refusals.record(micros) }
+      if code == .deadlineExceeded {
+        let target = Self.microseconds(deadline)
+        _ = deadlineError.record(micros > target ? micros - target : target - micros)
+      }
+    }
+  }
+
+  mutating func merge(_ other: ServeTally) {
+    ok.add(other.ok)
+    refusals.add(other.refusals)
+    deadlineError.add(other.deadlineError)
+    failures.merge(other.failures, uniquingKeysWith: +)
+    unsent += other.unsent
+  }
+
+  var failed: Int { failures.values.reduce(0, +) }
+
+  static func milliseconds(_ histogram: Histogram<UInt64>, _ percentile: Double) -> Double? {
+    histogram.totalCount == 0 ? nil : Double(histogram.valueAtPercentile(percentile)) / 1000
+  }
+
+  static func microseconds(_ duration: Duration) -> UInt64 {
+    UInt64(max(0, duration.components.seconds)) * 1_000_000 + UInt64(max(0, duration.components.attoseconds) / 1_000_000_000_000)
+  }
+
+  /// The status as gRPC names it (DEADLINE_EXCEEDED), as logs and dashboards spell it.
+  static func name(_ code: RPCError.Code) -> String {
+    var name = ""
+    for character in String(describing: code) {
+      if character.isUppercase { name += "_" }
+      name += character.uppercased()
+    }
+    return name
+  }
+}
