@@ -1,8 +1,12 @@
 /// A model's queue of requests waiting for a batch: admission with a bound per priority level,
 /// order (priority level, then earliest deadline, then arrival), exact expiry, cancellation, and
 /// batch formation by maximum size, preferred sizes and queue delay, as Triton's dynamic batcher
-/// does it. Pure: every call takes the current instant, so tests drive time by hand and the
-/// service decides when to call (`nextWakeup`).
+/// does it. Past Triton, it uses the measured drain rate to keep deadlines: a request whose
+/// deadline the work ahead of it would overrun is refused at the door, a batch never grows so
+/// large that it would finish after a member's deadline, and a request that can no longer finish
+/// in time is not executed (it waits for its deadline, when it is answered). Pure: every call
+/// takes the current instant, so tests drive time by hand and the service decides when to call
+/// (`nextWakeup`).
 public struct BatchQueue: Sendable {
   public let policy: BatchingPolicy
   /// Executor instances, for the pushback estimate.
@@ -52,6 +56,11 @@ public struct BatchQueue: Sendable {
     case .delay:
       delayedFrom = timedOut
     }
+    // Work ahead: every queued row of this level or a higher one, then its own.
+    let ahead = entries.lazy.filter { $0.level <= level }.reduce(0) { $0 + $1.rows }
+    if let expiry, let wait = drainRate.timeToDrain(rows: ahead + request.rows, instances: instances), now + wait > expiry {
+      return .cannotMeetDeadline(expectedWait: wait, retryAfter: pushback())
+    }
     arrivals += 1
     entries.append(
       Entry(id: request.id, rows: request.rows, level: level, group: request.group, arrival: arrivals, enqueued: now, expiry: expiry, delayedFrom: delayedFrom))
@@ -82,22 +91,34 @@ public struct BatchQueue: Sendable {
   public mutating func nextBatch(now: ContinuousClock.Instant, idleInstances: Int) -> [UInt64]? {
     guard idleInstances > 0 else { return nil }
     let live = ordered(now: now).filter { entry in entry.expiry.map { $0 > now } ?? true }
-    guard !live.isEmpty else { return nil }
-    // The queue's head, in order, as far as it fits one batch of the head's group.
+    // Requests that can no longer finish in time stay queued until their deadline answers them.
+    let candidates = live.filter { canFinish($0, rows: $0.rows, now: now) }
+    guard let head = candidates.first else { return nil }
+    // The queue's head, in order, as far as it fits one batch of the head's group that finishes
+    // before every member's deadline.
     var taken: [Entry] = []
     var rows = 0
-    for entry in live {
-      guard entry.group == live[0].group, rows + entry.rows <= policy.maxBatchSize else { break }
+    var earliestExpiry: ContinuousClock.Instant?
+    var stopped = false
+    for entry in candidates {
+      let expiry = [earliestExpiry, entry.expiry].compactMap { $0 }.min()
+      guard entry.group == head.group, rows + entry.rows <= policy.maxBatchSize,
+        taken.isEmpty || finishes(rows: rows + entry.rows, by: expiry, now: now)
+      else {
+        stopped = true
+        break
+      }
       taken.append(entry)
       rows += entry.rows
+      earliestExpiry = expiry
     }
-    if taken.isEmpty { taken = [live[0]] }  // a request larger than a batch runs alone
+    if taken.isEmpty { taken = [head] }  // a request larger than a batch runs alone
     var chosen: [Entry]?
-    if rows >= policy.maxBatchSize || taken.count < live.count {
+    if rows >= policy.maxBatchSize || stopped {
       chosen = taken  // full: nothing more could join
     } else if let preferred = largestPreferredPrefix(of: taken) {
       chosen = preferred
-    } else if let oldest = live.map(\.enqueued).min(), now >= oldest + policy.maxQueueDelay {
+    } else if let oldest = candidates.map(\.enqueued).min(), now >= oldest + policy.maxQueueDelay {
       chosen = taken
     }
     guard let chosen else { return nil }
@@ -106,13 +127,27 @@ public struct BatchQueue: Sendable {
     return chosen.map(\.id)
   }
 
+  /// Whether `rows` rows started now would finish by `expiry` at the measured drain rate (always
+  /// true before anything has completed, or without a deadline).
+  private func finishes(rows: Int, by expiry: ContinuousClock.Instant?, now: ContinuousClock.Instant) -> Bool {
+    guard let expiry, let duration = drainRate.timeToDrain(rows: rows, instances: 1) else { return true }
+    return now + duration <= expiry
+  }
+
+  private func canFinish(_ entry: Entry, rows: Int, now: ContinuousClock.Instant) -> Bool {
+    finishes(rows: rows, by: entry.expiry, now: now)
+  }
+
   /// When the queue next needs attention even if no request arrives: the earliest expiry, a
   /// DELAY timeout still to reorder it, or (only while an instance is idle, since nothing can
   /// start otherwise) the queue delay of the oldest request running out. Never an instant that
   /// has already been dealt with, so a caller that sleeps until it cannot spin.
   public func nextWakeup(now: ContinuousClock.Instant, idleInstances: Int) -> ContinuousClock.Instant? {
     var instants = entries.compactMap(\.expiry) + entries.compactMap(\.delayedFrom).filter { $0 > now }
-    if idleInstances > 0, let oldest = entries.map(\.enqueued).min() { instants.append(oldest + policy.maxQueueDelay) }
+    // Requests that can no longer finish wait only for their expiry.
+    if idleInstances > 0, let oldest = entries.filter({ canFinish($0, rows: $0.rows, now: now) }).map(\.enqueued).min() {
+      instants.append(oldest + policy.maxQueueDelay)
+    }
     return instants.min()
   }
 

@@ -101,6 +101,8 @@ public actor ModelBatcher {
         pump()
       case .queueFull(let retryAfter):
         continuation.resume(returning: .failure(.queueFull(model: model.name, retryAfter: retryAfter)))
+      case .cannotMeetDeadline(let wait, let retryAfter):
+        continuation.resume(returning: .failure(.cannotMeetDeadline(model: model.name, expectedWait: wait, retryAfter: retryAfter)))
       case .invalidPriority(let level):
         continuation.resume(returning: .failure(.invalidPriority(model: model.name, level: level, levels: queue.policy.priorityLevels)))
       }

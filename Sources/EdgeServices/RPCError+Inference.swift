@@ -21,6 +21,10 @@ extension RPCError {
     case .queueFull(let model, let retryAfter):
       self = .overloaded(
         "the queue of model '\(model)' is full", retryAfterMilliseconds: max(1, Int(retryAfter.fractionalMilliseconds.rounded(.up))))
+    case .cannotMeetDeadline(let model, let wait, let retryAfter):
+      self = .overloaded(
+        "model '\(model)' has about \((wait.fractionalMilliseconds).rounded()) ms of work queued, past the request's deadline",
+        retryAfterMilliseconds: max(1, Int(retryAfter.fractionalMilliseconds.rounded(.up))))
     case .invalidPriority(let model, let level, let levels):
       self.init(code: .invalidArgument, message: "priority \(level) is not a level of model '\(model)' (1 to \(levels))")
     case .deadlineExceeded(let model, let waited):

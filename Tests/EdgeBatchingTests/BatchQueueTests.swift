@@ -160,4 +160,46 @@ struct BatchQueueTests {
     #expect(queue.nextBatch(now: at(1), idleInstances: 1) == nil)
     #expect(queue.nextBatch(now: at(11), idleInstances: 1) == [4])
   }
+
+  @Test func aRequestWhoseDeadlineTheQueuedWorkWouldOverrunIsRefusedAtTheDoor() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 4, maxQueueDelay: .milliseconds(1)))
+    queue.recordCompletion(rows: 10, duration: .milliseconds(100))  // 10 ms a row
+    for id in 1...5 { _ = queue.enqueue(QueuedRequest(id: UInt64(id), rows: 1), now: at(0)) }
+    // Five rows ahead and its own: 60 ms of work.
+    #expect(
+      queue.enqueue(QueuedRequest(id: 6, rows: 1, deadline: at(40)), now: at(0))
+        == .cannotMeetDeadline(expectedWait: .milliseconds(60), retryAfter: .milliseconds(50)))
+    #expect(queue.enqueue(QueuedRequest(id: 7, rows: 1, deadline: at(60)), now: at(0)) == .queued)
+    // A higher level does not wait behind a lower one's work.
+    var levels = self.queue(BatchingPolicy(maxBatchSize: 4, priorityLevels: 2))
+    levels.recordCompletion(rows: 10, duration: .milliseconds(100))
+    for id in 1...5 { _ = levels.enqueue(QueuedRequest(id: UInt64(id), rows: 1, priority: 2), now: at(0)) }
+    #expect(levels.enqueue(QueuedRequest(id: 6, rows: 1, priority: 1, deadline: at(15)), now: at(0)) == .queued)
+  }
+
+  @Test func aBatchNeverGrowsPastItsEarliestMembersDeadline() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 8, maxQueueDelay: .milliseconds(50)))
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 2, rows: 1), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 3, rows: 1, deadline: at(25)), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 4, rows: 1), now: at(0))
+    queue.recordCompletion(rows: 10, duration: .milliseconds(100))  // 10 ms a row
+    // Earliest deadline first; three rows would end at 30 ms, after request 3's deadline, so
+    // two go now rather than waiting for the queue delay.
+    #expect(queue.nextBatch(now: at(0), idleInstances: 1) == [3, 1])
+    #expect(queue.nextBatch(now: at(50), idleInstances: 1) == [2, 4])
+  }
+
+  @Test func aRequestThatCanNoLongerFinishIsNotExecutedAndExpiresAtItsDeadline() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 8, maxQueueDelay: .milliseconds(2)))
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1, deadline: at(5)), now: at(0))
+    _ = queue.enqueue(QueuedRequest(id: 2, rows: 1), now: at(0))
+    queue.recordCompletion(rows: 1, duration: .milliseconds(10))  // 10 ms a row: request 1 cannot make it
+    #expect(queue.nextBatch(now: at(2), idleInstances: 1) == [2])
+    #expect(queue.nextBatch(now: at(3), idleInstances: 1) == nil)
+    // Its queue delay has passed, but only its deadline is left to wait for: no spinning.
+    #expect(queue.nextWakeup(now: at(3), idleInstances: 1) == at(5))
+    #expect(queue.expire(now: at(5)) == [1])
+  }
 }
+
