@@ -14,6 +14,8 @@ public struct BatchQueue: Sendable {
   public private(set) var drainRate = DrainRate()
   private var entries: [Entry] = []
   private var arrivals: UInt64 = 0
+  /// When each running batch is expected to end, in start order (nil before a drain rate).
+  private var running: [ContinuousClock.Instant?] = []
 
   struct Entry: Sendable {
     var id: UInt64
@@ -56,10 +58,14 @@ public struct BatchQueue: Sendable {
     case .delay:
       delayedFrom = timedOut
     }
-    // Work ahead: every queued row of this level or a higher one, then its own.
+    // Work ahead: what is left of a running batch when every instance is busy, then every
+    // queued row of this level or a higher one, then its own.
     let ahead = entries.lazy.filter { $0.level <= level }.reduce(0) { $0 + $1.rows }
-    if let expiry, let wait = drainRate.timeToDrain(rows: ahead + request.rows, instances: instances), now + wait > expiry {
-      return .cannotMeetDeadline(expectedWait: wait, retryAfter: pushback())
+    if let expiry, let drain = drainRate.timeToDrain(rows: ahead + request.rows, instances: instances) {
+      let busyFor = running.count >= instances ? max(.zero, (running.compactMap { $0 }.min() ?? now) - now) : .zero
+      if now + busyFor + drain > expiry {
+        return .cannotMeetDeadline(expectedWait: busyFor + drain, retryAfter: pushback())
+      }
     }
     arrivals += 1
     entries.append(
@@ -85,46 +91,94 @@ public struct BatchQueue: Sendable {
   }
 
   /// The next batch to execute, removed from the queue, when an executor instance is idle and a
-  /// batch is due: the queue can fill the maximum size or a preferred size, the next request
-  /// cannot join (another group), or the oldest request has waited the queue delay. Expired
-  /// requests are never batched (call `expire` first).
+  /// batch is due: the queue can fill the maximum size or a preferred size, a queued request
+  /// cannot join (another group, or it would not finish in time), or the oldest request has
+  /// waited the queue delay. Expired requests are never batched (call `expire` first).
+  ///
+  /// Under deadline pressure (the whole head would end after a member's deadline) the batch
+  /// leaves some requests out: a batch of up to k rows takes the head in order without those
+  /// whose deadline comes before it would end, and k is chosen to keep the most rows alive: the
+  /// rows it finishes in time plus the rows left out that could still finish after it (the
+  /// earlier end wins a tie). So an urgent request goes in a small batch when the rest can wait,
+  /// and is given up only when keeping it would cost more rows than it is. (Rows that could
+  /// still finish are those one following batch would finish in time.) Requests left out
+  /// wait for a later batch or their deadline. Without a drain rate yet, or when the whole head
+  /// finishes in time, this is Triton's rule.
   public mutating func nextBatch(now: ContinuousClock.Instant, idleInstances: Int) -> [UInt64]? {
     guard idleInstances > 0 else { return nil }
     let live = ordered(now: now).filter { entry in entry.expiry.map { $0 > now } ?? true }
     // Requests that can no longer finish in time stay queued until their deadline answers them.
     let candidates = live.filter { canFinish($0, rows: $0.rows, now: now) }
     guard let head = candidates.first else { return nil }
-    // The queue's head, in order, as far as it fits one batch of the head's group that finishes
-    // before every member's deadline.
-    var taken: [Entry] = []
-    var rows = 0
-    var earliestExpiry: ContinuousClock.Instant?
-    var stopped = false
-    for entry in candidates {
-      let expiry = [earliestExpiry, entry.expiry].compactMap { $0 }.min()
-      guard entry.group == head.group, rows + entry.rows <= policy.maxBatchSize,
-        taken.isEmpty || finishes(rows: rows + entry.rows, by: expiry, now: now)
-      else {
-        stopped = true
-        break
+    let group = Array(candidates.prefix { $0.group == head.group })
+    var taken = Self.take(group, rowBudget: policy.maxBatchSize, finishing: nil)
+    let everyone = taken.rows
+    if let end = finishInstant(rows: taken.rows, now: now), taken.entries.contains(where: { $0.expiry.map { $0 < end } ?? false }) {
+      taken = (entries: [], rows: 0)
+      // Each budget that a prefix of the head makes, smallest end first.
+      var budget = 0
+      var bestAlive = -1
+      for entry in group {
+        budget += entry.rows
+        guard budget <= policy.maxBatchSize else { break }
+        let end = finishInstant(rows: budget, now: now)
+        let option = Self.take(group, rowBudget: budget, finishing: end)
+        let chosenIDs = Set(option.entries.map(\.id))
+        let survivors = rowsFinishing(candidates.filter { !chosenIDs.contains($0.id) }, startingAt: end)
+        // More rows alive wins; then more rows finished now, which is certain.
+        if option.rows + survivors > bestAlive || (option.rows + survivors == bestAlive && option.rows > taken.rows) {
+          bestAlive = option.rows + survivors
+          taken = option
+        }
       }
-      taken.append(entry)
-      rows += entry.rows
-      earliestExpiry = expiry
     }
-    if taken.isEmpty { taken = [head] }  // a request larger than a batch runs alone
+    if taken.entries.isEmpty { taken = ([head], head.rows) }  // a request larger than a batch runs alone
     var chosen: [Entry]?
-    if rows >= policy.maxBatchSize || stopped {
-      chosen = taken  // full: nothing more could join
-    } else if let preferred = largestPreferredPrefix(of: taken) {
+    if taken.rows >= policy.maxBatchSize || taken.entries.count < candidates.count || taken.rows < everyone {
+      chosen = taken.entries  // full: nothing more could join
+    } else if let preferred = largestPreferredPrefix(of: taken.entries) {
       chosen = preferred
     } else if let oldest = candidates.map(\.enqueued).min(), now >= oldest + policy.maxQueueDelay {
-      chosen = taken
+      chosen = taken.entries
     }
     guard let chosen else { return nil }
     let ids = Set(chosen.map(\.id))
     entries.removeAll { ids.contains($0.id) }
+    running.append(finishInstant(rows: chosen.reduce(0) { $0 + $1.rows }, now: now))
     return chosen.map(\.id)
+  }
+
+  /// The head in order while it fits `rowBudget` rows, leaving out requests whose deadline comes
+  /// before `finishing`.
+  private static func take(_ head: [Entry], rowBudget: Int, finishing: ContinuousClock.Instant?) -> (entries: [Entry], rows: Int) {
+    var taken: [Entry] = []
+    var rows = 0
+    for entry in head {
+      if let finishing, let expiry = entry.expiry, expiry < finishing { continue }
+      guard rows + entry.rows <= rowBudget else { break }
+      taken.append(entry)
+      rows += entry.rows
+    }
+    return (taken, rows)
+  }
+
+  /// Rows of `waiting` (in queue order) that one batch starting at `start` could finish in time.
+  private func rowsFinishing(_ waiting: [Entry], startingAt start: ContinuousClock.Instant?) -> Int {
+    var rows = 0
+    var earliest: ContinuousClock.Instant?
+    for entry in waiting {
+      guard rows + entry.rows <= policy.maxBatchSize else { break }
+      let expiry = [earliest, entry.expiry].compactMap { $0 }.min()
+      if let start, !finishes(rows: rows + entry.rows, by: expiry, now: start) { continue }
+      rows += entry.rows
+      earliest = expiry
+    }
+    return rows
+  }
+
+  /// When a batch of `rows` rows started now is expected to end; nil before a drain rate.
+  private func finishInstant(rows: Int, now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+    drainRate.timeToDrain(rows: rows, instances: 1).map { now + $0 }
   }
 
   /// Whether `rows` rows started now would finish by `expiry` at the measured drain rate (always
@@ -153,7 +207,13 @@ public struct BatchQueue: Sendable {
 
   /// A batch finished: `rows` rows in `duration` on one instance.
   public mutating func recordCompletion(rows: Int, duration: Duration) {
+    if !running.isEmpty { running.removeFirst() }
     drainRate.record(rows: rows, duration: duration)
+  }
+
+  /// A batch ended without a result: it no longer occupies an instance.
+  public mutating func recordFailedBatch() {
+    if !running.isEmpty { running.removeFirst() }
   }
 
   /// How long until the queue has room again: its rows at the measured drain rate, or the queue

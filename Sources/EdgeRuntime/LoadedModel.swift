@@ -22,15 +22,29 @@ public struct LoadedModel: Sendable {
     } catch {
       throw .modelLoadFailed(model: name, reason: error.description)
     }
+    let threads = try threads(of: name, config: config)
     switch config.backend {
     case "mlp":
-      return LoadedModel(name: name, version: version, config: config, model: try MLPModel(file: file, config: config))
+      var mlp = try MLPModel(file: file, config: config)
+      mlp.threads = threads
+      return LoadedModel(name: name, version: version, config: config, model: mlp)
     case "bert":
       let directory = (path as NSString).deletingLastPathComponent
-      return LoadedModel(
-        name: name, version: version, config: config, model: try BertModel(file: file, directory: directory, config: config))
+      var bert = try BertModel(file: file, directory: directory, config: config)
+      bert.threads = threads
+      return LoadedModel(name: name, version: version, config: config, model: bert)
     default:
       throw .modelLoadFailed(model: name, reason: "backend '\(config.backend)' is not supported")
     }
+  }
+
+  /// Cores one batch may use (the `threads` parameter, 1 to 64; 1 by default). Work too small to
+  /// share stays on one thread, so more threads help large batches, not single requests.
+  static func threads(of name: String, config: Inference_ModelConfig) throws(InferenceError) -> Int {
+    guard let text = config.parameters["threads"]?.stringValue else { return 1 }
+    guard let threads = Int(text), (1...64).contains(threads) else {
+      throw .modelLoadFailed(model: name, reason: "parameter threads must be an integer from 1 to 64, is '\(text)'")
+    }
+    return threads
   }
 }

@@ -2,9 +2,11 @@ import Dispatch
 public import EdgeRuntime
 
 /// Executes batches in the node's process on a dedicated queue, so CPU-bound kernels never
-/// occupy the threads of Swift's cooperative pool that serve the network.
+/// occupy the threads of Swift's cooperative pool that serve the network. The queue runs at
+/// utility priority, below the network threads: when cores are short, refusals, deadline answers
+/// and admission must still be instant, and a batch can wait a scheduler tick.
 public struct LocalExecutor: BatchExecutor {
-  private let queue = DispatchQueue(label: "edgeinfer.executor", qos: .userInitiated, attributes: .concurrent)
+  private let queue = DispatchQueue(label: "edgeinfer.executor", qos: .utility, attributes: .concurrent)
 
   public init() {}
 

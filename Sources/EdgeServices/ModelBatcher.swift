@@ -171,7 +171,11 @@ public actor ModelBatcher {
     let total = rows.reduce(0, +)
     let parts = result.flatMap { output in Result { () throws(InferenceError) in try TensorRows.split(output, rows: rows) } }
     hooks.finished(model.name, String(model.version), ids.count, total, compute, (try? parts.get()) != nil)
-    if case .success = parts { queue.recordCompletion(rows: total, duration: compute) }
+    if case .success = parts {
+      queue.recordCompletion(rows: total, duration: compute)
+    } else {
+      queue.recordFailedBatch()
+    }
     var answers: [(UInt64, Result<Completion, SchedulingError>)] = []
     for (index, id) in ids.enumerated() {
       guard let pending = waiting[id] else { continue }

@@ -14,6 +14,11 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
 
   private var store: ModelStore { engine.store }
 
+  /// A request still queued is answered this long before the caller's deadline, so the answer
+  /// reaches it before its own timer fires: a client whose timer fires resets the stream, and a
+  /// storm of resets is what HTTP/2 servers (this one too) close connections for.
+  static let deadlineLead = Duration.milliseconds(2)
+
   public func serverLive(
     request: ServerRequest<Inference_ServerLiveRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ServerLiveResponse> {
@@ -55,7 +60,7 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
   public func modelInfer(
     request: ServerRequest<Inference_ModelInferRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ModelInferResponse> {
-    let deadline = GRPCTimeout.from(request.metadata).map { ContinuousClock.now + $0 }
+    let deadline = GRPCTimeout.from(request.metadata).map { ContinuousClock.now + $0 - Self.deadlineLead }
     // gRPC reports a cancelled RPC (client gone, or its deadline passed) through the context, not
     // by cancelling this task; the batcher listens for task cancellation, so relay it.
     let engine = engine

@@ -21,7 +21,8 @@ struct LoadLoop: Sendable {
           group.addTask {
             var tally = ServeTally()
             while ContinuousClock.now < end {
-              await send(requests[counters.next.add(1, ordering: .relaxed).oldValue % requests.count], into: &tally)
+              let (outcome, latency) = await send(requests[counters.next.add(1, ordering: .relaxed).oldValue % requests.count])
+              tally.record(outcome, latency: latency, deadline: options.timeout ?? .seconds(3600))
             }
             return tally
           }
@@ -30,27 +31,31 @@ struct LoadLoop: Sendable {
       }
     }
     let interval = Duration.seconds(1 / rate)
-    return await withTaskGroup(of: ServeTally.self) { group in
-      var unsent = ServeTally()
+    // One tally for every sender: a histogram per request would cost more than the request.
+    let shared = SharedTally()
+    await withDiscardingTaskGroup { group in
       var arrival = ContinuousClock.now
       while arrival < end {
         try? await Task.sleep(until: arrival, tolerance: .zero, clock: .continuous)
         arrival += interval
         guard counters.outstanding.add(1, ordering: .relaxed).newValue <= concurrency else {
           counters.outstanding.subtract(1, ordering: .relaxed)
-          unsent.unsent += 1
+          shared.tally.withLock { $0.unsent += 1 }
           continue
         }
         let request = requests[counters.next.add(1, ordering: .relaxed).oldValue % requests.count]
         group.addTask {
-          var tally = ServeTally()
-          await send(request, into: &tally)
+          let (outcome, latency) = await send(request)
+          shared.tally.withLock { $0.record(outcome, latency: latency, deadline: options.timeout ?? .seconds(3600)) }
           counters.outstanding.subtract(1, ordering: .relaxed)
-          return tally
         }
       }
-      return await group.reduce(into: unsent) { $0.merge($1) }
     }
+    return shared.tally.withLock { $0 }
+  }
+
+  final class SharedTally: Sendable {
+    let tally = Mutex(ServeTally())
   }
 
   /// The next request's index and the requests outstanding, shared by the senders.
@@ -59,17 +64,17 @@ struct LoadLoop: Sendable {
     let outstanding = Atomic<Int>(0)
   }
 
-  private func send(_ request: Inference_ModelInferRequest, into tally: inout ServeTally) async {
+  private func send(_ request: Inference_ModelInferRequest) async -> (ServeTally.Outcome, Duration) {
     let started = ContinuousClock.now
     let outcome: ServeTally.Outcome
     do {
       _ = try await stub.modelInfer(request, options: options)
       outcome = .ok
     } catch let error as RPCError {
-      outcome = .failed(error.code)
+      outcome = .failed(error.code, error.message)
     } catch {
-      outcome = .failed(.unknown)
+      outcome = .failed(.unknown, "\(error)")
     }
-    tally.record(outcome, latency: ContinuousClock.now - started, deadline: options.timeout ?? .seconds(3600))
+    return (outcome, ContinuousClock.now - started)
   }
 }

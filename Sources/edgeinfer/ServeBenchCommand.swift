@@ -49,6 +49,8 @@ struct ServeBenchCommand: AsyncParsableCommand {
     var ok: Int
     var failed: Int
     var failures: [String: Int]
+    /// The first message of each failing status.
+    var failure_examples: [String: String]
     var unsent: Int
     var refusal_p99_ms: Double?
     var deadline_exceeded_error_p99_ms: Double?
@@ -91,7 +93,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
         throughput: Double(tally.ok.totalCount) / seconds,
         p50_ms: ServeTally.milliseconds(tally.ok, 50), p90_ms: ServeTally.milliseconds(tally.ok, 90),
         p99_ms: ServeTally.milliseconds(tally.ok, 99), p999_ms: ServeTally.milliseconds(tally.ok, 99.9),
-        ok: Int(tally.ok.totalCount), failed: tally.failed, failures: tally.failures, unsent: tally.unsent,
+        ok: Int(tally.ok.totalCount), failed: tally.failed, failures: tally.failures, failure_examples: tally.examples, unsent: tally.unsent,
         refusal_p99_ms: ServeTally.milliseconds(tally.refusals, 99),
         deadline_exceeded_error_p99_ms: ServeTally.milliseconds(tally.deadlineError, 99),
         deadline_exceeded_error_max_ms: tally.deadlineError.totalCount == 0 ? nil : Double(tally.deadlineError.max) / 1000,
@@ -125,7 +127,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
     Swift.print("model \(summary.model): \(mode), \(String(format: "%.1f", summary.duration_s)) s")
     Swift.print(String(format: "throughput %.1f requests/s, ok %d, failed %d", summary.throughput, summary.ok, summary.failed))
     Swift.print("latency ms: p50 \(ms(summary.p50_ms))  p90 \(ms(summary.p90_ms))  p99 \(ms(summary.p99_ms))  p99.9 \(ms(summary.p999_ms))")
-    for (status, count) in summary.failures.sorted(by: { $0.key < $1.key }) { Swift.print("  \(status): \(count)") }
+    for (status, count) in summary.failures.sorted(by: { $0.key < $1.key }) {
+      Swift.print("  \(status): \(count) (\(summary.failure_examples[status] ?? ""))")
+    }
     if summary.unsent > 0 { Swift.print("  not sent (\(summary.concurrency) outstanding): \(summary.unsent)") }
     if let refusal = summary.refusal_p99_ms { Swift.print("refusals answered in p99 \(ms(refusal)) ms") }
     if let error = summary.deadline_exceeded_error_p99_ms {

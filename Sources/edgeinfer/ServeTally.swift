@@ -4,18 +4,20 @@ import Histogram
 /// What a load run saw: successes' latencies (HdrHistogram, microseconds), failures by status,
 /// how fast refusals came back, and how close DEADLINE_EXCEEDED answers came to the deadline.
 struct ServeTally: Sendable {
-  var ok = Histogram<UInt64>(highestTrackableValue: 3_600_000_000)
+  var ok = Histogram<UInt64>(highestTrackableValue: 600_000_000)
   /// RESOURCE_EXHAUSTED and UNAVAILABLE answers: a refusal should cost the caller nothing.
-  var refusals = Histogram<UInt64>(highestTrackableValue: 3_600_000_000)
+  var refusals = Histogram<UInt64>(highestTrackableValue: 600_000_000)
   /// |answer time − deadline| of DEADLINE_EXCEEDED answers.
-  var deadlineError = Histogram<UInt64>(highestTrackableValue: 3_600_000_000)
+  var deadlineError = Histogram<UInt64>(highestTrackableValue: 600_000_000)
   var failures: [String: Int] = [:]
+  /// The first message seen for each failing status.
+  var examples: [String: String] = [:]
   /// Requests an open-loop run could not send because `--concurrency` were already outstanding.
   var unsent = 0
 
   enum Outcome: Sendable {
     case ok
-    case failed(RPCError.Code)
+    case failed(RPCError.Code, String)
   }
 
   mutating func record(_ outcome: Outcome, latency: Duration, deadline: Duration) {
@@ -23,8 +25,9 @@ struct ServeTally: Sendable {
     switch outcome {
     case .ok:
       _ = ok.record(micros)
-    case .failed(let code):
+    case .failed(let code, let message):
       failures[Self.name(code), default: 0] += 1
+      if examples[Self.name(code)] == nil { examples[Self.name(code)] = message }
       if code == .resourceExhausted || code == .unavailable { _ = refusals.record(micros) }
       if code == .deadlineExceeded {
         let target = Self.microseconds(deadline)
@@ -38,6 +41,7 @@ struct ServeTally: Sendable {
     refusals.add(other.refusals)
     deadlineError.add(other.deadlineError)
     failures.merge(other.failures, uniquingKeysWith: +)
+    examples.merge(other.examples) { mine, _ in mine }
     unsent += other.unsent
   }
 

@@ -177,17 +177,30 @@ struct BatchQueueTests {
     #expect(levels.enqueue(QueuedRequest(id: 6, rows: 1, priority: 1, deadline: at(15)), now: at(0)) == .queued)
   }
 
-  @Test func aBatchNeverGrowsPastItsEarliestMembersDeadline() {
+  @Test func anUrgentRequestGoesInASmallBatchWhenTheRestCanWait() {
     var queue = queue(BatchingPolicy(maxBatchSize: 8, maxQueueDelay: .milliseconds(50)))
     _ = queue.enqueue(QueuedRequest(id: 1, rows: 1), now: at(0))
     _ = queue.enqueue(QueuedRequest(id: 2, rows: 1), now: at(0))
     _ = queue.enqueue(QueuedRequest(id: 3, rows: 1, deadline: at(25)), now: at(0))
     _ = queue.enqueue(QueuedRequest(id: 4, rows: 1), now: at(0))
     queue.recordCompletion(rows: 10, duration: .milliseconds(100))  // 10 ms a row
-    // Earliest deadline first; three rows would end at 30 ms, after request 3's deadline, so
-    // two go now rather than waiting for the queue delay.
+    // Earliest deadline first; all four would end at 40 ms, after request 3's deadline. Two end
+    // at 20 ms and the others can wait (no deadline), so two go now.
     #expect(queue.nextBatch(now: at(0), idleInstances: 1) == [3, 1])
+    #expect(queue.nextBatch(now: at(20), idleInstances: 1) == nil)
     #expect(queue.nextBatch(now: at(50), idleInstances: 1) == [2, 4])
+  }
+
+  @Test func underDeadlinePressureTheBatchKeepsTheMostRequestsAlive() {
+    var queue = queue(BatchingPolicy(maxBatchSize: 8))
+    // Request 1 has 12 ms left; 2…6 have 55 ms. Either 1 runs alone (10 ms) and then only four
+    // of 2…6 can finish (10 + 40 ms), or 2…6 run now (50 ms) and 1 misses: five alive either
+    // way, and five finished now are certain.
+    _ = queue.enqueue(QueuedRequest(id: 1, rows: 1, deadline: at(12)), now: at(0))
+    for id in 2...6 { _ = queue.enqueue(QueuedRequest(id: UInt64(id), rows: 1, deadline: at(55)), now: at(0)) }
+    queue.recordCompletion(rows: 10, duration: .milliseconds(100))  // 10 ms a row
+    #expect(queue.nextBatch(now: at(0), idleInstances: 1) == [2, 3, 4, 5, 6])
+    #expect(queue.expire(now: at(12)) == [1])
   }
 
   @Test func aRequestThatCanNoLongerFinishIsNotExecutedAndExpiresAtItsDeadline() {
