@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Dynamic batching against the same node with max_batch_size 1, side by side in one run, and the
-# node under 5x its capacity. One release edge-node over TLS serves a temporary repository with
+# node under 5x its capacity (short sentences and eight-sentence passages). One release edge-node over TLS serves a temporary repository with
 #   minilm        as installed (dynamic_batching, max_batch_size 64), one thread a batch
 #   minilm_b1     the same files with max_batch_size 1 and no dynamic_batching
 #   minilm_t2, minilm_b1_t2   the same two with threads 2 (a batch may use both cores)
@@ -72,14 +72,19 @@ for suffix, threads in (("", 1), ("_t2", 2)):
               f"{d['throughput'] / b['throughput']:.2f}x; p99 {d['p99_ms']:.1f} ms vs {b['p99_ms']:.1f} ms")
 PY
 
-# Overload: offer 5x the batched capacity measured above, 250 ms deadlines, and watch the
-# node's resident memory.
-capacity=$(python3 -c "import json,sys; print(max([json.loads(l)['throughput'] for l in open(sys.argv[1]) if json.loads(l)['model']=='minilm_t2'] or [0]))" "$results")
-rate=${RATE:-$(python3 -c "print(round(5 * $capacity))")}
+# Overload, for short sentences and for passages of eight sentences: the closed-loop capacity of
+# minilm_shed, then 5x that offered at a fixed rate with 250 ms deadlines, and the node's
+# resident memory meanwhile.
 rss() { awk '/VmRSS/ {print $2}' /proc/$node_pid/status; }
-echo "overload: offered $rate/s (5 x $capacity), 250 ms deadlines, rss before $(rss) kB" >&2
-( for _ in $(seq $((DURATION * 4))); do rss; sleep 0.25; done ) > "$work/rss.txt" &
-sampler=$!
-serve --model minilm_shed --rate "$rate" --concurrency 4096 --duration "$DURATION" --timeout-ms 250
-wait $sampler
-echo "rss during overload: min $(sort -n "$work/rss.txt" | head -1) kB, max $(sort -n "$work/rss.txt" | tail -1) kB, after $(rss) kB" >&2
+for text in dev/serve-sentences.txt dev/serve-passages.txt; do
+  capacity=$($BIN/edgeinfer bench serve "${tls[@]}" --text "$text" --json --model minilm_shed --concurrency "$CONCURRENCY" --duration "$DURATION" \
+    | python3 -c "import json,sys; print(json.load(sys.stdin)['throughput'])")
+  rate=${RATE:-$(python3 -c "print(round(5 * $capacity))")}
+  echo "overload ($text): capacity $capacity/s, offered $rate/s, 250 ms deadlines, rss before $(rss) kB" >&2
+  ( for _ in $(seq $((DURATION * 4))); do rss; sleep 0.25; done ) > "$work/rss.txt" &
+  sampler=$!
+  $BIN/edgeinfer bench serve "${tls[@]}" --text "$text" --json --model minilm_shed --rate "$rate" --concurrency 4096 \
+    --duration "$DURATION" --timeout-ms 250
+  wait $sampler
+  echo "rss during overload: min $(sort -n "$work/rss.txt" | head -1) kB, max $(sort -n "$work/rss.txt" | tail -1) kB, after $(rss) kB" >&2
+done
