@@ -1,30 +1,80 @@
-/// Ranks the nodes that can serve a request: nearest first by great-circle distance from the
-/// client, nodes at capacity after every node with room (so load spills to the next-nearest
-/// place instead of queueing at a full one), ties broken by utilisation and then by id so the
-/// order is deterministic.
+/// Ranks the nodes that can serve a request by the time it is expected to take there: network
+/// (the client's distance to the node, plus the router's measured round trip to it), plus the
+/// wait behind its queue (queue depth × recent execution time), plus a penalty for recent
+/// failures, so a node that fails fast does not attract traffic. Nodes at capacity go after every
+/// node with room: load spills to the next place instead of queueing at a full one. Among the
+/// front-runners whose estimates are near-equal, the power of two choices puts the less loaded
+/// of two picked at random first, so that one node is not stampeded by every router and client
+/// that sees the same numbers. Ties otherwise fall to utilisation and then id.
 public enum NodeSelector {
   public static func rank(
     _ nodes: [NodeDescriptor],
     model: String,
     version: String = "",
     from client: GeoPoint,
-    excluding excluded: Set<String> = []
+    excluding excluded: Set<String> = [],
+    observations: [String: NodeObservation] = [:],
+    policy: SelectionPolicy = SelectionPolicy(),
+    now: ContinuousClock.Instant = .now
   ) -> [RankedNode] {
-    let candidates = nodes.filter { !excluded.contains($0.id) && $0.serves(model: model, version: version) }
-      .map { RankedNode(node: $0, distanceKilometres: client.distanceKilometres(to: $0.location)) }
-    return candidates.sorted(by: precedes)
+    var random = SystemRandomNumberGenerator()
+    return rank(
+      nodes, model: model, version: version, from: client, excluding: excluded, observations: observations, policy: policy,
+      now: now, using: &random)
   }
 
-  /// Distances within a metre are equal: the load decides between co-located nodes.
-  private static let distanceTolerance = 0.001
+  public static func rank(
+    _ nodes: [NodeDescriptor],
+    model: String,
+    version: String = "",
+    from client: GeoPoint,
+    excluding excluded: Set<String> = [],
+    observations: [String: NodeObservation] = [:],
+    policy: SelectionPolicy = SelectionPolicy(),
+    now: ContinuousClock.Instant = .now,
+    using random: inout some RandomNumberGenerator
+  ) -> [RankedNode] {
+    var ranked = nodes.filter { !excluded.contains($0.id) && $0.serves(model: model, version: version) }
+      .map { node in
+        let distance = client.distanceKilometres(to: node.location)
+        return RankedNode(
+          node: node, distanceKilometres: distance,
+          estimate: estimate(node, distanceKilometres: distance, observation: observations[node.id], policy: policy, now: now))
+      }
+      .sorted(by: precedes)
+    // The power of two choices among the near-equal front-runners with room.
+    guard let best = ranked.first, !best.node.load.isAtCapacity else { return ranked }
+    let margin = max(best.estimate.total * policy.nearEqualFraction, policy.nearEqualFloor)
+    let front = ranked.prefix { !$0.node.load.isAtCapacity && $0.estimate.total <= best.estimate.total + margin }.count
+    guard front >= 2 else { return ranked }
+    let first = Int.random(in: 0..<front, using: &random)
+    var second = Int.random(in: 0..<(front - 1), using: &random)
+    if second >= first { second += 1 }
+    let chosen = lessLoaded(ranked[first], ranked[second]) ? first : second
+    ranked.insert(ranked.remove(at: chosen), at: 0)
+    return ranked
+  }
+
+  public static func estimate(
+    _ node: NodeDescriptor, distanceKilometres: Double, observation: NodeObservation?, policy: SelectionPolicy,
+    now: ContinuousClock.Instant
+  ) -> RouteEstimate {
+    let network = policy.roundTripPerKilometre * distanceKilometres + (observation?.roundTrip ?? .zero)
+    let queue = Duration.microseconds(Double(max(node.load.queueDepth, 0)) * max(node.load.recentExecutionMicroseconds, 0))
+    let penalty = policy.errorPenalty * (observation?.errorRate(at: now) ?? 0)
+    return RouteEstimate(network: network, queue: queue, penalty: penalty)
+  }
+
+  private static func lessLoaded(_ a: RankedNode, _ b: RankedNode) -> Bool {
+    if a.node.load.utilisation != b.node.load.utilisation { return a.node.load.utilisation < b.node.load.utilisation }
+    return precedes(a, b)
+  }
 
   private static func precedes(_ a: RankedNode, _ b: RankedNode) -> Bool {
     let aFull = a.node.load.isAtCapacity
     let bFull = b.node.load.isAtCapacity
     if aFull != bFull { return !aFull }
-    if abs(a.distanceKilometres - b.distanceKilometres) > distanceTolerance {
-      return a.distanceKilometres < b.distanceKilometres
-    }
+    if a.estimate.total != b.estimate.total { return a.estimate.total < b.estimate.total }
     if a.node.load.utilisation != b.node.load.utilisation {
       return a.node.load.utilisation < b.node.load.utilisation
     }

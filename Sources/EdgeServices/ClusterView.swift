@@ -6,6 +6,9 @@ public final class ClusterView: Sendable {
   /// Where the router stands: the location of clients that send none.
   public let location: GeoPoint
   private let registry: Mutex<NodeRegistry>
+  /// What this router's own calls have seen of each node.
+  private let observations = Mutex<[String: NodeObservation]>([:])
+  private let retries = Mutex(RetryBudget())
 
   public init(location: GeoPoint, registry: NodeRegistry = NodeRegistry()) {
     self.location = location
@@ -30,11 +33,42 @@ public final class ClusterView: Sendable {
   public func snapshot() -> [NodeHealth] { registry.withLock { $0.snapshot(at: .now) } }
 
   public func rank(model: String, version: String, from client: GeoPoint?, excluding: Set<String> = []) -> [RankedNode] {
-    NodeSelector.rank(healthyNodes(), model: model, version: version, from: client ?? location, excluding: excluding)
+    NodeSelector.rank(
+      healthyNodes(), model: model, version: version, from: client ?? location, excluding: excluding,
+      observations: observations.withLock { $0 })
   }
+
+  /// A call to `id` was answered. (Round trips are not sampled from calls: a call's time holds
+  /// connection setup and the node's processing, which on loopback outweigh the network; the
+  /// active health checks are where the round trip belongs.)
+  public func recordSuccess(_ id: String) {
+    observations.withLock { $0[id, default: NodeObservation()].recordAnswer(at: .now) }
+  }
+
+  /// A call to `id` failed for the node's reasons (unreachable, unavailable, shedding, internal).
+  public func recordFailure(_ id: String) {
+    observations.withLock { $0[id, default: NodeObservation()].recordFailure(at: .now) }
+  }
+
+  public func observation(of id: String) -> NodeObservation? { observations.withLock { $0[id] } }
+
+  /// Runs `body` as one request in flight for the retry budget.
+  public func withRequest<T>(_ body: () async throws -> T) async rethrows -> T {
+    retries.withLock { $0.requestStarted() }
+    defer { retries.withLock { $0.requestFinished() } }
+    return try await body()
+  }
+
+  /// Takes a retry from the budget (20% of requests in flight, at least 3); false when spent.
+  public func tryRetry() -> Bool { retries.withLock { $0.tryRetry() } }
+  public func retryFinished() { retries.withLock { $0.retryFinished() } }
 
   /// Drops nodes silent for ten expiry periods, keeping the registry bounded.
   public func prune() {
-    registry.withLock { $0.prune(at: .now, after: $0.expiry * 10) }
+    let known = registry.withLock { registry in
+      registry.prune(at: .now, after: registry.expiry * 10)
+      return Set(registry.snapshot(at: .now).map(\.descriptor.id))
+    }
+    observations.withLock { $0 = $0.filter { known.contains($0.key) } }
   }
 }

@@ -4,9 +4,11 @@ public import GRPCCore
 public import GRPCNIOTransportHTTP2
 public import Logging
 
-/// Sends a call to the nearest node that serves a model and, when that node cannot be reached
-/// or says it is unavailable before answering, to the next nearest, within the caller's
-/// deadline. Every other answer, success or error, is the node's and is passed on as it is.
+/// Sends a call to the best node that serves a model (NodeSelector) and, when that node cannot
+/// be reached or says it is unavailable before answering, to the next, within the caller's
+/// deadline and the router's retry budget. Every other answer, success or error, is the node's
+/// and is passed on as it is. Failures of the node's making count against its estimate, and
+/// answers wear them off.
 public struct NodeForwarder: Sendable {
   public let view: ClusterView
   public let pool: NodeClientPool
@@ -31,6 +33,15 @@ public struct NodeForwarder: Sendable {
     model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant,
     _ call: (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
   ) async throws -> Outcome<Response> {
+    try await view.withRequest {
+      try await attempt(model: model, version: version, metadata: metadata, received: received, call)
+    }
+  }
+
+  private func attempt<Response: Sendable>(
+    model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant,
+    _ call: (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
+  ) async throws -> Outcome<Response> {
     let location = try RequestMetadata.location(in: metadata)
     let deadline = received + (GRPCTimeout.from(metadata) ?? defaultTimeout)
     var excluded = Set<String>()
@@ -49,24 +60,37 @@ public struct NodeForwarder: Sendable {
       guard remaining > .zero else {
         throw RPCError(code: .deadlineExceeded, message: "deadline passed after \(attempts) attempt(s)")
       }
+      if attempts > 0 {
+        // A retry: only within the budget, so an outage does not multiply the load.
+        guard view.tryRetry() else {
+          throw RPCError(
+            code: .unavailable,
+            message: "router retry budget spent after \(attempts) attempt(s); last: \(lastError?.message ?? "")")
+        }
+      }
+      defer { if attempts > 1 { view.retryFinished() } }
       attempts += 1
       do {
         let client = try pool.client(for: candidate.node.address)
         var options = CallOptions.defaults
         options.timeout = remaining
         let response = try await call(Inference_GRPCInferenceService.Client(wrapping: client), options)
+        view.recordSuccess(candidate.node.id)
         return Outcome(response: response, node: candidate, attempts: attempts)
       } catch let error as RPCError where Self.isRetryable(error) {
         logger.warning(
           "node unavailable, trying the next", metadata: ["node": "\(candidate.node.id)", "error": "\(error.message)"])
         if error.code == .unavailable { view.markUnreachable(candidate.node.id) }
+        view.recordFailure(candidate.node.id)
         excluded.insert(candidate.node.id)
         lastError = error
       } catch let error as RPCError {
+        if Self.isNodeFailure(error) { view.recordFailure(candidate.node.id) }
         throw Self.passedOn(error)
       } catch {
         // Failing to even set up a client for the address is the node's fault, not the caller's.
         view.markUnreachable(candidate.node.id)
+        view.recordFailure(candidate.node.id)
         excluded.insert(candidate.node.id)
         lastError = RPCError(code: .unavailable, message: "\(error)")
       }
@@ -79,6 +103,15 @@ public struct NodeForwarder: Sendable {
     switch error.code {
     case .unavailable: return true
     case .resourceExhausted: return error.metadata[stringValues: "grpc-retry-pushback-ms"].contains { _ in true }
+    default: return false
+    }
+  }
+
+  /// Errors that say something about the node rather than the request: they count against its
+  /// score. A caller's bad input or a missing model does not.
+  static func isNodeFailure(_ error: RPCError) -> Bool {
+    switch error.code {
+    case .internalError, .unknown, .dataLoss, .unavailable, .resourceExhausted: return true
     default: return false
     }
   }
