@@ -2,7 +2,9 @@
 ///
 /// Pure state: every method takes the current instant, so tests drive time explicitly and the
 /// service passes its clock's `now`. A node is in rotation while its last heartbeat is younger
-/// than `expiry` and it is not benched after a failed connection.
+/// than `expiry`, it is not benched after a failed connection, and it is not on probation after
+/// a failed health check (it returns after `probationChecks` checks in a row pass; heartbeats
+/// alone do not bring it back, since a node can beat and still not serve).
 public struct NodeRegistry: Sendable {
   public typealias Instant = ContinuousClock.Instant
 
@@ -12,17 +14,23 @@ public struct NodeRegistry: Sendable {
   /// arrives later than that brings it back.
   public var unreachableBench: Duration
 
+  /// Health checks in a row a node must pass after a failed one to return.
+  public var probationChecks: Int
+
   private var entries: [String: Entry] = [:]
 
   private struct Entry: Sendable {
     var descriptor: NodeDescriptor
     var lastHeartbeat: Instant
     var benchedUntil: Instant?
+    /// Passed checks still needed before it returns.
+    var probation = 0
   }
 
-  public init(expiry: Duration = .seconds(3), unreachableBench: Duration = .seconds(1)) {
+  public init(expiry: Duration = .seconds(3), unreachableBench: Duration = .seconds(1), probationChecks: Int = 2) {
     self.expiry = expiry
     self.unreachableBench = unreachableBench
+    self.probationChecks = probationChecks
   }
 
   /// Records a registration or heartbeat. Returns whether the node was already known.
@@ -52,6 +60,23 @@ public struct NodeRegistry: Sendable {
     entries[id]?.benchedUntil = now + unreachableBench
   }
 
+  /// A health check of `id` failed (error, timeout or NOT_SERVING): out until it passes
+  /// `probationChecks` in a row.
+  public mutating func failCheck(_ id: String) {
+    entries[id]?.probation = probationChecks
+  }
+
+  /// A health check of `id` passed.
+  public mutating func passCheck(_ id: String) {
+    guard let probation = entries[id]?.probation, probation > 0 else { return }
+    entries[id]?.probation = probation - 1
+  }
+
+  /// Nodes whose heartbeats are current, in rotation or not: the ones worth checking.
+  public func liveNodes(at now: Instant) -> [NodeDescriptor] {
+    entries.values.filter { now - $0.lastHeartbeat <= expiry }.map(\.descriptor).sorted { $0.id < $1.id }
+  }
+
   /// Forgets nodes silent for much longer than the expiry, so the registry stays bounded.
   public mutating func prune(at now: Instant, after silence: Duration) {
     entries = entries.filter { now - $0.value.lastHeartbeat <= silence }
@@ -65,7 +90,7 @@ public struct NodeRegistry: Sendable {
   private func isHealthy(_ entry: Entry, at now: Instant) -> Bool {
     if now - entry.lastHeartbeat > expiry { return false }
     if let until = entry.benchedUntil, now < until { return false }
-    return true
+    return entry.probation == 0
   }
 
   /// The nodes in rotation now.

@@ -28,6 +28,10 @@ public final class ClusterView: Sendable {
 
   public func markUnreachable(_ id: String) { registry.withLock { $0.markUnreachable(id, at: .now) } }
 
+  public func failCheck(_ id: String) { registry.withLock { $0.failCheck(id) } }
+  public func passCheck(_ id: String) { registry.withLock { $0.passCheck(id) } }
+  public func liveNodes() -> [NodeDescriptor] { registry.withLock { $0.liveNodes(at: .now) } }
+
   public func healthyNodes() -> [NodeDescriptor] { registry.withLock { $0.healthyNodes(at: .now) } }
 
   public func snapshot() -> [NodeHealth] { registry.withLock { $0.snapshot(at: .now) } }
@@ -38,9 +42,14 @@ public final class ClusterView: Sendable {
       observations: observations.withLock { $0 })
   }
 
+  /// A health check of `id` was answered after `roundTrip`.
+  public func recordRoundTrip(_ id: String, _ roundTrip: Duration) {
+    observations.withLock { $0[id, default: NodeObservation()].recordSuccess(roundTrip: roundTrip, at: .now) }
+  }
+
   /// A call to `id` was answered. (Round trips are not sampled from calls: a call's time holds
   /// connection setup and the node's processing, which on loopback outweigh the network; the
-  /// active health checks are where the round trip belongs.)
+  /// health checks sample them.)
   public func recordSuccess(_ id: String) {
     observations.withLock { $0[id, default: NodeObservation()].recordAnswer(at: .now) }
   }

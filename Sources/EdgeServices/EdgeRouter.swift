@@ -85,6 +85,12 @@ public final class EdgeRouter: Service, Sendable {
         }
       }
       group.addTask { [self] in
+        let prober = HealthProber(
+          view: view, pool: pool, interval: configuration.healthCheckInterval, timeout: configuration.healthCheckTimeout,
+          logger: logger)
+        await cancelWhenGracefulShutdown { await prober.run() }
+      }
+      group.addTask { [self] in
         guard (try? await gracefulShutdown()) != nil else { return }
         logger.info("shutting down")
         health.setAllNotServing()

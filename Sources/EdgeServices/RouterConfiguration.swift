@@ -15,6 +15,10 @@ public struct RouterConfiguration: Sendable {
   public var heartbeatInterval: Duration = .milliseconds(500)
   /// A node silent for this long leaves the rotation.
   public var heartbeatExpiry: Duration = .seconds(2)
+  /// How often the router checks each node with grpc.health.v1 (and samples its round trip).
+  public var healthCheckInterval: Duration = .milliseconds(500)
+  /// A check unanswered for this long benches the node (it hangs).
+  public var healthCheckTimeout: Duration = .seconds(1)
   /// Largest request accepted from clients, in bytes of tensor data; larger ones are answered
   /// RESOURCE_EXHAUSTED. The transport refuses messages of over four times this outright.
   public var maxMessageBytes: Int = 64 << 20

@@ -74,4 +74,28 @@ struct NodeRegistryTests {
     #expect(current.first?.models.map(\.name) == ["other"])
     #expect(current.first?.load.inFlight == 5)
   }
+
+  @Test func aFailedHealthCheckHoldsANodeOutUntilItsProbationPasses() throws {
+    var registry = NodeRegistry(expiry: .seconds(3), probationChecks: 2)
+    let t0 = ContinuousClock.now
+    let node = NodeDescriptor(id: "n", address: "n:1", region: "r", location: try GeoPoint(latitude: 0, longitude: 0), models: [])
+    registry.record(node, at: t0)
+    registry.failCheck("n")
+    #expect(!registry.isHealthy("n", at: t0))
+    registry.record(node, at: t0 + .milliseconds(500))  // heartbeats alone do not bring it back
+    #expect(!registry.isHealthy("n", at: t0 + .milliseconds(500)))
+    #expect(registry.liveNodes(at: t0 + .milliseconds(500)).map(\.id) == ["n"])  // still checked
+    registry.passCheck("n")
+    #expect(!registry.isHealthy("n", at: t0 + .seconds(1)))
+    registry.passCheck("n")
+    #expect(registry.isHealthy("n", at: t0 + .seconds(1)))
+    registry.failCheck("n")
+    registry.passCheck("n")
+    registry.failCheck("n")  // a failure restarts the probation
+    registry.passCheck("n")
+    #expect(!registry.isHealthy("n", at: t0 + .seconds(1)))
+    registry.failCheck("unknown")
+    registry.passCheck("unknown")
+  }
 }
+

@@ -118,3 +118,23 @@ import Testing
     await cluster.stop()
   }
 }
+
+/// The router's active grpc.health.v1 checks: round trips sampled for the estimate, and a node
+/// that says NOT_SERVING benched while its heartbeats still arrive.
+@Suite(.serialized, .timeLimit(.minutes(1))) struct HealthProberIntegrationTests {
+  @Test func checksSampleRoundTripsAndBenchANodeThatStopsServing() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    let paris = try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris)
+    try await cluster.startNode("node-2", region: "us-east", at: TestCluster.newYork)
+    try await cluster.waitUntil { cluster.router.view.observation(of: "node-1")?.roundTrip != nil }
+
+    paris.health.setAllNotServing()
+    try await cluster.waitUntil { !cluster.router.view.healthyNodes().contains { $0.id == "node-1" } }
+    try await EdgeInferenceClient.withClient(cluster.clientConfiguration(location: TestCluster.london)) { client in
+      let result = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 0..<1)])
+      #expect(result.node == "node-2")
+    }
+    await cluster.stop()
+  }
+}
