@@ -5,7 +5,9 @@
 /// node with room: load spills to the next place instead of queueing at a full one. Among the
 /// front-runners whose estimates are near-equal, the power of two choices puts the less loaded
 /// of two picked at random first, so that one node is not stampeded by every router and client
-/// that sees the same numbers. Ties otherwise fall to utilisation and then id.
+/// that sees the same numbers. Ties otherwise fall to utilisation and then id. `background`
+/// requests go to the least-loaded node anywhere (utilisation, then queue wait); `pin:` requests
+/// only to the node they name.
 public enum NodeSelector {
   public static func rank(
     _ nodes: [NodeDescriptor],
@@ -15,12 +17,13 @@ public enum NodeSelector {
     excluding excluded: Set<String> = [],
     observations: [String: NodeObservation] = [:],
     policy: SelectionPolicy = SelectionPolicy(),
+    mode: RouteMode = .nearest,
     now: ContinuousClock.Instant = .now
   ) -> [RankedNode] {
     var random = SystemRandomNumberGenerator()
     return rank(
       nodes, model: model, version: version, from: client, excluding: excluded, observations: observations, policy: policy,
-      now: now, using: &random)
+      mode: mode, now: now, using: &random)
   }
 
   public static func rank(
@@ -31,10 +34,14 @@ public enum NodeSelector {
     excluding excluded: Set<String> = [],
     observations: [String: NodeObservation] = [:],
     policy: SelectionPolicy = SelectionPolicy(),
+    mode: RouteMode = .nearest,
     now: ContinuousClock.Instant = .now,
     using random: inout some RandomNumberGenerator
   ) -> [RankedNode] {
-    var ranked = nodes.filter { !excluded.contains($0.id) && $0.serves(model: model, version: version) }
+    let pinned: String? = if case .pinned(let id) = mode { id } else { nil }
+    var ranked = nodes.filter {
+      !excluded.contains($0.id) && $0.serves(model: model, version: version) && (pinned == nil || $0.id == pinned)
+    }
       .map { node in
         let distance = client.distanceKilometres(to: node.location)
         return RankedNode(
@@ -42,6 +49,7 @@ public enum NodeSelector {
           estimate: estimate(node, distanceKilometres: distance, observation: observations[node.id], policy: policy, now: now))
       }
       .sorted(by: precedes)
+    if mode == .background { return ranked.sorted(by: idler) }
     // The power of two choices among the near-equal front-runners with room.
     guard let best = ranked.first, !best.node.load.isAtCapacity else { return ranked }
     let margin = max(best.estimate.total * policy.nearEqualFraction, policy.nearEqualFloor)
@@ -63,6 +71,14 @@ public enum NodeSelector {
     let queue = Duration.microseconds(Double(max(node.load.queueDepth, 0)) * max(node.load.recentExecutionMicroseconds, 0))
     let penalty = policy.errorPenalty * (observation?.errorRate(at: now) ?? 0)
     return RouteEstimate(network: network, queue: queue, penalty: penalty)
+  }
+
+  /// For background work: room first, then utilisation, then queue wait, then the estimate.
+  private static func idler(_ a: RankedNode, _ b: RankedNode) -> Bool {
+    if a.node.load.isAtCapacity != b.node.load.isAtCapacity { return !a.node.load.isAtCapacity }
+    if a.node.load.utilisation != b.node.load.utilisation { return a.node.load.utilisation < b.node.load.utilisation }
+    if a.estimate.queue != b.estimate.queue { return a.estimate.queue < b.estimate.queue }
+    return precedes(a, b)
   }
 
   private static func lessLoaded(_ a: RankedNode, _ b: RankedNode) -> Bool {

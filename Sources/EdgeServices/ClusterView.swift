@@ -36,10 +36,12 @@ public final class ClusterView: Sendable {
 
   public func snapshot() -> [NodeHealth] { registry.withLock { $0.snapshot(at: .now) } }
 
-  public func rank(model: String, version: String, from client: GeoPoint?, excluding: Set<String> = []) -> [RankedNode] {
+  public func rank(
+    model: String, version: String, from client: GeoPoint?, excluding: Set<String> = [], mode: RouteMode = .nearest
+  ) -> [RankedNode] {
     NodeSelector.rank(
       healthyNodes(), model: model, version: version, from: client ?? location, excluding: excluding,
-      observations: observations.withLock { $0 })
+      observations: observations.withLock { $0 }, mode: mode)
   }
 
   /// A health check of `id` was answered after `roundTrip`.

@@ -43,12 +43,16 @@ public struct NodeForwarder: Sendable {
     _ call: (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
   ) async throws -> Outcome<Response> {
     let location = try RequestMetadata.location(in: metadata)
+    let mode = try RequestMetadata.routeMode(in: metadata)
     let deadline = received + (GRPCTimeout.from(metadata) ?? defaultTimeout)
     var excluded = Set<String>()
     var lastError: RPCError?
     var attempts = 0
     while true {
-      guard let candidate = view.rank(model: model, version: version, from: location, excluding: excluded).first else {
+      guard let candidate = view.rank(model: model, version: version, from: location, excluding: excluded, mode: mode).first else {
+        if case .pinned(let id) = mode, lastError == nil {
+          throw RPCError(code: .unavailable, message: "node '\(id)' is not in rotation with '\(model)' ready")
+        }
         if let lastError {
           throw RPCError(
             code: .unavailable,

@@ -15,4 +15,15 @@ public enum RequestMetadata {
       throw RPCError(code: .invalidArgument, message: "\(location): \(error)")
     }
   }
+
+  /// `nearest` (default), `background` or `pin:<node-id>`: how to place the request.
+  public static let route = "x-edge-route"
+
+  public static func routeMode(in metadata: Metadata) throws(RPCError) -> RouteMode {
+    guard let text = metadata[stringValues: route].first(where: { _ in true }) else { return .nearest }
+    guard let mode = RouteMode(parsing: text) else {
+      throw RPCError(code: .invalidArgument, message: "\(route) must be nearest, background or pin:<node-id>, not '\(text)'")
+    }
+    return mode
+  }
 }

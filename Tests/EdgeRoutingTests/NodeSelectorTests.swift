@@ -168,6 +168,35 @@ struct NodeSelectorTests {
   }
 }
 
+/// x-edge-route: background work to the idlest node anywhere, pinned requests to their node.
+struct RouteModeTests {
+  let selector = NodeSelectorTests()
+
+  @Test func backgroundWorkGoesToTheLeastLoadedNodeAnywhere() {
+    var nodes = selector.cluster  // tokyo, paris, new-york
+    nodes[0].load = NodeLoadReport(inFlight: 1, capacity: 8)
+    nodes[1].load = NodeLoadReport(inFlight: 6, capacity: 8)
+    nodes[2].load = NodeLoadReport(inFlight: 3, capacity: 8)
+    #expect(NodeSelector.rank(nodes, model: "digits", from: NodeSelectorTests.london, mode: .background).map(\.node.id) == ["tokyo", "new-york", "paris"])
+    #expect(NodeSelector.rank(nodes, model: "digits", from: NodeSelectorTests.london).first?.node.id == "paris")
+  }
+
+  @Test func aPinnedRequestGoesOnlyToItsNode() {
+    let nodes = selector.cluster
+    #expect(NodeSelector.rank(nodes, model: "digits", from: NodeSelectorTests.london, mode: .pinned("tokyo")).map(\.node.id) == ["tokyo"])
+    #expect(NodeSelector.rank(nodes, model: "digits", from: NodeSelectorTests.london, mode: .pinned("nowhere")).isEmpty)
+    #expect(NodeSelector.rank(nodes, model: "other", from: NodeSelectorTests.london, mode: .pinned("tokyo")).isEmpty)
+  }
+
+  @Test func modesParse() {
+    #expect(RouteMode(parsing: "nearest") == .nearest)
+    #expect(RouteMode(parsing: "background") == .background)
+    #expect(RouteMode(parsing: "pin:node-2") == .pinned("node-2"))
+    #expect(RouteMode(parsing: "pin:") == nil)
+    #expect(RouteMode(parsing: "fastest") == nil)
+  }
+}
+
 /// A seeded generator, so random choices in tests repeat.
 struct SplitMix: RandomNumberGenerator {
   var state: UInt64

@@ -138,3 +138,52 @@ import Testing
     await cluster.stop()
   }
 }
+
+/// x-edge-route through a running router.
+@Suite(.serialized, .timeLimit(.minutes(1))) struct RouteModeIntegrationTests {
+  @Test func pinnedAndBackgroundRequestsAndABadModeThroughTheRouter() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris)
+    try await cluster.startNode("node-2", region: "us-east", at: TestCluster.newYork)
+    let identity = cluster.pki.identity("client")
+    try await RawClient.with(cluster.routerAddresses.clients, security: identity.clientSecurity()) { client throws in
+      let stub = Inference_GRPCInferenceService.Client(wrapping: client)
+      var request = Inference_ModelInferRequest()
+      request.modelName = "digits"
+      let tensor = DigitsFixture.tensor(rows: 0..<1)
+      request.inputs = [.with { $0.name = tensor.name; $0.datatype = tensor.datatype; $0.shape = tensor.shape }]
+      request.rawInputContents = [tensor.data]
+      func node(_ route: String?) async throws -> String? {
+        var metadata: Metadata = ["x-edge-location": "51.5074,-0.1278"]
+        if let route { metadata.addString(route, forKey: "x-edge-route") }
+        let response = try await stub.modelInfer(request, metadata: metadata, options: RawClient.shortCall)
+        return response.parameters["edge_node"]?.stringParam
+      }
+      let nearest = try await node(nil)
+      let pinned = try await node("pin:node-2")
+      let background = try await node("background")
+      #expect(nearest == "node-1")
+      #expect(pinned == "node-2")
+      #expect(background != nil)
+      await #expect(throws: RPCError.self) {
+        do {
+          _ = try await node("pin:node-9")
+        } catch let error as RPCError {
+          #expect(error.code == .unavailable)
+          throw error
+        }
+      }
+      await #expect(throws: RPCError.self) {
+        do {
+          _ = try await node("fastest")
+        } catch let error as RPCError {
+          #expect(error.code == .invalidArgument)
+          throw error
+        }
+      }
+    }
+    await cluster.stop()
+  }
+}
+
