@@ -20,6 +20,7 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   @Flag(help: "Plaintext instead of TLS. Never in production.") var insecure = false
   @Option(help: "Heartbeat interval asked of nodes, in milliseconds.") var heartbeatIntervalMs = 500
   @Option(help: "Silence after which a node leaves the rotation, in milliseconds.") var heartbeatExpiryMs = 2000
+  @Option(help: "Hedge requests that send no x-edge-hedge after this many milliseconds (default: no hedging).") var hedgeMs: Int?
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -36,6 +37,10 @@ struct EdgeRouterCommand: AsyncParsableCommand {
       clusterListen: try ServiceAddress(parsing: clusterListen), security: security)
     configuration.heartbeatInterval = .milliseconds(heartbeatIntervalMs)
     configuration.heartbeatExpiry = .milliseconds(heartbeatExpiryMs)
+    if let hedgeMs {
+      guard hedgeMs >= 0 else { throw ValidationError("--hedge-ms must not be negative") }
+      configuration.hedgeDelay = .milliseconds(hedgeMs)
+    }
     let logger = Logger(label: "edge-router")
     try await ServiceRunner.run(EdgeRouter(configuration: configuration, logger: logger), logger: logger)
   }

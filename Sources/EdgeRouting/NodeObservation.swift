@@ -9,6 +9,8 @@ public struct NodeObservation: Sendable, Equatable {
   /// Round trip to the node; nil until a call has been answered.
   public private(set) var roundTrip: Duration?
   private var failureScore: Double = 0
+  /// Whether a health check has been answered before (its connection is open).
+  private var checked = false
   private var scoredAt: ContinuousClock.Instant?
 
   /// Weight of the newest sample.
@@ -25,10 +27,27 @@ public struct NodeObservation: Sendable, Equatable {
     return failureScore * pow(0.5, elapsed)
   }
 
+  /// An answered call that took `sample`. A sample far above the average (a busy moment on
+  /// either side, not the network) counts as at most four times it plus 2 ms.
   public mutating func recordSuccess(roundTrip sample: Duration, at now: ContinuousClock.Instant) {
     let sample = max(sample, .zero)
-    roundTrip = roundTrip.map { $0 + (sample - $0) * Self.weight } ?? sample
+    if let current = roundTrip {
+      roundTrip = current + (min(sample, current * 4 + .milliseconds(2)) - current) * Self.weight
+    } else {
+      roundTrip = sample
+    }
     recordAnswer(at: now)
+  }
+
+  /// A health check answered after `sample`. The first one also paid for opening the
+  /// connection, so it counts as an answer but not as a round trip.
+  public mutating func recordCheck(roundTrip sample: Duration, at now: ContinuousClock.Instant) {
+    guard checked else {
+      checked = true
+      recordAnswer(at: now)
+      return
+    }
+    recordSuccess(roundTrip: sample, at: now)
   }
 
   /// An answered call with no round-trip sample: failures wear off.

@@ -45,8 +45,8 @@ public final class ClusterView: Sendable {
   }
 
   /// A health check of `id` was answered after `roundTrip`.
-  public func recordRoundTrip(_ id: String, _ roundTrip: Duration) {
-    observations.withLock { $0[id, default: NodeObservation()].recordSuccess(roundTrip: roundTrip, at: .now) }
+  public func recordCheck(_ id: String, roundTrip: Duration) {
+    observations.withLock { $0[id, default: NodeObservation()].recordCheck(roundTrip: roundTrip, at: .now) }
   }
 
   /// A call to `id` was answered. (Round trips are not sampled from calls: a call's time holds

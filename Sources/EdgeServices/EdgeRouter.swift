@@ -40,7 +40,8 @@ public final class EdgeRouter: Service, Sendable {
   }
 
   public func run() async throws {
-    let forwarder = NodeForwarder(view: view, pool: pool, logger: logger)
+    var forwarder = NodeForwarder(view: view, pool: pool, logger: logger)
+    forwarder.defaultHedgeDelay = configuration.hedgeDelay
     let clientServer = GRPCServer(
       transport: .http2NIOPosix(
         address: configuration.listen.bindTarget,

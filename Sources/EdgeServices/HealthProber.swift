@@ -44,15 +44,15 @@ public struct HealthProber: Sendable {
   func probe(id: String, address: String) async {
     var options = CallOptions.defaults
     options.timeout = timeout
-    let started = ContinuousClock.now
     do {
       let health = Grpc_Health_V1_Health.Client(wrapping: try pool.client(for: address))
+      let started = ContinuousClock.now
       let response = try await health.check(.with { $0.service = Self.service }, options: options)
       guard response.status == .serving else {
         fail(id, reason: "reports \(response.status)")
         return
       }
-      view.recordRoundTrip(id, ContinuousClock.now - started)
+      view.recordCheck(id, roundTrip: ContinuousClock.now - started)
       view.passCheck(id)
     } catch {
       fail(id, reason: "\(error)")

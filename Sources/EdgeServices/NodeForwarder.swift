@@ -15,6 +15,8 @@ public struct NodeForwarder: Sendable {
   public let logger: Logger
   /// The deadline for callers that set none.
   public var defaultTimeout: Duration = .seconds(30)
+  /// Hedge requests that send no `x-edge-hedge` after this long; nil for no hedging.
+  public var defaultHedgeDelay: Duration?
 
   public init(view: ClusterView, pool: NodeClientPool, logger: Logger) {
     self.view = view
@@ -31,73 +33,132 @@ public struct NodeForwarder: Sendable {
 
   public func forward<Response: Sendable>(
     model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant,
-    _ call: (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
+    _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
   ) async throws -> Outcome<Response> {
     try await view.withRequest {
       try await attempt(model: model, version: version, metadata: metadata, received: received, call)
     }
   }
 
+  /// What one attempt came to.
+  private enum Step<Response: Sendable>: Sendable {
+    /// The node answered: the request is done.
+    case answered(Response, RankedNode)
+    /// The node did not take the request (unreachable, unavailable, shedding): try another.
+    case refused(RankedNode, RPCError)
+    /// The node answered with an error: passed on as it is.
+    case failed(RPCError)
+    /// The hedging delay passed with no answer yet.
+    case hedge
+  }
+
+  /// Attempts in a task group: the first candidate at once; the next one when an attempt is
+  /// refused, or when the hedging delay passes with no answer (at most one hedge, within the
+  /// retry budget). The first answer wins and the other attempt is cancelled.
   private func attempt<Response: Sendable>(
     model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant,
-    _ call: (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
+    _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
   ) async throws -> Outcome<Response> {
     let location = try RequestMetadata.location(in: metadata)
     let mode = try RequestMetadata.routeMode(in: metadata)
+    let hedgeDelay = try RequestMetadata.hedgeDelay(in: metadata) ?? defaultHedgeDelay
     let deadline = received + (GRPCTimeout.from(metadata) ?? defaultTimeout)
-    var excluded = Set<String>()
-    var lastError: RPCError?
-    var attempts = 0
-    while true {
-      guard let candidate = view.rank(model: model, version: version, from: location, excluding: excluded, mode: mode).first else {
-        if case .pinned(let id) = mode, lastError == nil {
-          throw RPCError(code: .unavailable, message: "node '\(id)' is not in rotation with '\(model)' ready")
+    return try await withThrowingTaskGroup(of: Step<Response>.self) { group in
+      var excluded = Set<String>()
+      var lastError: RPCError?
+      var attempts = 0
+      var running = 0
+
+      /// Starts the best candidate not tried yet; false when there is none (or, for a hedge, no
+      /// budget left).
+      func launchNext(hedging: Bool) throws -> Bool {
+        guard let candidate = view.rank(model: model, version: version, from: location, excluding: excluded, mode: mode).first else {
+          return false
         }
-        if let lastError {
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        guard remaining > .zero else {
+          throw RPCError(code: .deadlineExceeded, message: "deadline passed after \(attempts) attempt(s)")
+        }
+        let isRetry = attempts > 0
+        // A retry or hedge only within the budget, so an outage does not multiply the load.
+        if isRetry, !view.tryRetry() {
+          if hedging { return false }
           throw RPCError(
-            code: .unavailable,
-            message: "no node could serve '\(model)' after \(attempts) attempt(s); last: \(lastError.message)")
+            code: .unavailable, message: "router retry budget spent after \(attempts) attempt(s); last: \(lastError?.message ?? "")")
         }
+        attempts += 1
+        running += 1
+        excluded.insert(candidate.node.id)
+        group.addTask {
+          defer { if isRetry { view.retryFinished() } }
+          return await one(candidate, timeout: remaining, call)
+        }
+        return true
+      }
+
+      guard try launchNext(hedging: false) else {
+        if case .pinned(let id) = mode { throw RPCError(code: .unavailable, message: "node '\(id)' is not in rotation with '\(model)' ready") }
         throw noCandidateError(model: model, version: version)
       }
-      let remaining = ContinuousClock.now.duration(to: deadline)
-      guard remaining > .zero else {
-        throw RPCError(code: .deadlineExceeded, message: "deadline passed after \(attempts) attempt(s)")
-      }
-      if attempts > 0 {
-        // A retry: only within the budget, so an outage does not multiply the load.
-        guard view.tryRetry() else {
-          throw RPCError(
-            code: .unavailable,
-            message: "router retry budget spent after \(attempts) attempt(s); last: \(lastError?.message ?? "")")
+      if let hedgeDelay {
+        group.addTask {
+          try? await Task.sleep(for: hedgeDelay)
+          return .hedge
         }
       }
-      defer { if attempts > 1 { view.retryFinished() } }
-      attempts += 1
-      do {
-        let client = try pool.client(for: candidate.node.address)
-        var options = CallOptions.defaults
-        options.timeout = remaining
-        let response = try await call(Inference_GRPCInferenceService.Client(wrapping: client), options)
-        view.recordSuccess(candidate.node.id)
-        return Outcome(response: response, node: candidate, attempts: attempts)
-      } catch let error as RPCError where Self.isRetryable(error) {
-        logger.warning(
-          "node unavailable, trying the next", metadata: ["node": "\(candidate.node.id)", "error": "\(error.message)"])
-        if error.code == .unavailable { view.markUnreachable(candidate.node.id) }
-        view.recordFailure(candidate.node.id)
-        excluded.insert(candidate.node.id)
-        lastError = error
-      } catch let error as RPCError {
-        if Self.isNodeFailure(error) { view.recordFailure(candidate.node.id) }
-        throw Self.passedOn(error)
-      } catch {
-        // Failing to even set up a client for the address is the node's fault, not the caller's.
-        view.markUnreachable(candidate.node.id)
-        view.recordFailure(candidate.node.id)
-        excluded.insert(candidate.node.id)
-        lastError = RPCError(code: .unavailable, message: "\(error)")
+      while let step = try await group.next() {
+        switch step {
+        case .answered(let response, let node):
+          group.cancelAll()
+          return Outcome(response: response, node: node, attempts: attempts)
+        case .failed(let error):
+          group.cancelAll()
+          throw error
+        case .refused(let node, let error):
+          running -= 1
+          lastError = error
+          logger.warning("node unavailable, trying the next", metadata: ["node": "\(node.node.id)", "error": "\(error.message)"])
+          if running == 0, try !launchNext(hedging: false) {
+            group.cancelAll()
+            throw RPCError(
+              code: .unavailable, message: "no node could serve '\(model)' after \(attempts) attempt(s); last: \(error.message)")
+          }
+        case .hedge:
+          if running == 1, !Task.isCancelled { _ = try launchNext(hedging: true) }
+        }
       }
+      throw RPCError(code: .unavailable, message: "no node could serve '\(model)' after \(attempts) attempt(s)")
+    }
+  }
+
+  /// One attempt on one node, with the node's share of the blame recorded.
+  private func one<Response: Sendable>(
+    _ candidate: RankedNode, timeout: Duration,
+    _ call: @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
+  ) async -> Step<Response> {
+    let id = candidate.node.id
+    do {
+      let client = try pool.client(for: candidate.node.address)
+      var options = CallOptions.defaults
+      options.timeout = timeout
+      let response = try await call(Inference_GRPCInferenceService.Client(wrapping: client), options)
+      view.recordSuccess(id)
+      return .answered(response, candidate)
+    } catch where Task.isCancelled {
+      // The other attempt won (or the caller left): no fault of the node's.
+      return .refused(candidate, RPCError(code: .cancelled, message: "attempt cancelled"))
+    } catch let error as RPCError where Self.isRetryable(error) {
+      if error.code == .unavailable { view.markUnreachable(id) }
+      view.recordFailure(id)
+      return .refused(candidate, error)
+    } catch let error as RPCError {
+      if Self.isNodeFailure(error) { view.recordFailure(id) }
+      return .failed(Self.passedOn(error))
+    } catch {
+      // Failing to even set up a client for the address is the node's fault, not the caller's.
+      view.markUnreachable(id)
+      view.recordFailure(id)
+      return .refused(candidate, RPCError(code: .unavailable, message: "\(error)"))
     }
   }
 

@@ -26,4 +26,15 @@ public enum RequestMetadata {
     }
     return mode
   }
+
+  /// Milliseconds after which a second attempt goes to the next node (hedging), opt-in.
+  public static let hedge = "x-edge-hedge"
+
+  public static func hedgeDelay(in metadata: Metadata) throws(RPCError) -> Duration? {
+    guard let text = metadata[stringValues: hedge].first(where: { _ in true }) else { return nil }
+    guard let milliseconds = Int(text), milliseconds >= 0, milliseconds <= 600_000 else {
+      throw RPCError(code: .invalidArgument, message: "\(hedge) must be whole milliseconds from 0 to 600000, not '\(text)'")
+    }
+    return .milliseconds(milliseconds)
+  }
 }

@@ -19,6 +19,8 @@ public struct RouterConfiguration: Sendable {
   public var healthCheckInterval: Duration = .milliseconds(500)
   /// A check unanswered for this long benches the node (it hangs).
   public var healthCheckTimeout: Duration = .seconds(1)
+  /// Hedge every request that sends no `x-edge-hedge` after this long; nil for none.
+  public var hedgeDelay: Duration?
   /// Largest request accepted from clients, in bytes of tensor data; larger ones are answered
   /// RESOURCE_EXHAUSTED. The transport refuses messages of over four times this outright.
   public var maxMessageBytes: Int = 64 << 20

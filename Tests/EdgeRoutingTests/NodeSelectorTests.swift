@@ -114,6 +114,17 @@ struct NodeSelectorTests {
     observation.recordSuccess(roundTrip: .milliseconds(12), at: t0)
     #expect(abs(observation.errorRate(at: t0) - 0.16) < 1e-9)
     #expect(abs(observation.errorRate(at: t0 + NodeObservation.failureHalfLife) - 0.08) < 1e-9)
+    // A spike counts as at most four times the average plus 2 ms.
+    observation.recordSuccess(roundTrip: .seconds(1), at: t0)
+    #expect(observation.roundTrip == .milliseconds(12) + (.milliseconds(50) - .milliseconds(12)) * 0.2)
+  }
+
+  @Test func theFirstHealthCheckOnAConnectionIsNotARoundTrip() {
+    var observation = NodeObservation()
+    observation.recordCheck(roundTrip: .milliseconds(90), at: .now)
+    #expect(observation.roundTrip == nil)
+    observation.recordCheck(roundTrip: .milliseconds(1), at: .now)
+    #expect(observation.roundTrip == .milliseconds(1))
   }
 
   /// Random registries: the invariants hold whatever the nodes, loads and observations.

@@ -187,3 +187,44 @@ import Testing
   }
 }
 
+/// x-edge-hedge: a second attempt to the next node after the delay; the first answer wins.
+@Suite(.serialized, .timeLimit(.minutes(1))) struct HedgingIntegrationTests {
+  @Test func aHedgedRequestIsAnsweredByTheNextNodeWhenTheNearestIsSlow() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    // Paris answers, but only after its 1.5 s batching delay.
+    let slow = try cluster.slowRepository(queueDelay: .milliseconds(1500))
+    try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris, repository: slow)
+    try await cluster.startNode("node-2", region: "us-east", at: TestCluster.newYork)
+    let identity = cluster.pki.identity("client")
+    try await RawClient.with(cluster.routerAddresses.clients, security: identity.clientSecurity()) { client throws in
+      let stub = Inference_GRPCInferenceService.Client(wrapping: client)
+      var request = Inference_ModelInferRequest()
+      request.modelName = "digits"
+      let tensor = DigitsFixture.tensor(rows: 0..<1)
+      request.inputs = [.with { $0.name = tensor.name; $0.datatype = tensor.datatype; $0.shape = tensor.shape }]
+      request.rawInputContents = [tensor.data]
+      func send(hedge: String?) async throws -> Inference_ModelInferResponse {
+        var metadata: Metadata = ["x-edge-location": "51.5074,-0.1278"]
+        if let hedge { metadata.addString(hedge, forKey: "x-edge-hedge") }
+        return try await stub.modelInfer(request, metadata: metadata, options: RawClient.shortCall)
+      }
+      let hedged = try await send(hedge: "50")
+      #expect(hedged.parameters["edge_node"]?.stringParam == "node-2")
+      #expect(hedged.parameters["edge_attempts"]?.int64Param == 2)
+      let patient = try await send(hedge: nil)
+      #expect(patient.parameters["edge_node"]?.stringParam == "node-1")
+      #expect(patient.parameters["edge_attempts"]?.int64Param == 1)
+      await #expect(throws: RPCError.self) {
+        do {
+          _ = try await send(hedge: "soon")
+        } catch let error as RPCError {
+          #expect(error.code == .invalidArgument)
+          throw error
+        }
+      }
+    }
+    await cluster.stop()
+  }
+}
+

@@ -60,11 +60,11 @@ final class TestCluster: @unchecked Sendable {
   @discardableResult
   func startNode(
     _ id: String, region: String, at location: GeoPoint, identity: TLSIdentity? = nil, waitForRegistration: Bool = true,
-    executor: ServiceAddress? = nil
+    executor: ServiceAddress? = nil, repository: String? = nil
   ) async throws -> EdgeNode {
     var configuration = NodeConfiguration(
       identity: NodeIdentity(id: id, region: region, location: location),
-      listen: ServiceAddress(host: "127.0.0.1", port: 0), repository: "\(folder.path)/models",
+      listen: ServiceAddress(host: "127.0.0.1", port: 0), repository: repository ?? "\(folder.path)/models",
       routers: [routerAddresses.cluster], security: insecure ? .plaintext : .tls(identity ?? pki.identity(id)))
     configuration.capacity = 16
     configuration.executor = executor
@@ -91,6 +91,25 @@ final class TestCluster: @unchecked Sendable {
       security: insecure ? .plaintext : .tls(identity), logger: Self.logger)
     let task = Task { try await executor.run() }
     return (executor, task, await executor.listeningAddress())
+  }
+
+  /// A repository whose digits model waits `queueDelay` for its batches to fill: a node that
+  /// answers correctly, but slowly.
+  func slowRepository(queueDelay: Duration) throws -> String {
+    let root = "\(folder.path)/slow-models"
+    let manager = FileManager.default
+    try manager.createDirectory(atPath: "\(root)/digits", withIntermediateDirectories: true)
+    for entry in try manager.contentsOfDirectory(atPath: "\(ProjectPaths.models)/digits") where entry != "config.pbtxt" {
+      try manager.createSymbolicLink(atPath: "\(root)/digits/\(entry)", withDestinationPath: "\(ProjectPaths.models)/digits/\(entry)")
+    }
+    let config = try String(contentsOfFile: "\(ProjectPaths.models)/digits/config.pbtxt", encoding: .utf8)
+    let microseconds = queueDelay.components.seconds * 1_000_000 + queueDelay.components.attoseconds / 1_000_000_000_000
+    let slow = config.replacingOccurrences(
+      of: "dynamic_batching { max_queue_delay_microseconds: 500 }",
+      with: "dynamic_batching { max_queue_delay_microseconds: \(microseconds) }")
+    precondition(slow != config, "digits' dynamic_batching line changed")
+    try slow.write(toFile: "\(root)/digits/config.pbtxt", atomically: true, encoding: .utf8)
+    return root
   }
 
   func stop() async {
