@@ -21,6 +21,8 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   @Option(help: "Heartbeat interval asked of nodes, in milliseconds.") var heartbeatIntervalMs = 500
   @Option(help: "Silence after which a node leaves the rotation, in milliseconds.") var heartbeatExpiryMs = 2000
   @Option(help: "Hedge requests that send no x-edge-hedge after this many milliseconds (default: no hedging).") var hedgeMs: Int?
+  @Option(help: "Share of live nodes in rotation below which the router panics, 0 to 1.") var panicThreshold = 0.5
+  @Flag(help: "In panic, route only to nodes in rotation (default: fail open, to every live node).") var failClosed = false
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -37,6 +39,9 @@ struct EdgeRouterCommand: AsyncParsableCommand {
       clusterListen: try ServiceAddress(parsing: clusterListen), security: security)
     configuration.heartbeatInterval = .milliseconds(heartbeatIntervalMs)
     configuration.heartbeatExpiry = .milliseconds(heartbeatExpiryMs)
+    guard (0...1).contains(panicThreshold) else { throw ValidationError("--panic-threshold must be from 0 to 1") }
+    configuration.panicThreshold = panicThreshold
+    configuration.failOpen = !failClosed
     if let hedgeMs {
       guard hedgeMs >= 0 else { throw ValidationError("--hedge-ms must not be negative") }
       configuration.hedgeDelay = .milliseconds(hedgeMs)

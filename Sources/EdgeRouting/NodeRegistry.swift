@@ -16,6 +16,12 @@ public struct NodeRegistry: Sendable {
 
   /// Health checks in a row a node must pass after a failed one to return.
   public var probationChecks: Int
+  /// When fewer than this share of the nodes with current heartbeats are in rotation, the
+  /// router is in panic: health is no longer believed (Envoy's panic threshold).
+  public var panicThreshold: Double = 0.5
+  /// In panic, route to every node with current heartbeats (fail open, as Envoy does) rather
+  /// than to the few still in rotation (fail closed), which would take the whole load.
+  public var failOpen = true
 
   private var entries: [String: Entry] = [:]
 
@@ -70,6 +76,16 @@ public struct NodeRegistry: Sendable {
   public mutating func passCheck(_ id: String) {
     guard let probation = entries[id]?.probation, probation > 0 else { return }
     entries[id]?.probation = probation - 1
+  }
+
+  /// The nodes to route among now, and whether that is the panic set: the nodes in rotation, or
+  /// with fail-open and fewer than `panicThreshold` of the live nodes in rotation, every live
+  /// node.
+  public func routable(at now: Instant) -> (nodes: [NodeDescriptor], panic: Bool) {
+    let healthy = healthyNodes(at: now)
+    let live = liveNodes(at: now)
+    let panic = !live.isEmpty && Double(healthy.count) < panicThreshold * Double(live.count)
+    return (panic && failOpen ? live : healthy, panic)
   }
 
   /// Nodes whose heartbeats are current, in rotation or not: the ones worth checking.

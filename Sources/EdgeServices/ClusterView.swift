@@ -9,10 +9,14 @@ public final class ClusterView: Sendable {
   /// What this router's own calls have seen of each node.
   private let observations = Mutex<[String: NodeObservation]>([:])
   private let retries = Mutex(RetryBudget())
+  private let panicking = Atomic<Bool>(false)
+  /// Told when the router enters or leaves panic, for the log.
+  private let onPanicChange: @Sendable (Bool) -> Void
 
-  public init(location: GeoPoint, registry: NodeRegistry = NodeRegistry()) {
+  public init(location: GeoPoint, registry: NodeRegistry = NodeRegistry(), onPanicChange: @escaping @Sendable (Bool) -> Void = { _ in }) {
     self.location = location
     self.registry = Mutex(registry)
+    self.onPanicChange = onPanicChange
   }
 
   public var expiry: Duration { registry.withLock { $0.expiry } }
@@ -39,10 +43,17 @@ public final class ClusterView: Sendable {
   public func rank(
     model: String, version: String, from client: GeoPoint?, excluding: Set<String> = [], mode: RouteMode = .nearest
   ) -> [RankedNode] {
-    NodeSelector.rank(
-      healthyNodes(), model: model, version: version, from: client ?? location, excluding: excluding,
+    let (nodes, panic) = registry.withLock { $0.routable(at: .now) }
+    if panicking.exchange(panic, ordering: .relaxed) != panic {
+      onPanicChange(panic)
+    }
+    return NodeSelector.rank(
+      nodes, model: model, version: version, from: client ?? location, excluding: excluding,
       observations: observations.withLock { $0 }, mode: mode)
   }
+
+  /// Whether fewer than the panic threshold of live nodes are in rotation (see NodeRegistry).
+  public var isPanicking: Bool { panicking.load(ordering: .relaxed) }
 
   /// A health check of `id` was answered after `roundTrip`.
   public func recordCheck(_ id: String, roundTrip: Duration) {

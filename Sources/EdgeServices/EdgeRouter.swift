@@ -26,13 +26,22 @@ public final class EdgeRouter: Service, Sendable {
 
   public init(configuration: RouterConfiguration, logger: Logger = Logger(label: "edge-router")) {
     self.configuration = configuration
-    self.view = ClusterView(
-      location: configuration.location,
-      registry: NodeRegistry(expiry: configuration.heartbeatExpiry, unreachableBench: .seconds(1)))
-    self.pool = NodeClientPool(security: configuration.security)
     var logger = logger
     logger[metadataKey: "router"] = "\(configuration.id)"
     self.logger = logger
+    var registry = NodeRegistry(expiry: configuration.heartbeatExpiry, unreachableBench: .seconds(1))
+    registry.panicThreshold = configuration.panicThreshold
+    registry.failOpen = configuration.failOpen
+    let failOpen = configuration.failOpen
+    self.view = ClusterView(location: configuration.location, registry: registry) { [logger] panic in
+      if panic {
+        logger.error(
+          "panic: most nodes are out of rotation; \(failOpen ? "failing open: routing to every node with current heartbeats" : "failing closed: routing only to nodes in rotation")")
+      } else {
+        logger.notice("panic over: routing to nodes in rotation")
+      }
+    }
+    self.pool = NodeClientPool(security: configuration.security)
   }
 
   public func listeningAddresses() async -> BoundAddresses {

@@ -21,6 +21,11 @@ public struct RouterConfiguration: Sendable {
   public var healthCheckTimeout: Duration = .seconds(1)
   /// Hedge every request that sends no `x-edge-hedge` after this long; nil for none.
   public var hedgeDelay: Duration?
+  /// Below this share of live nodes in rotation the router panics (Envoy's panic threshold).
+  public var panicThreshold = 0.5
+  /// In panic, route to every node with current heartbeats (true, as Envoy) or only to those in
+  /// rotation (false).
+  public var failOpen = true
   /// Largest request accepted from clients, in bytes of tensor data; larger ones are answered
   /// RESOURCE_EXHAUSTED. The transport refuses messages of over four times this outright.
   public var maxMessageBytes: Int = 64 << 20

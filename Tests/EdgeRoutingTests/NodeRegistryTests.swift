@@ -97,5 +97,27 @@ struct NodeRegistryTests {
     registry.failCheck("unknown")
     registry.passCheck("unknown")
   }
+
+  @Test(arguments: [true, false])
+  func belowThePanicThresholdTheRouterFailsOpenOrClosedAsConfigured(failOpen: Bool) throws {
+    var registry = NodeRegistry(expiry: .seconds(3))
+    registry.failOpen = failOpen
+    let t0 = ContinuousClock.now
+    for id in ["a", "b", "c", "d"] {
+      registry.record(NodeDescriptor(id: id, address: "\(id):1", region: "r", location: try GeoPoint(latitude: 0, longitude: 0), models: []), at: t0)
+    }
+    #expect(registry.routable(at: t0).panic == false)
+    registry.failCheck("a")
+    registry.markUnreachable("b", at: t0)
+    // Two of four in rotation: not below half.
+    #expect(registry.routable(at: t0).panic == false)
+    #expect(registry.routable(at: t0).nodes.map(\.id) == ["c", "d"])
+    registry.failCheck("c")
+    let panic = registry.routable(at: t0)
+    #expect(panic.panic)
+    #expect(panic.nodes.map(\.id) == (failOpen ? ["a", "b", "c", "d"] : ["d"]))
+    // Nodes whose heartbeats stopped are not live: no panic for a cluster that shrank.
+    #expect(registry.routable(at: t0 + .seconds(4)) == (nodes: [], panic: false))
+  }
 }
 
