@@ -1,19 +1,27 @@
 import Foundation
 
-/// What a router has seen of one node from its own calls: the network round trip (an
-/// exponentially weighted average of each answered call's time less the node's own queue and
-/// compute time) and how often calls to it have failed lately. Failures fade with time as well
+/// What a router has seen of one node from its own calls: the network round trip and how often
+/// calls to it have failed lately. The round trip is the least of the last few samples, not
+/// their average: a sample is the network's time plus whatever made either side late (a busy
+/// core, a garbage-collecting peer), and the network's share is the floor, as TCP's and BBR's
+/// minimum RTT filters take it. Busy nodes show in the queue term, not here. Failures fade with time as well
 /// as with successes, so a node that failed and then recovered is tried again even when no
 /// traffic has reached it since.
 public struct NodeObservation: Sendable, Equatable {
-  /// Round trip to the node; nil until a call has been answered.
-  public private(set) var roundTrip: Duration?
+  /// Round trip to the node; nil until `minimumSamples` have been taken (one sample is too
+  /// easily a busy moment).
+  public var roundTrip: Duration? { samples.count >= Self.minimumSamples ? samples.min() : nil }
+  public static let minimumSamples = 3
+  /// The latest round-trip samples, oldest first.
+  private var samples: [Duration] = []
+  /// Samples the minimum is taken over (with checks every 500 ms, the last 4 s).
+  public static let window = 8
   private var failureScore: Double = 0
   /// Whether a health check has been answered before (its connection is open).
   private var checked = false
   private var scoredAt: ContinuousClock.Instant?
 
-  /// Weight of the newest sample.
+  /// Weight of the newest outcome in the error rate.
   static let weight = 0.2
   /// Time in which the failure score halves without any call.
   public static let failureHalfLife = Duration.seconds(2)
@@ -27,15 +35,10 @@ public struct NodeObservation: Sendable, Equatable {
     return failureScore * pow(0.5, elapsed)
   }
 
-  /// An answered call that took `sample`. A sample far above the average (a busy moment on
-  /// either side, not the network) counts as at most four times it plus 2 ms.
+  /// An answered call that took `sample`.
   public mutating func recordSuccess(roundTrip sample: Duration, at now: ContinuousClock.Instant) {
-    let sample = max(sample, .zero)
-    if let current = roundTrip {
-      roundTrip = current + (min(sample, current * 4 + .milliseconds(2)) - current) * Self.weight
-    } else {
-      roundTrip = sample
-    }
+    samples.append(max(sample, .zero))
+    if samples.count > Self.window { samples.removeFirst(samples.count - Self.window) }
     recordAnswer(at: now)
   }
 

@@ -38,7 +38,7 @@ public final class EdgeExecutor: Service, Sendable {
         config: .defaults { $0.rpc.maxRequestPayloadSize = Int(Int32.max) }),
       services: [ExecutorService(store: store), HealthService(board: health)])
     try await withThrowingDiscardingTaskGroup { group in
-      group.addTask { try await server.serve() }
+      group.addTask { try await server.serveUntilCancelled() }
       let listening = try await server.listeningAddress
       guard let port = listening?.ipv4?.port ?? listening?.ipv6?.port else {
         throw RPCError(code: .internalError, message: "executor did not bind \(listen)")

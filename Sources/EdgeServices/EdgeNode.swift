@@ -94,7 +94,7 @@ public final class EdgeNode: Service, Sendable {
         let transport = InProcessTransport()
         let executorServer = GRPCServer(transport: transport.server, services: [ExecutorService(store: store)])
         let client = GRPCClient(transport: transport.client)
-        group.addTask { try await executorServer.serve() }
+        group.addTask { try await executorServer.serveUntilCancelled() }
         group.addTask { try await client.runConnections() }
         executor = ExecutorClient(client: client, name: "in-process")
         remoteExecutor = nil
@@ -127,7 +127,7 @@ public final class EdgeNode: Service, Sendable {
           monitor?.cancel()
           stopExecutor()
         }
-        try await server.serve()
+        try await server.serveUntilCancelled()
       }
       let listening = try await server.listeningAddress
       guard let port = listening?.ipv4?.port ?? listening?.ipv6?.port else {

@@ -75,8 +75,8 @@ public final class EdgeRouter: Service, Sendable {
       ])
 
     try await withThrowingDiscardingTaskGroup { group in
-      group.addTask { try await clientServer.serve() }
-      group.addTask { try await clusterServer.serve() }
+      group.addTask { try await clientServer.serveUntilCancelled() }
+      group.addTask { try await clusterServer.serveUntilCancelled() }
       group.addTask { await self.pool.run() }
       let clients = try await Self.port(of: clientServer, configured: configuration.listen)
       let cluster = try await Self.port(of: clusterServer, configured: configuration.clusterListen)

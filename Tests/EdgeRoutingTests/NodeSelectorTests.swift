@@ -90,7 +90,7 @@ struct NodeSelectorTests {
 
     let t0 = ContinuousClock.now
     var slowLink = NodeObservation()
-    slowLink.recordSuccess(roundTrip: .milliseconds(80), at: t0)
+    for _ in 0..<NodeObservation.minimumSamples { slowLink.recordSuccess(roundTrip: .milliseconds(80), at: t0) }
     #expect(NodeSelector.rank(cluster, model: "digits", from: Self.london, observations: ["paris": slowLink], now: t0).first?.node.id == "new-york")
 
     var failing = NodeObservation()
@@ -108,22 +108,25 @@ struct NodeSelectorTests {
     #expect(observation.roundTrip == nil)
     observation.recordSuccess(roundTrip: .milliseconds(10), at: t0)
     observation.recordSuccess(roundTrip: .milliseconds(20), at: t0)
-    #expect(observation.roundTrip == .milliseconds(12))
+    #expect(observation.roundTrip == nil)  // two samples are not enough
+    observation.recordSuccess(roundTrip: .milliseconds(15), at: t0)
+    #expect(observation.roundTrip == .milliseconds(10))
     observation.recordFailure(at: t0)
     #expect(abs(observation.errorRate(at: t0) - 0.2) < 1e-9)
     observation.recordSuccess(roundTrip: .milliseconds(12), at: t0)
     #expect(abs(observation.errorRate(at: t0) - 0.16) < 1e-9)
     #expect(abs(observation.errorRate(at: t0 + NodeObservation.failureHalfLife) - 0.08) < 1e-9)
-    // A spike counts as at most four times the average plus 2 ms.
+    // Busy moments do not raise the floor; once the low samples leave the window, it rises.
     observation.recordSuccess(roundTrip: .seconds(1), at: t0)
-    #expect(observation.roundTrip == .milliseconds(12) + (.milliseconds(50) - .milliseconds(12)) * 0.2)
+    #expect(observation.roundTrip == .milliseconds(10))
+    for _ in 0..<NodeObservation.window { observation.recordSuccess(roundTrip: .milliseconds(30), at: t0) }
+    #expect(observation.roundTrip == .milliseconds(30))
   }
 
   @Test func theFirstHealthCheckOnAConnectionIsNotARoundTrip() {
     var observation = NodeObservation()
     observation.recordCheck(roundTrip: .milliseconds(90), at: .now)
-    #expect(observation.roundTrip == nil)
-    observation.recordCheck(roundTrip: .milliseconds(1), at: .now)
+    for _ in 0..<NodeObservation.minimumSamples { observation.recordCheck(roundTrip: .milliseconds(1), at: .now) }
     #expect(observation.roundTrip == .milliseconds(1))
   }
 
