@@ -149,11 +149,7 @@ import Testing
     let identity = cluster.pki.identity("client")
     try await RawClient.with(cluster.routerAddresses.clients, security: identity.clientSecurity()) { client throws in
       let stub = Inference_GRPCInferenceService.Client(wrapping: client)
-      var request = Inference_ModelInferRequest()
-      request.modelName = "digits"
-      let tensor = DigitsFixture.tensor(rows: 0..<1)
-      request.inputs = [.with { $0.name = tensor.name; $0.datatype = tensor.datatype; $0.shape = tensor.shape }]
-      request.rawInputContents = [tensor.data]
+      let request = DigitsFixture.request(rows: 0..<1)
       func node(_ route: String?) async throws -> String? {
         var metadata: Metadata = ["x-edge-location": "51.5074,-0.1278"]
         if let route { metadata.addString(route, forKey: "x-edge-route") }
@@ -199,11 +195,7 @@ import Testing
     let identity = cluster.pki.identity("client")
     try await RawClient.with(cluster.routerAddresses.clients, security: identity.clientSecurity()) { client throws in
       let stub = Inference_GRPCInferenceService.Client(wrapping: client)
-      var request = Inference_ModelInferRequest()
-      request.modelName = "digits"
-      let tensor = DigitsFixture.tensor(rows: 0..<1)
-      request.inputs = [.with { $0.name = tensor.name; $0.datatype = tensor.datatype; $0.shape = tensor.shape }]
-      request.rawInputContents = [tensor.data]
+      let request = DigitsFixture.request(rows: 0..<1)
       func send(hedge: String?) async throws -> Inference_ModelInferResponse {
         var metadata: Metadata = ["x-edge-location": "51.5074,-0.1278"]
         if let hedge { metadata.addString(hedge, forKey: "x-edge-hedge") }

@@ -1,10 +1,12 @@
 import EdgeClient
+import EdgeProto
 import EdgeRouting
 import EdgeSecurity
 import EdgeServices
 import EdgeTestSupport
 import Foundation
 import Logging
+import SwiftProtobuf
 
 /// A router and nodes in this process, on loopback ports the system picks, with a fresh cluster
 /// PKI: real servers, real TLS, the committed model (digits; models fetched by `make models`
@@ -154,5 +156,15 @@ enum DigitsFixture {
 
   static func tensor(rows: Range<Int>) -> InferTensor {
     .fp32("pixels", shape: [Int64(rows.count), 64], values: rows.flatMap { split.inputs[$0] })
+  }
+
+  /// The same rows as a raw Open Inference Protocol request, for calls with custom metadata.
+  static func request(rows: Range<Int>) -> Inference_ModelInferRequest {
+    let tensor = tensor(rows: rows)
+    var request = Inference_ModelInferRequest()
+    request.modelName = "digits"
+    request.inputs = [.with { $0.name = tensor.name; $0.datatype = tensor.datatype; $0.shape = tensor.shape }]
+    request.rawInputContents = [tensor.data]
+    return request
   }
 }
