@@ -84,7 +84,7 @@ let package = Package(
     .target(
       name: "EdgeServices",
       dependencies: [
-        "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeBatching",
+        "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeBatching", "EdgeClient",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -158,6 +158,11 @@ let package = Package(
     .testTarget(
       name: "EdgeBatchingTests",
       dependencies: ["EdgeBatching"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "EdgeClientTests",
+      dependencies: ["EdgeClient"],
       swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -5,6 +5,7 @@ import Foundation
 public import GRPCCore
 public import GRPCNIOTransportHTTP2
 import SwiftProtobuf
+import Synchronization
 
 /// A client of the Open Inference Protocol for EdgeInfer routers and nodes, with a location hint
 /// for geo-routing, TLS by default and a deadline on every call.
@@ -15,16 +16,31 @@ import SwiftProtobuf
 ///     }
 public final class EdgeInferenceClient: Sendable {
   public let configuration: EdgeClientConfiguration
-  let client: GRPCClient<HTTP2ClientTransport.Posix>
+  /// One client per router, in the configuration's order.
+  let routers: [GRPCClient<HTTP2ClientTransport.Posix>]
+  /// Connections to nodes, for direct mode.
+  let nodes: NodeClientPool
+  /// The router that answered last; calls start there, so a dead first router costs one
+  /// failed attempt rather than one per call.
+  let preferredRouter = Atomic<Int>(0)
+  let routes: Mutex<RouteTable>
+  /// Failovers in direct mode come out of the same kind of budget as the router's, so a
+  /// client does not multiply its load on a failing cluster.
+  let budget = Mutex(RetryBudget())
 
   public init(configuration: EdgeClientConfiguration) throws {
     self.configuration = configuration
-    let transport = try HTTP2ClientTransport.Posix(
-      target: configuration.target.target, transportSecurity: configuration.security.client(),
-      config: .defaults { config in
-        if let name = configuration.serverName { config.http2.authority = name }
-      })
-    self.client = GRPCClient(transport: transport)
+    self.routers = try configuration.targets.map { target in
+      let transport = try HTTP2ClientTransport.Posix(
+        target: target.target, transportSecurity: configuration.security.client(),
+        config: .defaults { config in
+          if let name = configuration.serverName { config.http2.authority = name }
+          config.backoff.max = .seconds(1)
+        })
+      return GRPCClient(transport: transport)
+    }
+    self.nodes = NodeClientPool(security: configuration.security)
+    self.routes = Mutex(RouteTable(refresh: configuration.routeRefresh, penalty: configuration.failurePenalty))
   }
 
   /// Runs `body` with a connected client and closes it afterwards.
@@ -33,21 +49,26 @@ public final class EdgeInferenceClient: Sendable {
   ) async throws -> Result {
     let client = try EdgeInferenceClient(configuration: configuration)
     return try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await client.client.runConnections() }
-      defer { client.client.beginGracefulShutdown() }
+      group.addTask { try await client.run() }
+      defer { client.close() }
       return try await body(client)
     }
   }
 
-  /// The underlying gRPC client, for calls the wrapper does not cover.
-  public var grpcClient: GRPCClient<HTTP2ClientTransport.Posix> { client }
+  /// The first router's gRPC client, for calls the wrapper does not cover.
+  public var grpcClient: GRPCClient<HTTP2ClientTransport.Posix> { routers[0] }
 
   /// Keeps the connections running until `close()`; for clients held for a long time.
-  public func run() async throws { try await client.runConnections() }
-  public func close() { client.beginGracefulShutdown() }
+  public func run() async throws {
+    try await withThrowingDiscardingTaskGroup { group in
+      for router in routers { group.addTask { try await router.runConnections() } }
+      group.addTask { await self.nodes.run() }
+    }
+  }
 
-  private var inference: Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix> {
-    Inference_GRPCInferenceService.Client(wrapping: client)
+  public func close() {
+    for router in routers { router.beginGracefulShutdown() }
+    nodes.shutdown()
   }
 
   func metadata(location: GeoPoint?) -> Metadata {
@@ -58,10 +79,29 @@ public final class EdgeInferenceClient: Sendable {
     return metadata
   }
 
-  func options(timeout: Duration?) -> CallOptions {
-    var options = CallOptions.defaults
-    options.timeout = timeout ?? configuration.timeout
-    return options
+  /// Calls a router, and the next configured one when it cannot be reached (or answers
+  /// UNAVAILABLE), within one deadline.
+  func withRouter<Response: Sendable>(
+    timeout: Duration?,
+    _ call: (GRPCClient<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
+  ) async throws -> Response {
+    let deadline = ContinuousClock.now + (timeout ?? configuration.timeout)
+    let first = preferredRouter.load(ordering: .relaxed)
+    for offset in routers.indices {
+      let index = (first + offset) % routers.count
+      var options = CallOptions.defaults
+      options.timeout = ContinuousClock.now.duration(to: deadline)
+      do {
+        let response = try await call(routers[index], options)
+        if offset > 0 { preferredRouter.store(index, ordering: .relaxed) }
+        return response
+      } catch let error as RPCError where error.allowsFailover && offset + 1 < routers.count
+        && ContinuousClock.now < deadline
+      {
+        continue
+      }
+    }
+    preconditionFailure("the last router's error is thrown above")
   }
 
   /// Runs a model. Inputs travel as raw contents; outputs come back decoded by name.
@@ -82,8 +122,16 @@ public final class EdgeInferenceClient: Sendable {
     request.rawInputContents = inputs.map(\.data)
     request.outputs = outputs.map { name in .with { $0.name = name } }
     let started = ContinuousClock.now
-    let response = try await inference.modelInfer(
-      request, metadata: metadata(location: location), options: options(timeout: timeout))
+    let response: Inference_ModelInferResponse
+    switch configuration.mode {
+    case .routed:
+      let metadata = metadata(location: location)
+      response = try await withRouter(timeout: timeout) { router, options in
+        try await Inference_GRPCInferenceService.Client(wrapping: router).modelInfer(request, metadata: metadata, options: options)
+      }
+    case .direct:
+      response = try await inferDirect(request, location: location, timeout: timeout)
+    }
     let latency = ContinuousClock.now - started
     var decoded: [InferTensor] = []
     for (index, output) in response.outputs.enumerated() {
@@ -107,19 +155,24 @@ public final class EdgeInferenceClient: Sendable {
   }
 
   public func serverReady() async throws -> Bool {
-    try await inference.serverReady(Inference_ServerReadyRequest(), options: options(timeout: nil)).ready
+    try await withRouter(timeout: nil) { router, options in
+      try await Inference_GRPCInferenceService.Client(wrapping: router).serverReady(Inference_ServerReadyRequest(), options: options)
+    }.ready
   }
 
   public func modelReady(model: String, version: String = "", location: GeoPoint? = nil) async throws -> Bool {
-    try await inference.modelReady(
-      .with { $0.name = model; $0.version = version }, metadata: metadata(location: location), options: options(timeout: nil)
-    ).ready
+    let metadata = metadata(location: location)
+    return try await withRouter(timeout: nil) { router, options in
+      try await Inference_GRPCInferenceService.Client(wrapping: router).modelReady(
+        .with { $0.name = model; $0.version = version }, metadata: metadata, options: options)
+    }.ready
   }
 
   /// The nodes a router knows, with their health.
   public func nodes() async throws -> [NodeSummary] {
-    let response = try await Edgeinfer_V1_Registry.Client(wrapping: client).listNodes(
-      Edgeinfer_V1_ListNodesRequest(), options: options(timeout: nil))
+    let response = try await withRouter(timeout: nil) { router, options in
+      try await Edgeinfer_V1_Registry.Client(wrapping: router).listNodes(Edgeinfer_V1_ListNodesRequest(), options: options)
+    }
     return response.nodes.map { info in
       NodeSummary(
         id: info.status.nodeID, address: info.status.address, region: info.status.region,
@@ -132,8 +185,11 @@ public final class EdgeInferenceClient: Sendable {
 extension EdgeInferenceClient {
   /// A model's inputs and outputs as ModelMetadata reports them (-1 marks a variable dimension).
   public func modelSignature(model: String, version: String = "", location: GeoPoint? = nil) async throws -> ModelSignature {
-    let response = try await Inference_GRPCInferenceService.Client(wrapping: client).modelMetadata(
-      .with { $0.name = model; $0.version = version }, metadata: metadata(location: location), options: options(timeout: nil))
+    let metadata = metadata(location: location)
+    let response = try await withRouter(timeout: nil) { router, options in
+      try await Inference_GRPCInferenceService.Client(wrapping: router).modelMetadata(
+        .with { $0.name = model; $0.version = version }, metadata: metadata, options: options)
+    }
     func tensors(_ list: [Inference_ModelMetadataResponse.TensorMetadata]) -> [ModelSignature.TensorSpec] {
       list.map { ModelSignature.TensorSpec(name: $0.name, datatype: $0.datatype, shape: $0.shape) }
     }

@@ -1,3 +1,4 @@
+public import EdgeClient
 import EdgeProto
 import EdgeRouting
 import GRPCCore

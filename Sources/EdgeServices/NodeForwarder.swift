@@ -1,3 +1,4 @@
+public import EdgeClient
 public import EdgeProto
 public import EdgeRouting
 public import GRPCCore
@@ -98,7 +99,7 @@ public struct NodeForwarder: Sendable {
 
       guard try launchNext(hedging: false) else {
         if case .pinned(let id) = mode { throw RPCError(code: .unavailable, message: "node '\(id)' is not in rotation with '\(model)' ready") }
-        throw noCandidateError(model: model, version: version)
+        throw view.noCandidateError(model: model, version: version)
       }
       if let hedgeDelay {
         group.addTask {
@@ -147,7 +148,7 @@ public struct NodeForwarder: Sendable {
     } catch where Task.isCancelled {
       // The other attempt won (or the caller left): no fault of the node's.
       return .refused(candidate, RPCError(code: .cancelled, message: "attempt cancelled"))
-    } catch let error as RPCError where Self.isRetryable(error) {
+    } catch let error as RPCError where error.allowsFailover {
       if error.code == .unavailable { view.markUnreachable(id) }
       view.recordFailure(id)
       return .refused(candidate, error)
@@ -159,16 +160,6 @@ public struct NodeForwarder: Sendable {
       view.markUnreachable(id)
       view.recordFailure(id)
       return .refused(candidate, RPCError(code: .unavailable, message: "\(error)"))
-    }
-  }
-
-  /// Retrying is safe when the node did not take the request: it could not be reached, it
-  /// said it is unavailable, or it shed load and asked the caller to go elsewhere.
-  static func isRetryable(_ error: RPCError) -> Bool {
-    switch error.code {
-    case .unavailable: return true
-    case .resourceExhausted: return error.metadata[stringValues: "grpc-retry-pushback-ms"].contains { _ in true }
-    default: return false
     }
   }
 
@@ -196,17 +187,5 @@ public struct NodeForwarder: Sendable {
       }
     }
     return RPCError(code: error.code, message: error.message, metadata: metadata)
-  }
-
-  func noCandidateError(model: String, version: String) -> RPCError {
-    let nodes = view.healthyNodes()
-    if nodes.isEmpty {
-      return RPCError(code: .unavailable, message: "no healthy node is registered with this router")
-    }
-    if nodes.contains(where: { $0.models.contains { $0.name == model } }) {
-      let what = version.isEmpty ? "model '\(model)'" : "version '\(version)' of model '\(model)'"
-      return RPCError(code: .unavailable, message: "no healthy node has \(what) ready")
-    }
-    return RPCError(code: .notFound, message: "no node serves model '\(model)'")
   }
 }

@@ -72,6 +72,8 @@ public struct RegistryService: Edgeinfer_V1_Registry.SimpleServiceProtocol {
       }
     }
     var ranked = view.rank(model: request.modelName, version: request.modelVersion, from: client)
+    // An empty ranking is an error with the router's reason, as a routed call would get it.
+    if ranked.isEmpty { throw view.noCandidateError(model: request.modelName, version: request.modelVersion) }
     if request.maxNodes > 0 { ranked = Array(ranked.prefix(Int(request.maxNodes))) }
     return .with {
       $0.nodes = ranked.map { candidate in

@@ -1,3 +1,4 @@
+import EdgeClient
 public import EdgeProto
 public import EdgeRuntime
 import EdgeRouting
@@ -100,7 +101,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     let name = request.message.name
     let nodes = view.healthyNodes().filter { name.isEmpty || $0.models.contains { $0.name == name } }
     if !name.isEmpty && nodes.isEmpty {
-      throw forwarder.noCandidateError(model: name, version: request.message.version)
+      throw forwarder.view.noCandidateError(model: name, version: request.message.version)
     }
     let lists = await gather(from: nodes) { client, options in
       try await client.modelStatistics(request.message, options: options).modelStats

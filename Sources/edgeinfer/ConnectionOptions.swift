@@ -6,7 +6,9 @@ import EdgeServices
 
 /// How a command reaches a router or node.
 struct ConnectionOptions: ParsableArguments {
-  @Option(help: "Router (or node) address, HOST:PORT.") var router = "localhost:8443"
+  @Option(help: "Router (or node) address, HOST:PORT; several, comma-separated, are tried in order.") var router = "localhost:8443"
+  @Flag(help: "Call the nodes the router ranks directly (edgeinfer.v1.Registry/Route), failing over down the list.")
+  var direct = false
   @Option(help: "Cluster CA certificate (PEM).") var ca: String?
   @Option(help: "Client certificate (PEM), for nodes that require one.") var cert: String?
   @Option(help: "Client private key (PEM).") var key: String?
@@ -16,10 +18,14 @@ struct ConnectionOptions: ParsableArguments {
 
   func clientConfiguration(location: GeoPoint? = nil) throws -> EdgeClientConfiguration {
     guard timeoutMs > 0 else { throw ValidationError("--timeout-ms must be positive") }
+    let routers = try router.split(separator: ",").map { try ServiceAddress(parsing: String($0)) }
+    guard let first = routers.first else { throw ValidationError("--router needs an address") }
     var configuration = EdgeClientConfiguration(
-      target: try ServiceAddress(parsing: router),
+      target: first,
       security: try TransportSecurityMode.from(ca: ca, certificate: cert, key: key, insecure: insecure),
       location: location)
+    configuration.fallbackTargets = Array(routers.dropFirst())
+    configuration.mode = direct ? .direct : .routed
     configuration.serverName = serverName
     configuration.timeout = .milliseconds(timeoutMs)
     return configuration

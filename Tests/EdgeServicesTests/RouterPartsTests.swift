@@ -1,3 +1,4 @@
+import EdgeClient
 import EdgeProto
 import EdgeSecurity
 @testable import EdgeServices
@@ -36,11 +37,11 @@ struct RouterPartsTests {
   @Test func onlyUnreachedRequestsAreRetried() {
     var pushback = Metadata()
     pushback.addString("10", forKey: "grpc-retry-pushback-ms")
-    #expect(NodeForwarder.isRetryable(RPCError(code: .unavailable, message: "")))
-    #expect(NodeForwarder.isRetryable(RPCError(code: .resourceExhausted, message: "", metadata: pushback)))
-    #expect(!NodeForwarder.isRetryable(RPCError(code: .resourceExhausted, message: "too large")))
+    #expect(RPCError(code: .unavailable, message: "").allowsFailover)
+    #expect(RPCError(code: .resourceExhausted, message: "", metadata: pushback).allowsFailover)
+    #expect(!RPCError(code: .resourceExhausted, message: "too large").allowsFailover)
     for code in [RPCError.Code.invalidArgument, .notFound, .internalError, .deadlineExceeded, .permissionDenied] {
-      #expect(!NodeForwarder.isRetryable(RPCError(code: code, message: "")))
+      #expect(!RPCError(code: code, message: "").allowsFailover)
     }
   }
 

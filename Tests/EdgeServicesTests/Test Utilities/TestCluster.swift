@@ -19,6 +19,8 @@ final class TestCluster: @unchecked Sendable {
   private(set) var routerAddresses: EdgeRouter.BoundAddresses!
   private var routerTask: Task<Void, any Error>?
   private(set) var nodes: [String: (node: EdgeNode, task: Task<Void, any Error>)] = [:]
+  /// Routers added by `addRouter`, which every node started afterwards also registers with.
+  private(set) var moreRouters: [(router: EdgeRouter, task: Task<Void, any Error>, addresses: EdgeRouter.BoundAddresses)] = []
 
   static let paris = try! GeoPoint(latitude: 48.8566, longitude: 2.3522)
   static let newYork = try! GeoPoint(latitude: 40.7128, longitude: -74.0060)
@@ -41,14 +43,28 @@ final class TestCluster: @unchecked Sendable {
     try FileManager.default.createDirectory(atPath: "\(folder.path)/models", withIntermediateDirectories: true)
     try FileManager.default.createSymbolicLink(atPath: "\(folder.path)/models/digits", withDestinationPath: "\(ProjectPaths.models)/digits")
     try pki.initialise(nodes: 3)
+    router = EdgeRouter(configuration: try Self.routerConfiguration(id: "router", pki: pki, insecure: insecure, maxMessageBytes: maxMessageBytes), logger: Self.logger)
+  }
+
+  static func routerConfiguration(id: String, pki: ClusterPKI, insecure: Bool, maxMessageBytes: Int) throws -> RouterConfiguration {
     var configuration = RouterConfiguration(
-      id: "router", location: try GeoPoint(latitude: 50.1109, longitude: 8.6821),
+      id: id, location: try GeoPoint(latitude: 50.1109, longitude: 8.6821),
       listen: ServiceAddress(host: "127.0.0.1", port: 0), clusterListen: ServiceAddress(host: "127.0.0.1", port: 0),
       security: insecure ? .plaintext : .tls(pki.identity("router")))
     configuration.heartbeatInterval = .milliseconds(100)
     configuration.heartbeatExpiry = .seconds(1)
     configuration.maxMessageBytes = maxMessageBytes
-    router = EdgeRouter(configuration: configuration, logger: Self.logger)
+    return configuration
+  }
+
+  /// Starts another router of the same cluster (same CA, the router certificate).
+  @discardableResult
+  func addRouter(_ id: String) async throws -> EdgeRouter {
+    let router = EdgeRouter(
+      configuration: try Self.routerConfiguration(id: id, pki: pki, insecure: insecure, maxMessageBytes: 4 << 20), logger: Self.logger)
+    let task = Task { try await router.run() }
+    moreRouters.append((router, task, await router.listeningAddresses()))
+    return router
   }
 
   func start() async {
@@ -67,7 +83,7 @@ final class TestCluster: @unchecked Sendable {
     var configuration = NodeConfiguration(
       identity: NodeIdentity(id: id, region: region, location: location),
       listen: ServiceAddress(host: "127.0.0.1", port: 0), repository: repository ?? "\(folder.path)/models",
-      routers: [routerAddresses.cluster], security: insecure ? .plaintext : .tls(identity ?? pki.identity(id)))
+      routers: [routerAddresses.cluster] + moreRouters.map(\.addresses.cluster), security: insecure ? .plaintext : .tls(identity ?? pki.identity(id)))
     configuration.capacity = 16
     configuration.executor = executor
     let node = EdgeNode(configuration: configuration, logger: Self.logger)
@@ -116,6 +132,10 @@ final class TestCluster: @unchecked Sendable {
 
   func stop() async {
     for id in Array(nodes.keys) { await stopNode(id) }
+    for extra in moreRouters {
+      extra.task.cancel()
+      _ = await extra.task.result
+    }
     routerTask?.cancel()
     _ = await routerTask?.result
   }
