@@ -80,12 +80,16 @@ public struct NodeRegistry: Sendable {
 
   /// The nodes to route among now, and whether that is the panic set: the nodes in rotation, or
   /// with fail-open and fewer than `panicThreshold` of the live nodes in rotation, every live
-  /// node.
+  /// node but those the router just failed to reach. Panic distrusts the health checks (a bad
+  /// check can bench a whole healthy fleet); a refused connection is not a belief, and routing
+  /// to it would only spend the retry budget.
   public func routable(at now: Instant) -> (nodes: [NodeDescriptor], panic: Bool) {
     let healthy = healthyNodes(at: now)
-    let live = liveNodes(at: now)
+    let live = entries.values.filter { now - $0.lastHeartbeat <= expiry }
     let panic = !live.isEmpty && Double(healthy.count) < panicThreshold * Double(live.count)
-    return (panic && failOpen ? live : healthy, panic)
+    guard panic && failOpen else { return (healthy, panic) }
+    let reachable = live.filter { entry in entry.benchedUntil.map { now >= $0 } ?? true }
+    return (reachable.map(\.descriptor).sorted { $0.id < $1.id }, panic)
   }
 
   /// Nodes whose heartbeats are current, in rotation or not: the ones worth checking.

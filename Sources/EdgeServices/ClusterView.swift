@@ -34,6 +34,8 @@ public final class ClusterView: Sendable {
 
   public func failCheck(_ id: String) { registry.withLock { $0.failCheck(id) } }
   public func passCheck(_ id: String) { registry.withLock { $0.passCheck(id) } }
+  /// Whether `id` is in rotation now (heartbeats current, not benched, not on probation).
+  public func isInRotation(_ id: String) -> Bool { registry.withLock { $0.isHealthy(id, at: .now) } }
   public func liveNodes() -> [NodeDescriptor] { registry.withLock { $0.liveNodes(at: .now) } }
 
   public func healthyNodes() -> [NodeDescriptor] { registry.withLock { $0.healthyNodes(at: .now) } }

@@ -18,6 +18,11 @@ public struct NodeForwarder: Sendable {
   public var defaultTimeout: Duration = .seconds(30)
   /// Hedge requests that send no `x-edge-hedge` after this long; nil for no hedging.
   public var defaultHedgeDelay: Duration?
+  /// How often a request waiting on a node checks that the node is still in rotation. A node
+  /// that hangs (stopped, not dead) holds its requests without failing them; once the health
+  /// checks take it out, its waiting requests are sent to the next node, since none of them
+  /// has been answered.
+  public var rescueInterval: Duration = .milliseconds(250)
 
   public init(view: ClusterView, pool: NodeClientPool, logger: Logger) {
     self.view = view
@@ -51,11 +56,14 @@ public struct NodeForwarder: Sendable {
     case failed(RPCError)
     /// The hedging delay passed with no answer yet.
     case hedge
+    /// Time to check that the node still waited on is in rotation.
+    case watch
   }
 
   /// Attempts in a task group: the first candidate at once; the next one when an attempt is
-  /// refused, or when the hedging delay passes with no answer (at most one hedge, within the
-  /// retry budget). The first answer wins and the other attempt is cancelled.
+  /// refused, when the hedging delay passes with no answer, or when the node waited on leaves
+  /// the rotation (at most one extra attempt in flight, within the retry budget). The first
+  /// answer wins and the other attempt is cancelled.
   private func attempt<Response: Sendable>(
     model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant,
     _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
@@ -69,6 +77,15 @@ public struct NodeForwarder: Sendable {
       var lastError: RPCError?
       var attempts = 0
       var running = 0
+      /// Nodes with an attempt in flight.
+      var waitingOn = Set<String>()
+      let rescueInterval = self.rescueInterval
+      func watch() {
+        group.addTask {
+          try? await Task.sleep(for: rescueInterval)
+          return .watch
+        }
+      }
 
       /// Starts the best candidate not tried yet; false when there is none (or, for a hedge, no
       /// budget left).
@@ -90,6 +107,7 @@ public struct NodeForwarder: Sendable {
         attempts += 1
         running += 1
         excluded.insert(candidate.node.id)
+        waitingOn.insert(candidate.node.id)
         group.addTask {
           defer { if isRetry { view.retryFinished() } }
           return await one(candidate, timeout: remaining, call)
@@ -107,6 +125,7 @@ public struct NodeForwarder: Sendable {
           return .hedge
         }
       }
+      watch()
       while let step = try await group.next() {
         switch step {
         case .answered(let response, let node):
@@ -117,6 +136,7 @@ public struct NodeForwarder: Sendable {
           throw error
         case .refused(let node, let error):
           running -= 1
+          waitingOn.remove(node.node.id)
           lastError = error
           logger.warning("node unavailable, trying the next", metadata: ["node": "\(node.node.id)", "error": "\(error.message)"])
           if running == 0, try !launchNext(hedging: false) {
@@ -126,6 +146,12 @@ public struct NodeForwarder: Sendable {
           }
         case .hedge:
           if running == 1, !Task.isCancelled { _ = try launchNext(hedging: true) }
+        case .watch:
+          guard running > 0, !Task.isCancelled else { break }
+          if running == 1, let node = waitingOn.first, !view.isInRotation(node), try launchNext(hedging: true) {
+            logger.warning("node left the rotation with a request waiting; sent to the next", metadata: ["node": "\(node)"])
+          }
+          watch()
         }
       }
       throw RPCError(code: .unavailable, message: "no node could serve '\(model)' after \(attempts) attempt(s)")

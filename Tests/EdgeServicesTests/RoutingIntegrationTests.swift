@@ -218,5 +218,30 @@ import Testing
     }
     await cluster.stop()
   }
+
+  @Test func aRequestWaitingOnANodeThatLeavesTheRotationIsSentToTheNext() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    // Paris takes the request and holds it for 4 s, as a hung node would.
+    let slow = try cluster.slowRepository(queueDelay: .seconds(4))
+    try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris, repository: slow)
+    try await cluster.startNode("node-2", region: "us-east", at: TestCluster.newYork)
+    let identity = cluster.pki.identity("client")
+    try await RawClient.with(cluster.routerAddresses.clients, security: identity.clientSecurity()) { client throws in
+      let stub = Inference_GRPCInferenceService.Client(wrapping: client)
+      var options = CallOptions.defaults
+      options.timeout = .seconds(10)
+      let waiting = Task {
+        try await stub.modelInfer(DigitsFixture.request(rows: 0..<1), metadata: ["x-edge-location": "51.5074,-0.1278"], options: options)
+      }
+      // The request is with node-1 when a health check fails it.
+      try await cluster.waitUntil { (cluster.nodes["node-1"]?.node.status(advertising: "").load.inFlight ?? 0) > 0 }
+      cluster.router.view.failCheck("node-1")
+      let response = try await waiting.value
+      #expect(response.parameters["edge_node"]?.stringParam == "node-2")
+      #expect(response.parameters["edge_attempts"]?.int64Param == 2)
+    }
+    await cluster.stop()
+  }
 }
 
