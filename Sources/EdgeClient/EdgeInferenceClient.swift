@@ -168,6 +168,17 @@ public final class EdgeInferenceClient: Sendable {
     }.ready
   }
 
+  /// The first router that answers: its counters and whether it is in panic.
+  public func routerStats() async throws -> RouterStats {
+    let stats = try await withRouter(timeout: nil) { router, options in
+      try await Edgeinfer_V1_Registry.Client(wrapping: router).listNodes(Edgeinfer_V1_ListNodesRequest(), options: options)
+    }.router
+    return RouterStats(
+      routerID: stats.routerID, panic: stats.panic, nodesInRotation: Int(stats.nodesInRotation), nodesLive: Int(stats.nodesLive),
+      requests: stats.requests, attempts: stats.attempts, failovers: stats.failovers, hedges: stats.hedges,
+      rescues: stats.rescues, budgetExhausted: stats.budgetExhausted, unrouted: stats.unrouted)
+  }
+
   /// The nodes a router knows, with their health.
   public func nodes() async throws -> [NodeSummary] {
     let response = try await withRouter(timeout: nil) { router, options in

@@ -365,6 +365,61 @@ public nonisolated struct Edgeinfer_V1_ListNodesResponse: Sendable {
 
   public var nodes: [Edgeinfer_V1_NodeInfo] = []
 
+  /// The answering router's own counters since it started.
+  public var router: Edgeinfer_V1_RouterStats {
+    get {_router ?? Edgeinfer_V1_RouterStats()}
+    set {_router = newValue}
+  }
+  /// Returns true if `router` has been explicitly set.
+  public var hasRouter: Bool {self._router != nil}
+  /// Clears the value of `router`. Subsequent reads from it will return its default value.
+  public mutating func clearRouter() {self._router = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _router: Edgeinfer_V1_RouterStats? = nil
+}
+
+/// What a router did with the requests it forwarded: the figures behind failover and the retry
+/// budget, and whether it is in panic (too few live nodes in rotation to trust the health checks).
+public nonisolated struct Edgeinfer_V1_RouterStats: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var routerID: String = String()
+
+  public var panic: Bool = false
+
+  /// Calls forwarded to nodes (inference, metadata, readiness), each counted once, however
+  /// many attempts it took.
+  public var requests: UInt64 = 0
+
+  /// Calls made to nodes for them: first attempts, failovers, hedges and rescues.
+  public var attempts: UInt64 = 0
+
+  /// Attempts sent to the next node after a node did not take the request.
+  public var failovers: UInt64 = 0
+
+  /// Second attempts sent after the hedging delay.
+  public var hedges: UInt64 = 0
+
+  /// Second attempts sent because the node waited on left the rotation.
+  public var rescues: UInt64 = 0
+
+  /// Failovers refused because the retry budget was spent.
+  public var budgetExhausted: UInt64 = 0
+
+  /// Requests answered without any attempt: no node in rotation could take them.
+  public var unrouted: UInt64 = 0
+
+  public var nodesInRotation: UInt32 = 0
+
+  /// Nodes with current heartbeats, in rotation or not.
+  public var nodesLive: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -947,7 +1002,7 @@ nonisolated extension Edgeinfer_V1_NodeInfo: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Edgeinfer_V1_ListNodesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListNodesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nodes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nodes\0\u{1}router\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -956,20 +1011,109 @@ nonisolated extension Edgeinfer_V1_ListNodesResponse: SwiftProtobuf.Message, Swi
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.nodes) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._router) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.nodes.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.nodes, fieldNumber: 1)
     }
+    try { if let v = self._router {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Edgeinfer_V1_ListNodesResponse, rhs: Edgeinfer_V1_ListNodesResponse) -> Bool {
     if lhs.nodes != rhs.nodes {return false}
+    if lhs._router != rhs._router {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Edgeinfer_V1_RouterStats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RouterStats"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}router_id\0\u{1}panic\0\u{1}requests\0\u{1}attempts\0\u{1}failovers\0\u{1}hedges\0\u{1}rescues\0\u{3}budget_exhausted\0\u{1}unrouted\0\u{3}nodes_in_rotation\0\u{3}nodes_live\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.routerID) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.panic) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.requests) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.attempts) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.failovers) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.hedges) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.rescues) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.budgetExhausted) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.unrouted) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.nodesInRotation) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.nodesLive) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.routerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.routerID, fieldNumber: 1)
+    }
+    if self.panic != false {
+      try visitor.visitSingularBoolField(value: self.panic, fieldNumber: 2)
+    }
+    if self.requests != 0 {
+      try visitor.visitSingularUInt64Field(value: self.requests, fieldNumber: 3)
+    }
+    if self.attempts != 0 {
+      try visitor.visitSingularUInt64Field(value: self.attempts, fieldNumber: 4)
+    }
+    if self.failovers != 0 {
+      try visitor.visitSingularUInt64Field(value: self.failovers, fieldNumber: 5)
+    }
+    if self.hedges != 0 {
+      try visitor.visitSingularUInt64Field(value: self.hedges, fieldNumber: 6)
+    }
+    if self.rescues != 0 {
+      try visitor.visitSingularUInt64Field(value: self.rescues, fieldNumber: 7)
+    }
+    if self.budgetExhausted != 0 {
+      try visitor.visitSingularUInt64Field(value: self.budgetExhausted, fieldNumber: 8)
+    }
+    if self.unrouted != 0 {
+      try visitor.visitSingularUInt64Field(value: self.unrouted, fieldNumber: 9)
+    }
+    if self.nodesInRotation != 0 {
+      try visitor.visitSingularUInt32Field(value: self.nodesInRotation, fieldNumber: 10)
+    }
+    if self.nodesLive != 0 {
+      try visitor.visitSingularUInt32Field(value: self.nodesLive, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Edgeinfer_V1_RouterStats, rhs: Edgeinfer_V1_RouterStats) -> Bool {
+    if lhs.routerID != rhs.routerID {return false}
+    if lhs.panic != rhs.panic {return false}
+    if lhs.requests != rhs.requests {return false}
+    if lhs.attempts != rhs.attempts {return false}
+    if lhs.failovers != rhs.failovers {return false}
+    if lhs.hedges != rhs.hedges {return false}
+    if lhs.rescues != rhs.rescues {return false}
+    if lhs.budgetExhausted != rhs.budgetExhausted {return false}
+    if lhs.unrouted != rhs.unrouted {return false}
+    if lhs.nodesInRotation != rhs.nodesInRotation {return false}
+    if lhs.nodesLive != rhs.nodesLive {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -54,8 +54,17 @@ public final class ClusterView: Sendable {
       observations: observations.withLock { $0 }, mode: mode)
   }
 
-  /// Whether fewer than the panic threshold of live nodes are in rotation (see NodeRegistry).
+  /// Whether fewer than the panic threshold of live nodes are in rotation (see NodeRegistry), as
+  /// of the last routing decision.
   public var isPanicking: Bool { panicking.load(ordering: .relaxed) }
+
+  /// Nodes in rotation and live nodes now, and whether that is panic, for metrics.
+  public func rotation() -> (inRotation: Int, live: Int, panic: Bool) {
+    registry.withLock { registry in
+      let now = ContinuousClock.now
+      return (registry.healthyNodes(at: now).count, registry.liveNodes(at: now).count, registry.routable(at: now).panic)
+    }
+  }
 
   /// A health check of `id` was answered after `roundTrip`.
   public func recordCheck(_ id: String, roundTrip: Duration) {

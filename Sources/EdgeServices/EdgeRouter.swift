@@ -15,6 +15,7 @@ public final class EdgeRouter: Service, Sendable {
   public let configuration: RouterConfiguration
   public let view: ClusterView
   public let pool: NodeClientPool
+  public let metrics = RouterMetrics()
   public let health = HealthBoard(services: ["inference.GRPCInferenceService", "edgeinfer.v1.Registry"])
   private let logger: Logger
   private let bound = PublishedValue<BoundAddresses>()
@@ -23,6 +24,8 @@ public final class EdgeRouter: Service, Sendable {
   public struct BoundAddresses: Sendable {
     public var clients: ServiceAddress
     public var cluster: ServiceAddress
+    /// The Prometheus listener, when configured.
+    public var metrics: ServiceAddress?
   }
 
   public init(configuration: RouterConfiguration, logger: Logger = Logger(label: "edge-router")) {
@@ -50,7 +53,7 @@ public final class EdgeRouter: Service, Sendable {
   }
 
   public func run() async throws {
-    var forwarder = NodeForwarder(view: view, pool: pool, logger: logger)
+    var forwarder = NodeForwarder(view: view, pool: pool, metrics: metrics, logger: logger)
     forwarder.defaultHedgeDelay = configuration.hedgeDelay
     let clientServer = GRPCServer(
       transport: .http2NIOPosix(
@@ -61,7 +64,7 @@ public final class EdgeRouter: Service, Sendable {
         RouterInferenceService(forwarder: forwarder, limits: RequestLimits(maxRequestBytes: configuration.maxMessageBytes)),
         RegistryService(
           routerID: configuration.id, view: view, acceptsRegistrations: false,
-          heartbeatInterval: configuration.heartbeatInterval, logger: logger),
+          heartbeatInterval: configuration.heartbeatInterval, metrics: metrics, logger: logger),
         HealthService(board: health),
       ])
     let clusterServer = GRPCServer(
@@ -71,7 +74,7 @@ public final class EdgeRouter: Service, Sendable {
       services: [
         RegistryService(
           routerID: configuration.id, view: view, acceptsRegistrations: true,
-          heartbeatInterval: configuration.heartbeatInterval, logger: logger),
+          heartbeatInterval: configuration.heartbeatInterval, metrics: metrics, logger: logger),
         HealthService(board: health),
       ])
 
@@ -81,7 +84,20 @@ public final class EdgeRouter: Service, Sendable {
       group.addTask { await self.pool.run() }
       let clients = try await Self.port(of: clientServer, configured: configuration.listen)
       let cluster = try await Self.port(of: clusterServer, configured: configuration.clusterListen)
-      bound.publish(BoundAddresses(clients: clients, cluster: cluster))
+      var metricsAddress: ServiceAddress?
+      if let listen = configuration.metricsListen {
+        let (addresses, announce) = AsyncStream<ServiceAddress>.makeStream()
+        let server = MetricsServer(listen: listen) { [self] in
+          MetricsExposition.render(routerID: configuration.id, counts: metrics.snapshot(), rotation: view.rotation(), nodes: view.snapshot())
+        }
+        group.addTask {
+          // A listener that cannot bind ends the stream unannounced and fails the group.
+          defer { announce.finish() }
+          try await cancelWhenGracefulShutdown { try await server.run { announce.yield($0); announce.finish() } }
+        }
+        for await address in addresses { metricsAddress = address }
+      }
+      bound.publish(BoundAddresses(clients: clients, cluster: cluster, metrics: metricsAddress))
       logger.info(
         "serving", metadata: ["clients": "\(clients)", "cluster": "\(cluster)", "location": "\(configuration.location)"])
       group.addTask { [self] in

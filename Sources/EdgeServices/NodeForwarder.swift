@@ -14,6 +14,7 @@ public struct NodeForwarder: Sendable {
   public let view: ClusterView
   public let pool: NodeClientPool
   public let logger: Logger
+  public let metrics: RouterMetrics
   /// The deadline for callers that set none.
   public var defaultTimeout: Duration = .seconds(30)
   /// Hedge requests that send no `x-edge-hedge` after this long; nil for no hedging.
@@ -24,8 +25,9 @@ public struct NodeForwarder: Sendable {
   /// has been answered.
   public var rescueInterval: Duration = .milliseconds(250)
 
-  public init(view: ClusterView, pool: NodeClientPool, logger: Logger) {
+  public init(view: ClusterView, pool: NodeClientPool, metrics: RouterMetrics = RouterMetrics(), logger: Logger) {
     self.view = view
+    self.metrics = metrics
     self.pool = pool
     self.logger = logger
   }
@@ -41,7 +43,8 @@ public struct NodeForwarder: Sendable {
     model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant,
     _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
   ) async throws -> Outcome<Response> {
-    try await view.withRequest {
+    metrics.requestStarted()
+    return try await view.withRequest {
       try await attempt(model: model, version: version, metadata: metadata, received: received, call)
     }
   }
@@ -87,9 +90,10 @@ public struct NodeForwarder: Sendable {
         }
       }
 
-      /// Starts the best candidate not tried yet; false when there is none (or, for a hedge, no
-      /// budget left).
-      func launchNext(hedging: Bool) throws -> Bool {
+      /// Starts the best candidate not tried yet; false when there is none (or, for a hedge or
+      /// rescue, no budget left).
+      func launchNext(_ launch: RouterMetrics.Launch) throws -> Bool {
+        let hedging = launch == .hedge || launch == .rescue
         guard let candidate = view.rank(model: model, version: version, from: location, excluding: excluded, mode: mode).first else {
           return false
         }
@@ -100,11 +104,13 @@ public struct NodeForwarder: Sendable {
         let isRetry = attempts > 0
         // A retry or hedge only within the budget, so an outage does not multiply the load.
         if isRetry, !view.tryRetry() {
+          metrics.failoverRefusedByBudget()
           if hedging { return false }
           throw RPCError(
             code: .unavailable, message: "router retry budget spent after \(attempts) attempt(s); last: \(lastError?.message ?? "")")
         }
         attempts += 1
+        metrics.attemptLaunched(launch)
         running += 1
         excluded.insert(candidate.node.id)
         waitingOn.insert(candidate.node.id)
@@ -115,7 +121,8 @@ public struct NodeForwarder: Sendable {
         return true
       }
 
-      guard try launchNext(hedging: false) else {
+      guard try launchNext(.first) else {
+        metrics.requestUnrouted()
         if case .pinned(let id) = mode { throw RPCError(code: .unavailable, message: "node '\(id)' is not in rotation with '\(model)' ready") }
         throw view.noCandidateError(model: model, version: version)
       }
@@ -139,16 +146,16 @@ public struct NodeForwarder: Sendable {
           waitingOn.remove(node.node.id)
           lastError = error
           logger.warning("node unavailable, trying the next", metadata: ["node": "\(node.node.id)", "error": "\(error.message)"])
-          if running == 0, try !launchNext(hedging: false) {
+          if running == 0, try !launchNext(.failover) {
             group.cancelAll()
             throw RPCError(
               code: .unavailable, message: "no node could serve '\(model)' after \(attempts) attempt(s); last: \(error.message)")
           }
         case .hedge:
-          if running == 1, !Task.isCancelled { _ = try launchNext(hedging: true) }
+          if running == 1, !Task.isCancelled { _ = try launchNext(.hedge) }
         case .watch:
           guard running > 0, !Task.isCancelled else { break }
-          if running == 1, let node = waitingOn.first, !view.isInRotation(node), try launchNext(hedging: true) {
+          if running == 1, let node = waitingOn.first, !view.isInRotation(node), try launchNext(.rescue) {
             logger.warning("node left the rotation with a request waiting; sent to the next", metadata: ["node": "\(node)"])
           }
           watch()

@@ -14,11 +14,16 @@ public struct RegistryService: Edgeinfer_V1_Registry.SimpleServiceProtocol {
   public let view: ClusterView
   public let acceptsRegistrations: Bool
   public let heartbeatInterval: Duration
+  public let metrics: RouterMetrics
   public let logger: Logger
 
-  public init(routerID: String, view: ClusterView, acceptsRegistrations: Bool, heartbeatInterval: Duration, logger: Logger) {
+  public init(
+    routerID: String, view: ClusterView, acceptsRegistrations: Bool, heartbeatInterval: Duration,
+    metrics: RouterMetrics = RouterMetrics(), logger: Logger
+  ) {
     self.routerID = routerID
     self.view = view
+    self.metrics = metrics
     self.acceptsRegistrations = acceptsRegistrations
     self.heartbeatInterval = heartbeatInterval
     self.logger = logger
@@ -98,6 +103,21 @@ public struct RegistryService: Edgeinfer_V1_Registry.SimpleServiceProtocol {
           $0.healthy = health.isHealthy
           $0.lastHeartbeatAgeMs = UInt64(health.heartbeatAge.wholeMilliseconds)
         }
+      }
+      let counts = metrics.snapshot()
+      let rotation = view.rotation()
+      $0.router = .with {
+        $0.routerID = routerID
+        $0.panic = rotation.panic
+        $0.nodesInRotation = UInt32(clamping: rotation.inRotation)
+        $0.nodesLive = UInt32(clamping: rotation.live)
+        $0.requests = counts.requests
+        $0.attempts = counts.attempts
+        $0.failovers = counts.failovers
+        $0.hedges = counts.hedges
+        $0.rescues = counts.rescues
+        $0.budgetExhausted = counts.budgetExhausted
+        $0.unrouted = counts.unrouted
       }
     }
   }

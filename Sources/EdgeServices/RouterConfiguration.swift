@@ -29,6 +29,8 @@ public struct RouterConfiguration: Sendable {
   /// Largest request accepted from clients, in bytes of tensor data; larger ones are answered
   /// RESOURCE_EXHAUSTED. The transport refuses messages of over four times this outright.
   public var maxMessageBytes: Int = 64 << 20
+  /// Plain HTTP listener for Prometheus (`GET /metrics`); nil for none.
+  public var metricsListen: ServiceAddress?
 
   public init(
     id: String, location: GeoPoint, listen: ServiceAddress, clusterListen: ServiceAddress,

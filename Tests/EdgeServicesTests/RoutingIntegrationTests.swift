@@ -204,6 +204,7 @@ import Testing
       let hedged = try await send(hedge: "50")
       #expect(hedged.parameters["edge_node"]?.stringParam == "node-2")
       #expect(hedged.parameters["edge_attempts"]?.int64Param == 2)
+      #expect(cluster.router.metrics.snapshot().hedges == 1)
       // Without the header, one attempt (on a loaded machine the estimate may prefer either).
       let patient = try await send(hedge: nil)
       #expect(patient.parameters["edge_attempts"]?.int64Param == 1)
@@ -240,6 +241,7 @@ import Testing
       let response = try await waiting.value
       #expect(response.parameters["edge_node"]?.stringParam == "node-2")
       #expect(response.parameters["edge_attempts"]?.int64Param == 2)
+      #expect(cluster.router.metrics.snapshot().rescues == 1)
     }
     await cluster.stop()
   }

@@ -54,6 +54,7 @@ final class TestCluster: @unchecked Sendable {
     configuration.heartbeatInterval = .milliseconds(100)
     configuration.heartbeatExpiry = .seconds(1)
     configuration.maxMessageBytes = maxMessageBytes
+    configuration.metricsListen = ServiceAddress(host: "127.0.0.1", port: 0)
     return configuration
   }
 

@@ -1,0 +1,42 @@
+import Foundation
+public import EdgeRouting
+
+/// A router's metrics in the Prometheus text format (version 0.0.4): its counters, whether it
+/// is in panic, and each known node's place in the rotation.
+public enum MetricsExposition {
+  public static func render(
+    routerID: String, counts: RouterMetrics.Snapshot, rotation: (inRotation: Int, live: Int, panic: Bool), nodes: [NodeHealth]
+  ) -> String {
+    var text = ""
+    let router = "router=\"\(escape(routerID))\""
+    func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+      text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+      for sample in samples { text += "\(name){\(sample.labels)} \(sample.value)\n" }
+    }
+    func counter(_ name: String, _ help: String, _ value: UInt64) { metric(name, "counter", help, [(router, String(value))]) }
+    func gauge(_ name: String, _ help: String, _ value: Int) { metric(name, "gauge", help, [(router, String(value))]) }
+
+    counter("edge_router_requests_total", "Calls forwarded to nodes, each counted once however many attempts it took.", counts.requests)
+    counter("edge_router_attempts_total", "Calls made to nodes: first attempts, failovers, hedges and rescues.", counts.attempts)
+    counter("edge_router_failovers_total", "Attempts sent to the next node after a node did not take the request.", counts.failovers)
+    counter("edge_router_hedges_total", "Second attempts sent after the hedging delay.", counts.hedges)
+    counter("edge_router_rescues_total", "Second attempts sent because the node waited on left the rotation.", counts.rescues)
+    counter("edge_router_retry_budget_exhausted_total", "Failovers refused because the retry budget was spent.", counts.budgetExhausted)
+    counter("edge_router_unrouted_total", "Requests answered without an attempt: no node in rotation could take them.", counts.unrouted)
+    gauge("edge_router_panic", "1 while fewer than the panic threshold of live nodes are in rotation.", rotation.panic ? 1 : 0)
+    gauge("edge_router_nodes_in_rotation", "Nodes in rotation.", rotation.inRotation)
+    gauge("edge_router_nodes_live", "Nodes with current heartbeats, in rotation or not.", rotation.live)
+    metric(
+      "edge_router_node_in_rotation", "gauge", "1 for a known node in rotation, 0 for one out of it.",
+      nodes.map { node in
+        ("\(router),node=\"\(escape(node.descriptor.id))\",region=\"\(escape(node.descriptor.region))\"", node.isHealthy ? "1" : "0")
+      })
+    return text
+  }
+
+  /// Label values escape backslash, double quote and line feed.
+  static func escape(_ value: String) -> String {
+    value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+      .replacingOccurrences(of: "\n", with: "\\n")
+  }
+}
