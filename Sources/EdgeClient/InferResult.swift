@@ -13,6 +13,8 @@ public struct InferResult: Sendable {
   /// The node that executed the request.
   public var node: String? { parameters["edge_node"] }
   public var region: String? { parameters["edge_region"] }
+  /// The router that forwarded the request (nil in direct mode).
+  public var router: String? { parameters["edge_router"] }
   /// Great-circle kilometres from the client to that node, when a router chose it.
   public var distanceKilometres: Double? { parameters["edge_distance_km"].flatMap(Double.init) }
   /// Rows whose text the model cut to its maximum length.

@@ -1,7 +1,8 @@
 public import EdgeRouting
 
 /// The local cluster that `edgeinfer demo`, `edgeinfer cluster up` and docker/compose.yaml all
-/// run: one router and nodes at real city coordinates. The command lines are made here once, so
+/// run: routers and nodes at real city coordinates; every node registers with every router, so
+/// clients may use any of them. The command lines are made here once, so
 /// the processes the demo starts and the containers compose starts run the same commands.
 public struct ClusterTopology: Sendable {
   public struct Site: Sendable, Equatable {
@@ -11,8 +12,24 @@ public struct ClusterTopology: Sendable {
     public var location: GeoPoint
   }
 
-  public var router: Site
+  public var routers: [Site]
   public var nodes: [Site]
+
+  public init(routers: [Site], nodes: [Site]) {
+    precondition(!routers.isEmpty, "a cluster needs a router")
+    self.routers = routers
+    self.nodes = nodes
+  }
+
+  /// The first router: the one clients are given first.
+  public var router: Site { routers[0] }
+
+  /// Router sites in the order clusters grow; the first router's certificate is shared by all
+  /// (each router's service name is among its names).
+  public static let routerSites: [Site] = [
+    site("router", "eu-central", "Frankfurt", 50.1109, 8.6821),
+    site("router-2", "us-east", "Ashburn", 39.0438, -77.4874),
+  ]
 
   /// Node sites in the order clusters grow.
   public static let nodeSites: [Site] = [
@@ -36,10 +53,10 @@ public struct ClusterTopology: Sendable {
     site("client", "", "Singapore", 1.3521, 103.8198),
   ]
 
-  public static func standard(nodes: Int = 3) -> ClusterTopology {
+  public static func standard(nodes: Int = 3, routers: Int = 2) -> ClusterTopology {
     precondition((1...nodeSites.count).contains(nodes), "1 to \(nodeSites.count) nodes")
-    return ClusterTopology(
-      router: site("router", "eu-central", "Frankfurt", 50.1109, 8.6821), nodes: Array(nodeSites.prefix(nodes)))
+    precondition((1...routerSites.count).contains(routers), "1 to \(routerSites.count) routers")
+    return ClusterTopology(routers: Array(routerSites.prefix(routers)), nodes: Array(nodeSites.prefix(nodes)))
   }
 
   /// Where each process finds its certificates and models, and how it is reached.
@@ -52,7 +69,7 @@ public struct ClusterTopology: Sendable {
     }
   }
 
-  public func routerArguments(listen: String, clusterListen: String, paths: Paths) -> [String] {
+  public func routerArguments(_ router: Site, listen: String, clusterListen: String, paths: Paths) -> [String] {
     [
       "--id", router.id, "--location", "\(router.location)",
       "--listen", listen, "--cluster-listen", clusterListen,
@@ -61,16 +78,17 @@ public struct ClusterTopology: Sendable {
     ]
   }
 
-  public func nodeArguments(_ site: Site, listen: String, advertise: String, router: String, paths: Paths) -> [String] {
+  public func nodeArguments(_ site: Site, listen: String, advertise: String, routers: [String], paths: Paths) -> [String] {
     [
       "--id", site.id, "--region", site.region, "--location", "\(site.location)",
-      "--listen", listen, "--advertise", advertise, "--models", paths.models, "--router", router,
+      "--listen", listen, "--advertise", advertise, "--models", paths.models,
+    ] + routers.flatMap { ["--router", $0] } + [
       "--ca", "\(paths.certificates)/ca.pem",
       "--cert", "\(paths.certificates)/\(site.id).pem", "--key", "\(paths.certificates)/\(site.id)-key.pem",
     ]
   }
 
-  private static func site(_ id: String, _ region: String, _ city: String, _ latitude: Double, _ longitude: Double) -> Site {
+  static func site(_ id: String, _ region: String, _ city: String, _ latitude: Double, _ longitude: Double) -> Site {
     Site(id: id, region: region, city: city, location: try! GeoPoint(latitude: latitude, longitude: longitude))
   }
 }

@@ -55,13 +55,15 @@ public final class EdgeRouter: Service, Sendable {
   public func run() async throws {
     var forwarder = NodeForwarder(view: view, pool: pool, metrics: metrics, logger: logger)
     forwarder.defaultHedgeDelay = configuration.hedgeDelay
+    var inference = RouterInferenceService(forwarder: forwarder, limits: RequestLimits(maxRequestBytes: configuration.maxMessageBytes))
+    inference.routerID = configuration.id
     let clientServer = GRPCServer(
       transport: .http2NIOPosix(
         address: configuration.listen.bindTarget,
         transportSecurity: configuration.security.server(requireClientCertificate: false),
         config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue }),
       services: [
-        RouterInferenceService(forwarder: forwarder, limits: RequestLimits(maxRequestBytes: configuration.maxMessageBytes)),
+        inference,
         RegistryService(
           routerID: configuration.id, view: view, acceptsRegistrations: false,
           heartbeatInterval: configuration.heartbeatInterval, metrics: metrics, logger: logger),

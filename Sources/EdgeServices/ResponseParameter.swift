@@ -14,6 +14,8 @@ public enum ResponseParameter {
   public static let routeMicroseconds = "edge_route_us"
   /// Nodes the router tried before one answered (1 when the first did).
   public static let attempts = "edge_attempts"
+  /// Id of the router that forwarded the request.
+  public static let router = "edge_router"
   /// Great-circle kilometres from the client's location to the node.
   public static let distanceKilometres = "edge_distance_km"
   /// Rows of the batch whose text was cut to the model's maximum tokens, comma-separated

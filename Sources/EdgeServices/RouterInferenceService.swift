@@ -17,6 +17,9 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
   public let limits: RequestLimits
   private var view: ClusterView { forwarder.view }
 
+  /// Reported to clients as `edge_router`, so a client of several routers sees which answered.
+  public var routerID = ""
+
   public init(forwarder: NodeForwarder, limits: RequestLimits = RequestLimits()) {
     self.forwarder = forwarder
     self.limits = limits
@@ -81,6 +84,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     response.parameters[ResponseParameter.routeMicroseconds] = .int64(Int64(max(0, total - onNode)))
     response.parameters[ResponseParameter.attempts] = .int64(Int64(outcome.attempts))
     response.parameters[ResponseParameter.distanceKilometres] = .double(outcome.node.distanceKilometres)
+    if !routerID.isEmpty { response.parameters[ResponseParameter.router] = .string(routerID) }
     return ServerResponse(message: response)
   }
 

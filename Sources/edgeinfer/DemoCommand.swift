@@ -4,10 +4,11 @@ import EdgeRouting
 import EdgeServices
 import Foundation
 
-/// The main job: a router and three nodes at real cities on loopback, clients from several
+/// The main job: two routers and three nodes at real cities on loopback, clients from several
 /// cities, a table of where each request ran, sentence embeddings from a real transformer (when
-/// `make models` installed it), a node killed, the same clients failing over, and every process
-/// stopped at the end.
+/// `make models` installed it), a node killed and the same clients failing over, then the first
+/// router killed and the clients carrying on through the second, and every process stopped at
+/// the end.
 struct DemoCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "demo", abstract: "Run the EdgeInfer demo on loopback and leave nothing running.")
@@ -27,10 +28,14 @@ struct DemoCommand: AsyncParsableCommand {
         cluster.stop()
         try? FileManager.default.removeItem(atPath: folder)
       }
-      print("Starting a router in \(topology.router.city) and nodes in \(topology.nodes.map(\.city).joined(separator: ", ")) (TLS, private CA)…")
+      print(
+        "Starting routers in \(topology.routers.map(\.city).joined(separator: " and ")) and nodes in \(topology.nodes.map(\.city).joined(separator: ", ")) (TLS, private CA)…")
       try cluster.start()
       try await cluster.waitUntilHealthy(count: topology.nodes.count)
-      print("router listening on \(cluster.routerAddress); nodes registered:\n")
+      for (site, address) in zip(topology.routers, cluster.routerAddresses) {
+        print("\(site.id) (\(site.city)) listening on \(address)")
+      }
+      print("every node registered with every router:\n")
       var nodeTable = TextTable(header: ["node", "city", "region", "location"])
       for site in topology.nodes {
         nodeTable.add([site.id, site.city, site.region, String(format: "%.4f, %.4f", site.location.latitude, site.location.longitude)])
@@ -55,6 +60,13 @@ struct DemoCommand: AsyncParsableCommand {
       cluster.kill(kill)
       print("\nRound 2: the same clients, straight after the kill (the router fails over to the next nearest)\n")
       failures += try await round(cluster: cluster, samples: samples)
+
+      if topology.routers.count > 1 {
+        print("\nKilling \(topology.router.id) (\(topology.router.city)) with SIGKILL…")
+        cluster.kill(topology.router.id)
+        print("\nRound 3: the same clients, whose first router is gone, carry on through \(topology.routers[1].id) (\(topology.routers[1].city))\n")
+        failures += try await round(cluster: cluster, samples: samples)
+      }
     }
     let left = cluster.runningCount
     print("\nStopped \(cluster.processes.count) processes; \(left) left running.")
@@ -63,7 +75,7 @@ struct DemoCommand: AsyncParsableCommand {
 
   /// One request per client city; returns how many failed.
   private func round(cluster: LocalCluster, samples: DigitsSamples) async throws -> Int {
-    var table = TextTable(header: ["client", "node", "region", "distance", "latency", "tries", "prediction", "label"])
+    var table = TextTable(header: ["client", "router", "node", "region", "distance", "latency", "tries", "prediction", "label"])
     var failures = 0
     try await EdgeInferenceClient.withClient(try cluster.clientConfiguration()) { client in
       for (index, site) in ClusterTopology.clientSites.enumerated() {
@@ -75,14 +87,14 @@ struct DemoCommand: AsyncParsableCommand {
           let predicted = result.output("class")?.int64s?.first.map(String.init) ?? "?"
           let milliseconds = Double(result.latency.components.seconds) * 1000 + Double(result.latency.components.attoseconds) / 1e15
           table.add([
-            site.city, result.node ?? "?", result.region ?? "?",
+            site.city, result.router ?? "?", result.node ?? "?", result.region ?? "?",
             result.distanceKilometres.map { "\(Int($0.rounded())) km" } ?? "?",
             String(format: "%.1f ms", milliseconds), result.parameters["edge_attempts"] ?? "?", predicted,
             String(samples.labels[sample]),
           ])
         } catch {
           failures += 1
-          table.add([site.city, "FAILED", "\(error)", "", "", "", "", String(samples.labels[sample])])
+          table.add([site.city, "", "FAILED", "\(error)", "", "", "", "", String(samples.labels[sample])])
         }
       }
     }

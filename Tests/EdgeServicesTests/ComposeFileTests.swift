@@ -11,11 +11,14 @@ struct ComposeFileTests {
     #expect(committed == ComposeFile.render(.standard()))
   }
 
-  @Test func nodesDialTheRouterByItsServiceName() {
+  @Test func nodesDialEveryRouterByItsServiceName() {
     let topology = ClusterTopology.standard(nodes: 2)
     let paths = ClusterTopology.Paths(certificates: "/c", models: "/m")
-    let arguments = topology.nodeArguments(topology.nodes[1], listen: "0.0.0.0:1", advertise: "node-2:1", router: "router:2", paths: paths)
-    #expect(arguments.contains("--router"))
+    let arguments = topology.nodeArguments(
+      topology.nodes[1], listen: "0.0.0.0:1", advertise: "node-2:1", routers: ["router:2", "router-2:2"], paths: paths)
+    let routers = arguments.indices.filter { arguments[$0] == "--router" }.map { arguments[$0 + 1] }
+    #expect(routers == ["router:2", "router-2:2"])
+    #expect(topology.routers.map(\.id) == ["router", "router-2"])
     #expect(arguments[arguments.firstIndex(of: "--cert")! + 1] == "/c/node-2.pem")
     #expect(arguments[arguments.firstIndex(of: "--location")! + 1] == "40.7128,-74.006")
   }

@@ -28,11 +28,16 @@ def test_compose_file_is_valid(compose):
 
 def test_topology(compose):
     services = compose["services"]
-    assert set(services) == {"certs", "router", "node-1", "node-2", "node-3"}
-    assert services["router"]["command"][0] == "edge-router"
+    assert set(services) == {"certs", "router", "router-2", "node-1", "node-2", "node-3"}
+    for router in ("router", "router-2"):
+        assert services[router]["command"][0] == "edge-router"
+    # The shared router certificate names the second router's service too.
+    certs = services["certs"]["command"]
+    assert certs[certs.index("--host") + 1] == "router-2"
     for name in ("node-1", "node-2", "node-3"):
         command = services[name]["command"]
         assert command[0] == "edge-node"
         assert command[command.index("--id") + 1] == name
-        assert command[command.index("--router") + 1] == "router:7443"
+        routers = [command[i + 1] for i, arg in enumerate(command) if arg == "--router"]
+        assert routers == ["router:7443", "router-2:7443"]
     assert os.path.exists(os.path.join(ROOT, "docker", "Dockerfile"))

@@ -1,0 +1,194 @@
+public import EdgeClient
+public import EdgeRouting
+public import EdgeSecurity
+public import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The topology of ClusterTopology as child processes on loopback: routers and nodes, each an
+/// edge-router or edge-node process with its own log file, every node registered with every
+/// router. Every process it starts it also stops; nothing outlives it.
+public final class LocalCluster: @unchecked Sendable {
+  // @unchecked: set up and torn down by the one task that owns it; `processes` is only
+  // appended to in `start`.
+  public let topology: ClusterTopology
+  public let directory: String
+  public let certificates: ClusterPKI
+  public let models: String
+  /// Extra arguments for every router (timings, hedging, metrics).
+  public var routerOptions: [String] = []
+  /// Each router's client address, in the topology's order.
+  public private(set) var routerAddresses: [String] = []
+  /// Each router's cluster (node) address, in the topology's order.
+  public private(set) var clusterAddresses: [String] = []
+  /// Each node's address, in the topology's order.
+  public private(set) var nodeAddresses: [String] = []
+  public private(set) var processes: [(name: String, process: Process)] = []
+
+  public init(topology: ClusterTopology, directory: String, models: String) {
+    self.topology = topology
+    self.directory = directory
+    self.certificates = ClusterPKI(directory: "\(directory)/certs")
+    self.models = models
+  }
+
+  /// The first router's client address.
+  public var routerAddress: String { routerAddresses.first ?? "" }
+  public var logDirectory: String { "\(directory)/logs" }
+
+  /// Client settings for the routers, in order (the first one answering is used), with the
+  /// cluster CA and the client certificate, which nodes also accept.
+  public func clientConfiguration(location: GeoPoint? = nil) throws -> EdgeClientConfiguration {
+    let routers = try routerAddresses.map { try ServiceAddress(parsing: $0) }
+    guard let first = routers.first else { throw LocalClusterError("the cluster is not started") }
+    var configuration = EdgeClientConfiguration(target: first, security: .tls(certificates.identity("client")), location: location)
+    configuration.fallbackTargets = Array(routers.dropFirst())
+    configuration.timeout = .seconds(5)
+    return configuration
+  }
+
+  public func start() throws {
+    guard FileManager.default.fileExists(atPath: "\(models)") else {
+      throw LocalClusterError("model repository '\(models)' not found; run from the project folder or pass --models")
+    }
+    try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+    try certificates.initialise(nodes: topology.nodes.count, force: true)
+    let paths = ClusterTopology.Paths(certificates: certificates.directory, models: models)
+    for router in topology.routers {
+      let listen = "127.0.0.1:\(try Self.freePort())"
+      let cluster = "127.0.0.1:\(try Self.freePort())"
+      routerAddresses.append(listen)
+      clusterAddresses.append(cluster)
+      try launch(
+        "edge-router", name: router.id,
+        arguments: topology.routerArguments(router, listen: listen, clusterListen: cluster, paths: paths) + routerOptions)
+    }
+    for site in topology.nodes {
+      let address = "127.0.0.1:\(try Self.freePort())"
+      nodeAddresses.append(address)
+      try launch(
+        "edge-node", name: site.id,
+        arguments: topology.nodeArguments(site, listen: address, advertise: address, routers: clusterAddresses, paths: paths))
+    }
+  }
+
+  /// Waits until every router lists `count` healthy nodes with a ready model.
+  public func waitUntilHealthy(count: Int, timeout: Duration = .seconds(60)) async throws {
+    let deadline = ContinuousClock.now + timeout
+    var lastError = "no answer yet"
+    for (index, address) in routerAddresses.enumerated() {
+      var configuration = try clientConfiguration()
+      configuration.target = try ServiceAddress(parsing: address)
+      configuration.fallbackTargets = []
+      while true {
+        guard ContinuousClock.now < deadline else {
+          throw LocalClusterError("cluster not ready after \(timeout): \(topology.routers[index].id): \(lastError)")
+        }
+        for (name, process) in processes where !process.isRunning {
+          throw LocalClusterError("\(name) exited with status \(process.terminationStatus); see \(logDirectory)/\(name).log")
+        }
+        do {
+          let nodes = try await EdgeInferenceClient.withClient(configuration) { try await $0.nodes() }
+          if nodes.filter({ $0.healthy && !$0.models.isEmpty }).count >= count { break }
+          lastError = "\(nodes.filter(\.healthy).count) of \(count) nodes healthy"
+        } catch {
+          lastError = "\(error)"
+        }
+        try await Task.sleep(for: .milliseconds(200))
+      }
+    }
+  }
+
+  private func process(named name: String) -> Process? {
+    processes.first(where: { $0.name == name })?.process
+  }
+
+  /// Kills one process at once (SIGKILL), as a crash would.
+  public func kill(_ name: String) {
+    guard let process = process(named: name), process.isRunning else { return }
+    Glibc.kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+  }
+
+  /// Freezes one process (SIGSTOP), as a hung machine would: its sockets stay open, nothing answers.
+  public func freeze(_ name: String) {
+    guard let process = process(named: name), process.isRunning else { return }
+    Glibc.kill(process.processIdentifier, SIGSTOP)
+  }
+
+  /// Lets a frozen process run again (SIGCONT).
+  public func thaw(_ name: String) {
+    guard let process = process(named: name), process.isRunning else { return }
+    Glibc.kill(process.processIdentifier, SIGCONT)
+  }
+
+  /// Stops every process: SIGTERM (graceful drain), then SIGKILL after `grace`; returns only when
+  /// all have exited.
+  public func stop(grace: Duration = .seconds(5)) {
+    for (_, process) in processes where process.isRunning {
+      // A frozen process cannot act on SIGTERM until it runs again.
+      Glibc.kill(process.processIdentifier, SIGCONT)
+      process.terminate()
+    }
+    let deadline = ContinuousClock.now + grace
+    while processes.contains(where: { $0.process.isRunning }) && ContinuousClock.now < deadline {
+      usleep(20_000)
+    }
+    for (_, process) in processes where process.isRunning {
+      Glibc.kill(process.processIdentifier, SIGKILL)
+    }
+    for (_, process) in processes { process.waitUntilExit() }
+  }
+
+  public var runningCount: Int { processes.filter { $0.process.isRunning }.count }
+
+  private func launch(_ executable: String, name: String, arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = try Self.locate(executable)
+    process.arguments = arguments
+    let logPath = "\(logDirectory)/\(name).log"
+    _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+    let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+    process.standardOutput = log
+    process.standardError = log
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    processes.append((name, process))
+  }
+
+  /// The service executables live beside the running one (a build folder, where the test
+  /// bundle also lives, or /usr/local/bin), else on PATH.
+  public static func locate(_ executable: String) throws -> URL {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+      .deletingLastPathComponent().appendingPathComponent(executable)
+    if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+    for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+      let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent(executable)
+      if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    }
+    throw LocalClusterError("\(executable) not found beside \(CommandLine.arguments[0]) or on PATH; build it with 'swift build'")
+  }
+
+  /// A loopback port that is free now (bound and released), for a child to listen on.
+  public static func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw LocalClusterError("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    guard bound == 0 else { throw LocalClusterError("bind() failed") }
+    let named = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else { throw LocalClusterError("getsockname() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+  }
+}
