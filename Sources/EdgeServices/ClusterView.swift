@@ -94,6 +94,18 @@ public final class ClusterView: Sendable {
 
   /// Takes a retry from the budget (20% of requests in flight, at least 3); false when spent.
   public func tryRetry() -> Bool { retries.withLock { $0.tryRetry() } }
+  /// Takes a retry from the budget, waiting for one to finish while it is spent, until
+  /// `deadline` (backing off from 1 to 20 ms between looks: the wait is rare and short).
+  public func waitForRetry(until deadline: ContinuousClock.Instant) async -> Bool {
+    var pause = Duration.milliseconds(1)
+    while !tryRetry() {
+      guard !Task.isCancelled, ContinuousClock.now + pause < deadline else { return false }
+      try? await Task.sleep(for: pause)
+      pause = min(pause * 2, .milliseconds(20))
+    }
+    return true
+  }
+
   public func retryFinished() { retries.withLock { $0.retryFinished() } }
 
   /// Drops nodes silent for ten expiry periods, keeping the registry bounded.

@@ -11,3 +11,10 @@ extension Duration {
     Double(components.seconds) * 1e3 + Double(components.attoseconds) / 1e15
   }
 }
+
+extension Duration {
+  /// Seconds with their fraction, for reports.
+  var fractionalSeconds: Double {
+    Double(components.seconds) + Double(components.attoseconds) / 1e18
+  }
+}

@@ -112,6 +112,13 @@ public final class LocalCluster: @unchecked Sendable {
     process.waitUntilExit()
   }
 
+  /// Kills several processes at once: every signal is sent before any exit is awaited.
+  public func kill(_ names: [String]) {
+    let targets = names.compactMap { process(named: $0) }.filter(\.isRunning)
+    for process in targets { Glibc.kill(process.processIdentifier, SIGKILL) }
+    for process in targets { process.waitUntilExit() }
+  }
+
   /// Freezes one process (SIGSTOP), as a hung machine would: its sockets stay open, nothing answers.
   public func freeze(_ name: String) {
     guard let process = process(named: name), process.isRunning else { return }

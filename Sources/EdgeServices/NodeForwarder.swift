@@ -92,22 +92,29 @@ public struct NodeForwarder: Sendable {
 
       /// Starts the best candidate not tried yet; false when there is none (or, for a hedge or
       /// rescue, no budget left).
-      func launchNext(_ launch: RouterMetrics.Launch) throws -> Bool {
-        let hedging = launch == .hedge || launch == .rescue
+      func launchNext(_ launch: RouterMetrics.Launch) async throws -> Bool {
+        let isRetry = attempts > 0
+        // A retry, hedge or rescue only within the budget, so an outage does not multiply the
+        // load. A failover waits for a slot within its deadline: when a node dies, all of its
+        // requests fail at once, and the budget is there to bound retries in flight, not to
+        // lose the requests beyond it. Hedges and rescues are extras and do not wait.
+        if isRetry {
+          let granted = launch == .failover ? await view.waitForRetry(until: deadline) : view.tryRetry()
+          guard granted else {
+            metrics.failoverRefusedByBudget()
+            if launch != .failover { return false }
+            throw RPCError(
+              code: .unavailable, message: "router retry budget spent after \(attempts) attempt(s); last: \(lastError?.message ?? "")")
+          }
+        }
         guard let candidate = view.rank(model: model, version: version, from: location, excluding: excluded, mode: mode).first else {
+          if isRetry { view.retryFinished() }
           return false
         }
         let remaining = ContinuousClock.now.duration(to: deadline)
         guard remaining > .zero else {
+          if isRetry { view.retryFinished() }
           throw RPCError(code: .deadlineExceeded, message: "deadline passed after \(attempts) attempt(s)")
-        }
-        let isRetry = attempts > 0
-        // A retry or hedge only within the budget, so an outage does not multiply the load.
-        if isRetry, !view.tryRetry() {
-          metrics.failoverRefusedByBudget()
-          if hedging { return false }
-          throw RPCError(
-            code: .unavailable, message: "router retry budget spent after \(attempts) attempt(s); last: \(lastError?.message ?? "")")
         }
         attempts += 1
         metrics.attemptLaunched(launch)
@@ -121,7 +128,7 @@ public struct NodeForwarder: Sendable {
         return true
       }
 
-      guard try launchNext(.first) else {
+      guard try await launchNext(.first) else {
         metrics.requestUnrouted()
         if case .pinned(let id) = mode { throw RPCError(code: .unavailable, message: "node '\(id)' is not in rotation with '\(model)' ready") }
         throw view.noCandidateError(model: model, version: version)
@@ -146,16 +153,16 @@ public struct NodeForwarder: Sendable {
           waitingOn.remove(node.node.id)
           lastError = error
           logger.warning("node unavailable, trying the next", metadata: ["node": "\(node.node.id)", "error": "\(error.message)"])
-          if running == 0, try !launchNext(.failover) {
+          if running == 0, try await !launchNext(.failover) {
             group.cancelAll()
             throw RPCError(
               code: .unavailable, message: "no node could serve '\(model)' after \(attempts) attempt(s); last: \(error.message)")
           }
         case .hedge:
-          if running == 1, !Task.isCancelled { _ = try launchNext(.hedge) }
+          if running == 1, !Task.isCancelled { _ = try await launchNext(.hedge) }
         case .watch:
           guard running > 0, !Task.isCancelled else { break }
-          if running == 1, let node = waitingOn.first, !view.isInRotation(node), try launchNext(.rescue) {
+          if running == 1, let node = waitingOn.first, !view.isInRotation(node), try await launchNext(.rescue) {
             logger.warning("node left the rotation with a request waiting; sent to the next", metadata: ["node": "\(node)"])
           }
           watch()
