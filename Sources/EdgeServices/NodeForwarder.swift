@@ -23,7 +23,7 @@ public struct NodeForwarder: Sendable {
   /// that hangs (stopped, not dead) holds its requests without failing them; once the health
   /// checks take it out, its waiting requests are sent to the next node, since none of them
   /// has been answered.
-  public var rescueInterval: Duration = .milliseconds(250)
+  public var rescueInterval: Duration = .milliseconds(100)
 
   public init(view: ClusterView, pool: NodeClientPool, metrics: RouterMetrics = RouterMetrics(), logger: Logger) {
     self.view = view
@@ -95,11 +95,12 @@ public struct NodeForwarder: Sendable {
       func launchNext(_ launch: RouterMetrics.Launch) async throws -> Bool {
         let isRetry = attempts > 0
         // A retry, hedge or rescue only within the budget, so an outage does not multiply the
-        // load. A failover waits for a slot within its deadline: when a node dies, all of its
-        // requests fail at once, and the budget is there to bound retries in flight, not to
-        // lose the requests beyond it. Hedges and rescues are extras and do not wait.
+        // load. A failover or rescue waits for a slot within its deadline: when a node dies or
+        // hangs, all of its requests need another node at once, and the budget is there to
+        // bound retries in flight, not to lose the requests beyond it. A hedge is an extra and
+        // does not wait.
         if isRetry {
-          let granted = launch == .failover ? await view.waitForRetry(until: deadline) : view.tryRetry()
+          let granted = launch == .hedge ? view.tryRetry() : await view.waitForRetry(until: deadline)
           guard granted else {
             metrics.failoverRefusedByBudget()
             if launch != .failover { return false }

@@ -9,7 +9,14 @@ struct NodesCommand: AsyncParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() async throws {
-    let nodes = try await EdgeInferenceClient.withClient(try connection.clientConfiguration()) { try await $0.nodes() }
+    let (nodes, stats) = try await EdgeInferenceClient.withClient(try connection.clientConfiguration()) { client in
+      (try await client.nodes(), try await client.routerStats())
+    }
+    // The node lines are tab-separated for scripts; the router's counters go to stderr.
+    var summary = "\(stats.routerID): \(stats.nodesInRotation) of \(stats.nodesLive) live nodes in rotation\(stats.panic ? " (PANIC)" : ""); "
+    summary += "\(stats.requests) requests, \(stats.attempts) attempts, \(stats.failovers) failovers, \(stats.hedges) hedges, "
+    summary += "\(stats.rescues) rescues, \(stats.budgetExhausted) refused by the retry budget, \(stats.unrouted) unrouted\n"
+    FileHandle.standardError.write(Data(summary.utf8))
     for node in nodes {
       print(
         "\(node.id)\t\(node.healthy ? "healthy" : "down")\t\(node.region)\t\(node.address)\t\(String(format: "%.4f,%.4f", node.latitude, node.longitude))\t\(node.models.joined(separator: " "))")
