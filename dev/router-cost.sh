@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Where the router's added latency goes: CPU seconds the router process spends per forwarded
+# ModelInfer and per ServerLive (answered by the router itself: the cost of one gRPC call over
+# TLS on the server side), with tritonclient as the client, one call at a time.
+# Usage: dev/router-cost.sh [CALLS]   (needs a release build of edgeinfer, edge-router, edge-node)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CALLS=${1:-1000}
+BIN=.build/release
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+$BIN/edgeinfer certs init --out "$work/certs" --nodes 1 >/dev/null
+c=$work/certs
+base=$((20000 + RANDOM % 20000))
+$BIN/edge-router --location 50.11,8.68 --listen 127.0.0.1:$base --cluster-listen 127.0.0.1:$((base + 1)) \
+  --ca $c/ca.pem --cert $c/router.pem --key $c/router-key.pem --log-level error &
+router=$!
+pids+=($router)
+$BIN/edge-node --id node-1 --location 48.85,2.35 --listen 127.0.0.1:$((base + 2)) --models models \
+  --router 127.0.0.1:$((base + 1)) --ca $c/ca.pem --cert $c/node-1.pem --key $c/node-1-key.pem --log-level error &
+node=$!
+pids+=($node)
+python3 - "$CALLS" "$c" "$base" "$router" "$node" <<'PY'
+import os, statistics, sys, time
+import numpy as np
+import tritonclient.grpc as grpcclient
+
+calls, certs, base, router, node = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+tick = os.sysconf("SC_CLK_TCK")
+
+def cpu(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / tick
+
+def client(port):
+    return grpcclient.InferenceServerClient(
+        f"127.0.0.1:{port}", ssl=True, root_certificates=f"{certs}/ca.pem",
+        private_key=f"{certs}/client-key.pem", certificate_chain=f"{certs}/client.pem")
+
+pixels = grpcclient.InferInput("pixels", [1, 64], "FP32")
+pixels.set_data_from_numpy(np.zeros((1, 64), np.float32))
+for _ in range(200):
+    try:
+        client(base).infer("digits", [pixels]); break
+    except Exception:
+        time.sleep(0.1)
+
+def measure(name, port, call):
+    c = client(port)
+    for _ in range(50): call(c)
+    r0, n0, latencies = cpu(router), cpu(node), []
+    for _ in range(calls):
+        t = time.perf_counter(); call(c); latencies.append(time.perf_counter() - t)
+    r1, n1 = cpu(router), cpu(node)
+    print(f"{name}: client p50 {statistics.median(latencies) * 1e3:.3f} ms; CPU per call: "
+          f"router {(r1 - r0) / calls * 1e3:.3f} ms, node {(n1 - n0) / calls * 1e3:.3f} ms")
+
+measure("ServerLive at the router", base, lambda c: c.is_server_live())
+measure("ServerLive at the node", base + 2, lambda c: c.is_server_live())
+measure("ModelInfer straight to the node", base + 2, lambda c: c.infer("digits", [pixels]))
+measure("ModelInfer through the router", base, lambda c: c.infer("digits", [pixels]))
+PY
