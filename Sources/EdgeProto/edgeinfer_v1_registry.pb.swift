@@ -110,8 +110,12 @@ public nonisolated struct Edgeinfer_V1_NodeLoad: Sendable {
   /// Requests the node can hold at once before it sheds load.
   public var capacity: UInt32 = 0
 
-  /// Recent mean execution time of one request, in microseconds.
+  /// Recent mean execution time of one request (its batch's time over the requests in it), in
+  /// microseconds.
   public var recentExecutionUs: Double = 0
+
+  /// Batches the node can run at once (the instance counts of its model versions); 0 is one.
+  public var instances: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -510,7 +514,7 @@ nonisolated extension Edgeinfer_V1_ModelState.State: SwiftProtobuf._ProtoNamePro
 
 nonisolated extension Edgeinfer_V1_NodeLoad: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NodeLoad"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}queue_depth\0\u{3}in_flight\0\u{1}capacity\0\u{3}recent_execution_us\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}queue_depth\0\u{3}in_flight\0\u{1}capacity\0\u{3}recent_execution_us\0\u{1}instances\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -522,6 +526,7 @@ nonisolated extension Edgeinfer_V1_NodeLoad: SwiftProtobuf.Message, SwiftProtobu
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.inFlight) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.capacity) }()
       case 4: try { try decoder.decodeSingularDoubleField(value: &self.recentExecutionUs) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.instances) }()
       default: break
       }
     }
@@ -540,6 +545,9 @@ nonisolated extension Edgeinfer_V1_NodeLoad: SwiftProtobuf.Message, SwiftProtobu
     if self.recentExecutionUs.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.recentExecutionUs, fieldNumber: 4)
     }
+    if self.instances != 0 {
+      try visitor.visitSingularUInt32Field(value: self.instances, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -548,6 +556,7 @@ nonisolated extension Edgeinfer_V1_NodeLoad: SwiftProtobuf.Message, SwiftProtobu
     if lhs.inFlight != rhs.inFlight {return false}
     if lhs.capacity != rhs.capacity {return false}
     if lhs.recentExecutionUs != rhs.recentExecutionUs {return false}
+    if lhs.instances != rhs.instances {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -4,13 +4,24 @@ public struct NodeLoadReport: Sendable, Hashable {
   public var inFlight: Int
   /// Requests the node holds at once before it sheds load; 0 means unknown (never full).
   public var capacity: Int
+  /// Recent mean execution time of one request: a batch's time over the requests in it.
   public var recentExecutionMicroseconds: Double
+  /// Batches the node runs at once; the queue drains this many times faster than one.
+  public var instances: Int
 
-  public init(queueDepth: Int = 0, inFlight: Int = 0, capacity: Int = 0, recentExecutionMicroseconds: Double = 0) {
+  public init(
+    queueDepth: Int = 0, inFlight: Int = 0, capacity: Int = 0, recentExecutionMicroseconds: Double = 0, instances: Int = 1
+  ) {
     self.queueDepth = queueDepth
     self.inFlight = inFlight
     self.capacity = capacity
     self.recentExecutionMicroseconds = recentExecutionMicroseconds
+    self.instances = max(1, instances)
+  }
+
+  /// How long a request arriving now waits behind the queue: depth × execution time ÷ instances.
+  public var queueWaitMicroseconds: Double {
+    Double(max(queueDepth, 0)) * max(recentExecutionMicroseconds, 0) / Double(max(instances, 1))
   }
 
   public var isAtCapacity: Bool { capacity > 0 && inFlight >= capacity }

@@ -68,7 +68,7 @@ public enum NodeSelector {
     now: ContinuousClock.Instant
   ) -> RouteEstimate {
     let network = policy.roundTripPerKilometre * distanceKilometres + (observation?.roundTrip ?? .zero)
-    let queue = Duration.microseconds(Double(max(node.load.queueDepth, 0)) * max(node.load.recentExecutionMicroseconds, 0))
+    let queue = Duration.microseconds(node.load.queueWaitMicroseconds)
     let penalty = policy.errorPenalty * (observation?.errorRate(at: now) ?? 0)
     return RouteEstimate(network: network, queue: queue, penalty: penalty)
   }

@@ -64,6 +64,7 @@ public final class EdgeNode: Service, Sendable {
     status.load.inFlight = UInt32(clamping: report.inFlight)
     status.load.capacity = UInt32(clamping: report.capacity)
     status.load.recentExecutionUs = report.recentExecutionMicroseconds
+    status.load.instances = UInt32(clamping: report.instances)
     return status
   }
 

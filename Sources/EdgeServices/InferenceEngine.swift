@@ -35,7 +35,8 @@ public struct InferenceEngine: Sendable {
           if succeeded {
             statistics.recordExecution(model: model, version: version, batchRows: rows, computeNanoseconds: Self.nanoseconds(compute))
           }
-        }))
+        }),
+      onInstancesChanged: { load.setInstances($0) })
   }
 
   /// Runs one request. `deadline` is the client's gRPC deadline: a request still queued then is

@@ -11,8 +11,11 @@ public final class NodeLoadTracker: Sendable {
   private struct State {
     var inFlight = 0
     var executing = 0
-    /// Exponentially weighted mean of execution time, in microseconds.
+    /// Exponentially weighted mean of one request's share of its batch's execution time, in
+    /// microseconds: how fast the queue drains.
     var meanExecutionMicroseconds: Double = 0
+    /// Batches that can run at once, across the node's model versions.
+    var instances = 1
   }
 
   /// Weight of the newest sample in the execution-time mean.
@@ -45,16 +48,22 @@ public final class NodeLoadTracker: Sendable {
   public func executionFinished(requests: Int = 1, microseconds: Double) {
     state.withLock { state in
       state.executing -= requests
+      let share = microseconds / Double(max(requests, 1))
       state.meanExecutionMicroseconds =
         state.meanExecutionMicroseconds == 0
-        ? microseconds : state.meanExecutionMicroseconds * (1 - Self.smoothing) + microseconds * Self.smoothing
+        ? share : state.meanExecutionMicroseconds * (1 - Self.smoothing) + share * Self.smoothing
     }
+  }
+
+  /// The batches the node can run at once changed (a model version got its batcher).
+  public func setInstances(_ instances: Int) {
+    state.withLock { $0.instances = max(1, instances) }
   }
 
   /// When a full node may have room again: its queue drained at the recent execution rate.
   public func retryAfterMilliseconds() -> Int {
     state.withLock { state in
-      max(1, Int((Double(state.inFlight) * state.meanExecutionMicroseconds / 1000).rounded(.up)))
+      max(1, Int((Double(state.inFlight) * state.meanExecutionMicroseconds / Double(state.instances) / 1000).rounded(.up)))
     }
   }
 
@@ -62,7 +71,7 @@ public final class NodeLoadTracker: Sendable {
     state.withLock { state in
       NodeLoadReport(
         queueDepth: max(0, state.inFlight - state.executing), inFlight: state.inFlight,
-        capacity: capacity, recentExecutionMicroseconds: state.meanExecutionMicroseconds)
+        capacity: capacity, recentExecutionMicroseconds: state.meanExecutionMicroseconds, instances: state.instances)
     }
   }
 }

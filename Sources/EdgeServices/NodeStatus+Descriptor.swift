@@ -18,7 +18,7 @@ extension Edgeinfer_V1_NodeStatus {
       models: models.map { ModelAvailability(name: $0.name, version: $0.version, isReady: $0.state == .ready) },
       load: NodeLoadReport(
         queueDepth: Int(load.queueDepth), inFlight: Int(load.inFlight), capacity: Int(load.capacity),
-        recentExecutionMicroseconds: load.recentExecutionUs))
+        recentExecutionMicroseconds: load.recentExecutionUs, instances: Int(load.instances)))
   }
 }
 

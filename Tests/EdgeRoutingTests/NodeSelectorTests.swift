@@ -87,6 +87,10 @@ struct NodeSelectorTests {
     let queued = NodeSelector.rank(nodes, model: "digits", from: Self.london)
     #expect(queued.map(\.node.id) == ["new-york", "tokyo", "paris"])
     #expect(queued[2].estimate.queue == .milliseconds(200))
+    // Two instances drain the same queue twice as fast.
+    nodes[1].load.instances = 2
+    #expect(NodeSelector.rank(nodes, model: "digits", from: Self.london)[2].estimate.queue == .milliseconds(100))
+    #expect(NodeLoadReport(queueDepth: 3, recentExecutionMicroseconds: 1000, instances: 0).queueWaitMicroseconds == 3000)
 
     let t0 = ContinuousClock.now
     var slowLink = NodeObservation()

@@ -34,6 +34,23 @@ struct RouterPartsTests {
     #expect(passed.metadata.map(\.key).sorted() == ["grpc-retry-pushback-ms", "x-custom"])
   }
 
+  @Test func theLoadReportDrainsAtOneRequestsShareOfItsBatch() {
+    let tracker = NodeLoadTracker(capacity: 8)
+    for _ in 0..<4 { #expect(tracker.admit()) }
+    tracker.executionStarted(requests: 2)
+    // A batch of two that took 1 ms: each request's share is 0.5 ms.
+    tracker.executionFinished(requests: 2, microseconds: 1000)
+    var report = tracker.report()
+    #expect(report.recentExecutionMicroseconds == 500)
+    #expect(report.queueDepth == 4 && report.instances == 1)
+    #expect(report.queueWaitMicroseconds == 2000)
+    #expect(tracker.retryAfterMilliseconds() == 2)
+    tracker.setInstances(4)
+    report = tracker.report()
+    #expect(report.instances == 4 && report.queueWaitMicroseconds == 500)
+    #expect(tracker.retryAfterMilliseconds() == 1)
+  }
+
   @Test func onlyUnreachedRequestsAreRetried() {
     var pushback = Metadata()
     pushback.addString("10", forKey: "grpc-retry-pushback-ms")
