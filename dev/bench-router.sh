@@ -9,21 +9,7 @@ DURATION=${1:-10}
 REPEAT=${2:-3}
 CONCURRENCY=${3:-4}
 MODEL=${4:-digits}
-BIN=.build/release
-work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-$BIN/edgeinfer certs init --out "$work/certs" --nodes 1 >/dev/null
-certs=$work/certs
-base=$((20000 + RANDOM % 20000))
-$BIN/edge-router --location 50.11,8.68 --listen 127.0.0.1:$base --cluster-listen 127.0.0.1:$((base + 1)) \
-  --ca $certs/ca.pem --cert $certs/router.pem --key $certs/router-key.pem --log-level warning &
-pids+=($!)
-$BIN/edge-node --id node-1 --location 48.85,2.35 --listen 127.0.0.1:$((base + 2)) --models models \
-  --router 127.0.0.1:$((base + 1)) --ca $certs/ca.pem --cert $certs/node-1.pem --key $certs/node-1-key.pem --log-level warning &
-pids+=($!)
+. dev/router-and-node.sh
 client=(--ca $certs/ca.pem --cert $certs/client.pem --key $certs/client-key.pem --model "$MODEL" --shape 1,64 --json)
 for _ in $(seq 100); do
   $BIN/edgeinfer bench serve --target 127.0.0.1:$base "${client[@]}" --duration 0.2 --warmup 0 --concurrency 1 >/dev/null 2>&1 && break

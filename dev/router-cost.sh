@@ -6,23 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CALLS=${1:-1000}
-BIN=.build/release
-work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-$BIN/edgeinfer certs init --out "$work/certs" --nodes 1 >/dev/null
-c=$work/certs
-base=$((20000 + RANDOM % 20000))
-$BIN/edge-router --location 50.11,8.68 --listen 127.0.0.1:$base --cluster-listen 127.0.0.1:$((base + 1)) \
-  --ca $c/ca.pem --cert $c/router.pem --key $c/router-key.pem --log-level error &
-router=$!
-pids+=($router)
-$BIN/edge-node --id node-1 --location 48.85,2.35 --listen 127.0.0.1:$((base + 2)) --models models \
-  --router 127.0.0.1:$((base + 1)) --ca $c/ca.pem --cert $c/node-1.pem --key $c/node-1-key.pem --log-level error &
-node=$!
-pids+=($node)
-python3 - "$CALLS" "$c" "$base" "$router" "$node" <<'PY'
+LOG_LEVEL=error . dev/router-and-node.sh
+python3 - "$CALLS" "$certs" "$base" "$router_pid" "$node_pid" <<'PY'
 import os, statistics, sys, time
 import numpy as np
 import tritonclient.grpc as grpcclient
