@@ -163,6 +163,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "EdgeSecurityTests",
+      dependencies: ["EdgeSecurity"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
       name: "EdgeClientTests",
       dependencies: ["EdgeClient"],
       swiftSettings: swiftSettings

@@ -23,6 +23,8 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   @Option(help: "Hedge requests that send no x-edge-hedge after this many milliseconds (default: no hedging).") var hedgeMs: Int?
   @Option(help: "Share of live nodes in rotation below which the router panics, 0 to 1.") var panicThreshold = 0.5
   @Flag(help: "In panic, route only to nodes in rotation (default: fail open, to every live node).") var failClosed = false
+  @Option(help: "API key file (edgeinfer keys create); clients must then send 'authorization: Bearer <key>'. Reloaded when it changes.")
+  var apiKeys: String?
   @Option(help: "Plain HTTP address for Prometheus to scrape GET /metrics (default: none).") var metricsListen: String?
   @Option(help: "Log level.") var logLevel = "info"
 
@@ -47,6 +49,7 @@ struct EdgeRouterCommand: AsyncParsableCommand {
       guard hedgeMs >= 0 else { throw ValidationError("--hedge-ms must not be negative") }
       configuration.hedgeDelay = .milliseconds(hedgeMs)
     }
+    configuration.apiKeysFile = apiKeys
     configuration.metricsListen = try metricsListen.map { try ServiceAddress(parsing: $0) }
     let logger = Logger(label: "edge-router")
     try await ServiceRunner.run(EdgeRouter(configuration: configuration, logger: logger), logger: logger)

@@ -10,6 +10,9 @@ public struct EdgeClientConfiguration: Sendable {
   public var security: TransportSecurityMode
   /// The name to verify in the server's certificate when it differs from the target host.
   public var serverName: String?
+  /// API key for routers that require one (`edgeinfer keys create`), sent as
+  /// `authorization: Bearer <key>` to routers only (nodes take cluster certificates instead).
+  public var apiKey: String?
   /// Deadline of each call.
   public var timeout: Duration = .seconds(10)
   /// Where the client is; the router routes from its own location when nil.

@@ -20,8 +20,9 @@ extension EdgeInferenceClient {
         $0.longitude = location.longitude
       }
     }
+    let metadata = metadata()
     let response = try await withRouter(timeout: timeout) { router, options in
-      try await Edgeinfer_V1_Registry.Client(wrapping: router).route(request, options: options)
+      try await Edgeinfer_V1_Registry.Client(wrapping: router).route(request, metadata: metadata, options: options)
     }
     return response.nodes.map {
       DirectNode(id: $0.nodeID, address: $0.address, region: $0.region, distanceKilometres: $0.distanceKm)

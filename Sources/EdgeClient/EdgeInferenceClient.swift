@@ -71,8 +71,14 @@ public final class EdgeInferenceClient: Sendable {
     nodes.shutdown()
   }
 
-  func metadata(location: GeoPoint?) -> Metadata {
+  /// What this client sends a router with every call (its API key and location), for calls
+  /// made on `grpcClient` directly.
+  public var routerMetadata: Metadata { metadata() }
+
+  /// Metadata for a router: the API key, when there is one, and the client's location.
+  func metadata(location: GeoPoint? = nil) -> Metadata {
     var metadata = Metadata()
+    if let key = configuration.apiKey { metadata.addString("Bearer \(key)", forKey: "authorization") }
     if let location = location ?? configuration.location {
       metadata.addString("\(location.latitude),\(location.longitude)", forKey: "x-edge-location")
     }
@@ -156,7 +162,7 @@ public final class EdgeInferenceClient: Sendable {
 
   public func serverReady() async throws -> Bool {
     try await withRouter(timeout: nil) { router, options in
-      try await Inference_GRPCInferenceService.Client(wrapping: router).serverReady(Inference_ServerReadyRequest(), options: options)
+      try await Inference_GRPCInferenceService.Client(wrapping: router).serverReady(Inference_ServerReadyRequest(), metadata: metadata(), options: options)
     }.ready
   }
 
@@ -171,7 +177,7 @@ public final class EdgeInferenceClient: Sendable {
   /// The first router that answers: its counters and whether it is in panic.
   public func routerStats() async throws -> RouterStats {
     let stats = try await withRouter(timeout: nil) { router, options in
-      try await Edgeinfer_V1_Registry.Client(wrapping: router).listNodes(Edgeinfer_V1_ListNodesRequest(), options: options)
+      try await Edgeinfer_V1_Registry.Client(wrapping: router).listNodes(Edgeinfer_V1_ListNodesRequest(), metadata: metadata(), options: options)
     }.router
     return RouterStats(
       routerID: stats.routerID, panic: stats.panic, nodesInRotation: Int(stats.nodesInRotation), nodesLive: Int(stats.nodesLive),
@@ -182,7 +188,7 @@ public final class EdgeInferenceClient: Sendable {
   /// The nodes a router knows, with their health.
   public func nodes() async throws -> [NodeSummary] {
     let response = try await withRouter(timeout: nil) { router, options in
-      try await Edgeinfer_V1_Registry.Client(wrapping: router).listNodes(Edgeinfer_V1_ListNodesRequest(), options: options)
+      try await Edgeinfer_V1_Registry.Client(wrapping: router).listNodes(Edgeinfer_V1_ListNodesRequest(), metadata: metadata(), options: options)
     }
     return response.nodes.map { info in
       NodeSummary(

@@ -55,6 +55,7 @@ public final class EdgeRouter: Service, Sendable {
   public func run() async throws {
     var forwarder = NodeForwarder(view: view, pool: pool, metrics: metrics, logger: logger)
     forwarder.defaultHedgeDelay = configuration.hedgeDelay
+    let keys = try configuration.apiKeysFile.map { try APIKeyGate(path: $0, logger: logger) }
     var inference = RouterInferenceService(forwarder: forwarder, limits: RequestLimits(maxRequestBytes: configuration.maxMessageBytes))
     inference.routerID = configuration.id
     let clientServer = GRPCServer(
@@ -68,7 +69,8 @@ public final class EdgeRouter: Service, Sendable {
           routerID: configuration.id, view: view, acceptsRegistrations: false,
           heartbeatInterval: configuration.heartbeatInterval, metrics: metrics, logger: logger),
         HealthService(board: health),
-      ])
+      ],
+      interceptors: keys.map { [APIKeyInterceptor(gate: $0)] } ?? [])
     let clusterServer = GRPCServer(
       transport: .http2NIOPosix(
         address: configuration.clusterListen.bindTarget,
@@ -84,6 +86,9 @@ public final class EdgeRouter: Service, Sendable {
       group.addTask { try await clientServer.serveUntilCancelled() }
       group.addTask { try await clusterServer.serveUntilCancelled() }
       group.addTask { await self.pool.run() }
+      if let keys {
+        group.addTask { await cancelWhenGracefulShutdown { await keys.watch() } }
+      }
       let clients = try await Self.port(of: clientServer, configured: configuration.listen)
       let cluster = try await Self.port(of: clusterServer, configured: configuration.clusterListen)
       var metricsAddress: ServiceAddress?

@@ -1,4 +1,5 @@
 public import EdgeRuntime
+public import EdgeSecurity
 public import GRPCCore
 
 /// The one place where domain errors become gRPC statuses.
@@ -33,6 +34,15 @@ extension RPCError {
       self.init(code: .cancelled, message: "the client cancelled the request")
     case .failed(let error):
       self.init(error)
+    }
+  }
+
+  public init(_ error: AccessError) {
+    switch error {
+    case .missingKey, .malformedKey, .unknownKey:
+      self.init(code: .unauthenticated, message: error.description)
+    case .rateLimited(_, let retryAfter):
+      self = .overloaded(error.description, retryAfterMilliseconds: max(1, Int(retryAfter.fractionalMilliseconds.rounded(.up))))
     }
   }
 

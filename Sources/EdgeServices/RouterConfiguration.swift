@@ -29,6 +29,9 @@ public struct RouterConfiguration: Sendable {
   /// Largest request accepted from clients, in bytes of tensor data; larger ones are answered
   /// RESOURCE_EXHAUSTED. The transport refuses messages of over four times this outright.
   public var maxMessageBytes: Int = 64 << 20
+  /// API key file (`edgeinfer keys create`); when set, clients must send a key. Read again
+  /// whenever it changes.
+  public var apiKeysFile: String?
   /// Plain HTTP listener for Prometheus (`GET /metrics`); nil for none.
   public var metricsListen: ServiceAddress?
 

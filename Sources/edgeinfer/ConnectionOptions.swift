@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import EdgeClient
 import EdgeRouting
 import EdgeSecurity
@@ -15,6 +16,7 @@ struct ConnectionOptions: ParsableArguments {
   @Option(help: "Name to verify in the server certificate, when not the router host.") var serverName: String?
   @Flag(help: "Plaintext instead of TLS.") var insecure = false
   @Option(help: "Deadline in milliseconds.") var timeoutMs = 10_000
+  @Option(help: "API key for routers that require one (default: $EDGEINFER_API_KEY).") var apiKey: String?
 
   func clientConfiguration(location: GeoPoint? = nil) throws -> EdgeClientConfiguration {
     guard timeoutMs > 0 else { throw ValidationError("--timeout-ms must be positive") }
@@ -27,6 +29,7 @@ struct ConnectionOptions: ParsableArguments {
     configuration.fallbackTargets = Array(routers.dropFirst())
     configuration.mode = direct ? .direct : .routed
     configuration.serverName = serverName
+    configuration.apiKey = apiKey ?? ProcessInfo.processInfo.environment["EDGEINFER_API_KEY"]
     configuration.timeout = .milliseconds(timeoutMs)
     return configuration
   }

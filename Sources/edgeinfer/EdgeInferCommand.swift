@@ -8,6 +8,6 @@ struct EdgeInferCommand: AsyncParsableCommand {
     abstract: "EdgeInfer: an edge AI inference network.",
     subcommands: [
       CertsCommand.self, InferCommand.self, NodesCommand.self, ClusterCommand.self, DemoCommand.self,
-      QuantizeCommand.self, TokenizeCommand.self, BenchCommand.self, DrillCommand.self,
+      QuantizeCommand.self, TokenizeCommand.self, BenchCommand.self, DrillCommand.self, KeysCommand.self,
     ])
 }

@@ -9,6 +9,8 @@ struct LoadLoop: Sendable {
   let stub: Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>
   let requests: [Inference_ModelInferRequest]
   let options: CallOptions
+  /// Sent with every request (an API key, a location).
+  var metadata: Metadata = [:]
   let concurrency: Int
   let rate: Double?
 
@@ -68,7 +70,7 @@ struct LoadLoop: Sendable {
     let started = ContinuousClock.now
     let outcome: ServeTally.Outcome
     do {
-      _ = try await stub.modelInfer(request, options: options)
+      _ = try await stub.modelInfer(request, metadata: metadata, options: options)
       outcome = .ok
     } catch let error as RPCError {
       outcome = .failed(error.code, error.message)

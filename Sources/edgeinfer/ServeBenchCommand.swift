@@ -76,13 +76,14 @@ struct ServeBenchCommand: AsyncParsableCommand {
       var options = CallOptions.defaults
       options.timeout = deadline
       let requests = try source.requests(for: try await client.modelSignature(model: model, version: version))
-      let before = try await Self.batchSizes(stub, model: model, version: version)
-      let load = LoadLoop(stub: stub, requests: requests, options: options, concurrency: concurrency, rate: rate)
+      let before = try await Self.batchSizes(stub, model: model, version: version, metadata: client.routerMetadata)
+      var load = LoadLoop(stub: stub, requests: requests, options: options, concurrency: concurrency, rate: rate)
+      load.metadata = client.routerMetadata
       if warmup > 0 { _ = await load.run(for: .seconds(warmup)) }
       let started = ContinuousClock.now
       let tally = await load.run(for: .seconds(duration))
       let elapsed = ContinuousClock.now - started
-      let after = try await Self.batchSizes(stub, model: model, version: version)
+      let after = try await Self.batchSizes(stub, model: model, version: version, metadata: client.routerMetadata)
       let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
       var batches: [String: UInt64] = [:]
       for (size, count) in after where count > before[size, default: 0] {
@@ -104,9 +105,10 @@ struct ServeBenchCommand: AsyncParsableCommand {
 
   /// Executions per batch size (rows) so far.
   static func batchSizes(
-    _ stub: Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, model: String, version: String
+    _ stub: Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, model: String, version: String,
+    metadata: Metadata
   ) async throws -> [UInt64: UInt64] {
-    let stats = try await stub.modelStatistics(.with { $0.name = model; $0.version = version }).modelStats
+    let stats = try await stub.modelStatistics(.with { $0.name = model; $0.version = version }, metadata: metadata).modelStats
     var sizes: [UInt64: UInt64] = [:]
     for entry in stats {
       for batch in entry.batchStats { sizes[batch.batchSize, default: 0] += batch.computeInfer.count }

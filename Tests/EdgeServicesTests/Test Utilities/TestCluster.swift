@@ -36,14 +36,16 @@ final class TestCluster: @unchecked Sendable {
   /// Plaintext everywhere (`--insecure`) when `insecure` is set; TLS otherwise.
   let insecure: Bool
 
-  init(maxMessageBytes: Int = 4 << 20, insecure: Bool = false) throws {
+  init(maxMessageBytes: Int = 4 << 20, insecure: Bool = false, apiKeysFile: String? = nil) throws {
     self.insecure = insecure
     folder = try TemporaryDirectory()
     pki = ClusterPKI(directory: "\(folder.path)/certs")
     try FileManager.default.createDirectory(atPath: "\(folder.path)/models", withIntermediateDirectories: true)
     try FileManager.default.createSymbolicLink(atPath: "\(folder.path)/models/digits", withDestinationPath: "\(ProjectPaths.models)/digits")
     try pki.initialise(nodes: 3)
-    router = EdgeRouter(configuration: try Self.routerConfiguration(id: "router", pki: pki, insecure: insecure, maxMessageBytes: maxMessageBytes), logger: Self.logger)
+    var configuration = try Self.routerConfiguration(id: "router", pki: pki, insecure: insecure, maxMessageBytes: maxMessageBytes)
+    configuration.apiKeysFile = apiKeysFile
+    router = EdgeRouter(configuration: configuration, logger: Self.logger)
   }
 
   static func routerConfiguration(id: String, pki: ClusterPKI, insecure: Bool, maxMessageBytes: Int) throws -> RouterConfiguration {

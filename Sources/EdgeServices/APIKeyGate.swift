@@ -1,0 +1,57 @@
+public import EdgeSecurity
+import Foundation
+public import Logging
+import Synchronization
+
+/// The router's API keys, read from the key file and read again when the file changes, so keys
+/// are added and revoked without a restart. Logs name keys, never show them.
+public final class APIKeyGate: Sendable {
+  public let path: String
+  private let logger: Logger
+  private let ring: Mutex<APIKeyRing>
+  private let loadedVersion = Mutex<Date?>(nil)
+
+  public init(path: String, logger: Logger) throws {
+    self.path = path
+    self.logger = logger
+    let records = try APIKeyFile.load(path)
+    self.ring = Mutex(APIKeyRing(records))
+    loadedVersion.withLock { $0 = Self.modified(path) }
+    logger.info("API keys required", metadata: ["file": "\(path)", "keys": "\(records.count)"])
+  }
+
+  /// Checks and charges one request; the key's name when it is let in.
+  public func authorize(_ authorization: String?) -> Result<APIKeyRecord, AccessError> {
+    ring.withLock { $0.authorize(authorization, at: .now) }
+  }
+
+  public var count: Int { ring.withLock { $0.count } }
+
+  /// Reads the file again if it changed since it was last read. A file that cannot be read
+  /// keeps the keys already loaded (a half-edited file must not let everyone in or shut
+  /// everyone out).
+  public func reloadIfChanged() {
+    let modified = Self.modified(path)
+    guard loadedVersion.withLock({ $0 }) != modified else { return }
+    do {
+      let records = try APIKeyFile.load(path)
+      ring.withLock { $0.replace(with: records) }
+      loadedVersion.withLock { $0 = modified }
+      logger.notice("API keys reloaded", metadata: ["file": "\(path)", "keys": "\(records.count)"])
+    } catch {
+      logger.error("API key file unreadable; keeping the keys loaded before", metadata: ["error": "\(error)"])
+    }
+  }
+
+  /// Checks the file every `interval` until cancelled.
+  public func watch(every interval: Duration = .seconds(1)) async {
+    while !Task.isCancelled {
+      try? await Task.sleep(for: interval)
+      reloadIfChanged()
+    }
+  }
+
+  private static func modified(_ path: String) -> Date? {
+    (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+  }
+}
