@@ -75,7 +75,7 @@ extension EdgeInferenceClient {
         let response = try await stub.modelInfer(request, options: options)
         routes.withLock { $0.recordSuccess(node.id) }
         return response
-      } catch let error as RPCError where error.allowsFailover {
+      } catch let error as RPCError where error.allowsFailover && !Task.isCancelled {
         lastError = error
       } catch let error as RPCError {
         throw error

@@ -102,7 +102,7 @@ public final class EdgeInferenceClient: Sendable {
         if offset > 0 { preferredRouter.store(index, ordering: .relaxed) }
         return response
       } catch let error as RPCError where error.allowsFailover && offset + 1 < routers.count
-        && ContinuousClock.now < deadline
+        && ContinuousClock.now < deadline && !Task.isCancelled
       {
         continue
       }

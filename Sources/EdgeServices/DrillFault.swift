@@ -8,4 +8,7 @@ public enum DrillFault: String, Sendable, CaseIterable, Codable {
   case region
   /// SIGKILL every node.
   case outage
+  /// SIGTERM each node in turn (a graceful drain), start it again, wait until it is back in
+  /// rotation, then the next: a rolling restart.
+  case restart
 }

@@ -24,6 +24,8 @@ public struct DrillReport: Sendable, Codable, Equatable {
   /// The router's attempts per forwarded request: over the whole run, and over the outage.
   public var attemptsPerRequest: Double?
   public var attemptsPerRequestDuringOutage: Double?
+  /// restart: seconds from each node's SIGTERM until it was back in rotation, in order.
+  public var restartSeconds: [String: Double] = [:]
   public var routerRequestsDuringOutage: UInt64?
   public var routerBudgetExhausted: UInt64?
   public var routerRescues: UInt64?

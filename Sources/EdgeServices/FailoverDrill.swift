@@ -86,7 +86,7 @@ public struct FailoverDrill: Sendable {
                   guard let faultAt = state.faultAt, sent >= faultAt else { return }
                   state.report.requestsAfterFault += 1
                   state.report.maxLatencyAfterFaultMs = max(state.report.maxLatencyAfterFaultMs ?? 0, latency.fractionalMilliseconds)
-                  if result.region != regionOfFault, state.report.nextRegionFirstAnswerSeconds == nil {
+                  if fault == .region, result.region != regionOfFault, state.report.nextRegionFirstAnswerSeconds == nil {
                     state.report.nextRegionFirstAnswerSeconds = faultAt.duration(to: .now).fractionalSeconds
                   }
                 }
@@ -152,6 +152,19 @@ public struct FailoverDrill: Sendable {
       state.withLock {
         $0.report.routerRequestsDuringOutage = requests
         $0.report.attemptsPerRequestDuringOutage = Double(after.attempts - before.attempts) / Double(max(1, requests))
+      }
+    case .restart:
+      for node in nodes {
+        progress("SIGTERM \(node.id), start it again")
+        let stopped = ContinuousClock.now
+        try cluster.restart(node.id)
+        if let back = try await waitForRotation(of: node.id, inRotation: true, client: client, within: .seconds(30)) {
+          state.withLock { $0.report.restartSeconds[node.id] = stopped.duration(to: back).fractionalSeconds }
+          progress("\(node.id) back in rotation after \(String(format: "%.2f", stopped.duration(to: back).fractionalSeconds)) s")
+        } else {
+          progress("\(node.id) did not come back within 30 s")
+          return
+        }
       }
     case .freeze:
       let id = nodes[0].id

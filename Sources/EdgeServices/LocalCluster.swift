@@ -26,6 +26,8 @@ public final class LocalCluster: @unchecked Sendable {
   /// Each node's address, in the topology's order.
   public private(set) var nodeAddresses: [String] = []
   public private(set) var processes: [(name: String, process: Process)] = []
+  /// How each process was started, to start it again.
+  private var launches: [String: (executable: String, arguments: [String])] = [:]
 
   public init(topology: ClusterTopology, directory: String, models: String) {
     self.topology = topology
@@ -119,6 +121,24 @@ public final class LocalCluster: @unchecked Sendable {
     for process in targets { process.waitUntilExit() }
   }
 
+  /// Stops one process gracefully (SIGTERM: a node drains), SIGKILL after `grace`, then
+  /// starts it again with the same command; returns once it runs.
+  public func restart(_ name: String, grace: Duration = .seconds(10)) throws {
+    guard let launch = launches[name], let index = processes.firstIndex(where: { $0.name == name }) else {
+      throw LocalClusterError("no process named \(name)")
+    }
+    let process = processes[index].process
+    if process.isRunning {
+      process.terminate()
+      let deadline = ContinuousClock.now + grace
+      while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
+      if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+      process.waitUntilExit()
+    }
+    processes.remove(at: index)
+    try self.launch(launch.executable, name: name, arguments: launch.arguments)
+  }
+
   /// Freezes one process (SIGSTOP), as a hung machine would: its sockets stay open, nothing answers.
   public func freeze(_ name: String) {
     guard let process = process(named: name), process.isRunning else { return }
@@ -156,13 +176,16 @@ public final class LocalCluster: @unchecked Sendable {
     process.executableURL = try Self.locate(executable)
     process.arguments = arguments
     let logPath = "\(logDirectory)/\(name).log"
-    _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+    if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
     let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+    // A restarted process appends to the log of its earlier run.
+    log.seekToEndOfFile()
     process.standardOutput = log
     process.standardError = log
     process.standardInput = FileHandle.nullDevice
     try process.run()
     processes.append((name, process))
+    launches[name] = (executable, arguments)
   }
 
   /// The service executables live beside the running one (a build folder, where the test

@@ -10,11 +10,12 @@ struct DrillCommand: AsyncParsableCommand {
     abstract: "Kill or freeze nodes of a local cluster under load and report what the clients saw.",
     discussion: """
       Faults: kill (SIGKILL one node of the nearest region), freeze (SIGSTOP it, SIGCONT after \
-      --freeze-ms), region (SIGKILL the whole nearest region), outage (SIGKILL every node), all. \
+      --freeze-ms), region (SIGKILL the whole nearest region), outage (SIGKILL every node), \
+      restart (SIGTERM each node in turn and start it again: a rolling restart), all. \
       Each fault gets a fresh cluster. Use release builds for figures.
       """)
 
-  @Option(help: "kill, freeze, region, outage or all.") var fault = "all"
+  @Option(help: "kill, freeze, region, outage, restart or all.") var fault = "all"
   @Option(help: "Requests to send per drill (the load runs on until the fault's script ends).") var requests = 2000
   @Option(help: "Closed-loop clients.") var concurrency = 8
   @Option(help: "Deadline of each request in milliseconds.") var timeoutMs = 2000
@@ -22,6 +23,7 @@ struct DrillCommand: AsyncParsableCommand {
   @Option(help: "How long the load runs into a total outage, in milliseconds.") var outageMs = 3000
   @Option(help: "Model repository (needs digits).") var models = "models"
   @Flag(help: "One JSON report per line.") var json = false
+  @Flag(help: "Keep each drill's folder (certificates and the processes' logs) and print where.") var keepLogs = false
 
   func run() async throws {
     let faults: [DrillFault]
@@ -46,9 +48,14 @@ struct DrillCommand: AsyncParsableCommand {
       drill.outageFor = .milliseconds(outageMs)
       let folder = FileManager.default.temporaryDirectory.appendingPathComponent("edgeinfer-drill-\(getpid())-\(fault)").path
       let cluster = LocalCluster(topology: FailoverDrill.topology, directory: folder, models: models)
+      let keep = keepLogs
       defer {
         cluster.stop()
-        try? FileManager.default.removeItem(atPath: folder)
+        if keep {
+          FileHandle.standardError.write(Data("logs of the \(fault) drill: \(cluster.logDirectory)\n".utf8))
+        } else {
+          try? FileManager.default.removeItem(atPath: folder)
+        }
       }
       try cluster.start()
       try await cluster.waitUntilHealthy(count: FailoverDrill.topology.nodes.count)
@@ -83,6 +90,9 @@ struct DrillCommand: AsyncParsableCommand {
     if let out = report.outOfRotationSeconds { lines.append("   out of rotation \(f(out)) s after SIGSTOP") }
     if let back = report.backInRotationSeconds { lines.append("   back in rotation \(f(back)) s after SIGCONT") }
     if let next = report.nextRegionFirstAnswerSeconds { lines.append("   first answer from the next region \(f(next, 3)) s after the kill") }
+    for (node, seconds) in report.restartSeconds.sorted(by: { $0.key < $1.key }) {
+      lines.append("   \(node) back in rotation \(f(seconds)) s after its SIGTERM")
+    }
     if let outage = report.attemptsPerRequestDuringOutage {
       lines.append("   during the outage: \(report.routerRequestsDuringOutage ?? 0) requests, \(f(outage, 3)) attempts per request")
     }

@@ -31,7 +31,7 @@ import Testing
     case .kill: 1
     case .region: 2
     case .outage: 3
-    case .freeze: 0
+    case .freeze, .restart: 0
     }
   }
 
@@ -55,6 +55,12 @@ import Testing
     #expect(report.failed == 0, "\(report.failureExamples)")
     #expect(report.nextRegionFirstAnswerSeconds != nil)
     #expect(report.answeredBy["node-3", default: 0] > 0)
+  }
+
+  @Test func aRollingRestartOfEveryNodeFailsNoRequest() async throws {
+    let report = try await drill(.restart)
+    #expect(report.failed == 0, "\(report.failureExamples)")
+    #expect(report.restartSeconds.keys.sorted() == ["node-1", "node-2", "node-3"])
   }
 
   @Test func inATotalOutageTheRetryBudgetHolds() async throws {

@@ -57,6 +57,7 @@ struct RouterPartsTests {
     #expect(RPCError(code: .unavailable, message: "").allowsFailover)
     #expect(RPCError(code: .resourceExhausted, message: "", metadata: pushback).allowsFailover)
     #expect(!RPCError(code: .resourceExhausted, message: "too large").allowsFailover)
+    #expect(RPCError(code: .cancelled, message: "").allowsFailover)
     for code in [RPCError.Code.invalidArgument, .notFound, .internalError, .deadlineExceeded, .permissionDenied] {
       #expect(!RPCError(code: code, message: "").allowsFailover)
     }
