@@ -13,6 +13,10 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "EdgeClient", targets: ["EdgeClient"]),
+    // The parsers and validators, for the fuzz targets in Fuzz/ (a package of their own, built
+    // with the fuzzer sanitizer).
+    .library(name: "EdgeRuntime", targets: ["EdgeRuntime"]),
+    .library(name: "EdgeProto", targets: ["EdgeProto"]),
     .executable(name: "edgeinfer", targets: ["edgeinfer"]),
     .executable(name: "edge-router", targets: ["edge-router"]),
     .executable(name: "edge-node", targets: ["edge-node"]),
@@ -135,7 +139,7 @@ let package = Package(
     .executableTarget(
       name: "edge-node",
       dependencies: [
-        "EdgeServices",
+        "EdgeServices", "EdgeRuntime",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Services/node",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeRouting
+import EdgeRuntime
 import EdgeSecurity
 import EdgeServices
 import Logging
@@ -23,6 +24,11 @@ struct EdgeNodeCommand: AsyncParsableCommand {
   @Flag(help: "Plaintext instead of TLS. Never in production.") var insecure = false
   @Option(help: "Requests held at once before shedding load.") var capacity = 64
   @Option(help: "HOST:PORT of a separate edge-executor to run batches (default: in this process).") var executor: String?
+  @Option(help: "Most bytes of tensor data in one request (the transport refuses messages over 4x this).")
+  var maxRequestBytes = RequestLimits().maxRequestBytes
+  @Option(help: "Most elements in one input tensor.") var maxTensorElements = RequestLimits().maxElementsPerTensor
+  @Option(help: "Most bytes in one string (BYTES element).") var maxStringBytes = RequestLimits().maxBytesElementLength
+  @Option(help: "Longest deadline a call may ask for, in milliseconds.") var maxDeadlineMs = 300_000
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -37,6 +43,12 @@ struct EdgeNodeCommand: AsyncParsableCommand {
     guard capacity > 0 else { throw ValidationError("--capacity must be positive") }
     configuration.capacity = capacity
     configuration.executor = try executor.map { try ServiceAddress(parsing: $0) }
+    guard maxRequestBytes > 0, maxTensorElements > 0, maxStringBytes > 0, maxDeadlineMs > 0 else {
+      throw ValidationError("--max-request-bytes, --max-tensor-elements, --max-string-bytes and --max-deadline-ms must be positive")
+    }
+    configuration.limits = RequestLimits(
+      maxElementsPerTensor: maxTensorElements, maxBytesElementLength: maxStringBytes, maxRequestBytes: maxRequestBytes,
+      maxDeadline: .milliseconds(maxDeadlineMs))
     let logger = Logger(label: "edge-node")
     try await ServiceRunner.run(EdgeNode(configuration: configuration, logger: logger), logger: logger)
   }

@@ -26,6 +26,9 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   @Option(help: "API key file (edgeinfer keys create); clients must then send 'authorization: Bearer <key>'. Reloaded when it changes.")
   var apiKeys: String?
   @Option(help: "Plain HTTP address for Prometheus to scrape GET /metrics (default: none).") var metricsListen: String?
+  @Option(help: "Most bytes of tensor data in one request (the transport refuses messages over 4x this).")
+  var maxMessageBytes = 64 << 20
+  @Option(help: "Longest deadline a call may ask for, in milliseconds.") var maxDeadlineMs = 300_000
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -50,6 +53,9 @@ struct EdgeRouterCommand: AsyncParsableCommand {
       configuration.hedgeDelay = .milliseconds(hedgeMs)
     }
     configuration.apiKeysFile = apiKeys
+    guard maxMessageBytes > 0, maxDeadlineMs > 0 else { throw ValidationError("--max-message-bytes and --max-deadline-ms must be positive") }
+    configuration.maxMessageBytes = maxMessageBytes
+    configuration.maxDeadline = .milliseconds(maxDeadlineMs)
     configuration.metricsListen = try metricsListen.map { try ServiceAddress(parsing: $0) }
     let logger = Logger(label: "edge-router")
     try await ServiceRunner.run(EdgeRouter(configuration: configuration, logger: logger), logger: logger)

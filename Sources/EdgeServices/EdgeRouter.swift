@@ -55,6 +55,7 @@ public final class EdgeRouter: Service, Sendable {
   public func run() async throws {
     var forwarder = NodeForwarder(view: view, pool: pool, metrics: metrics, logger: logger)
     forwarder.defaultHedgeDelay = configuration.hedgeDelay
+    forwarder.maxDeadline = configuration.maxDeadline
     let keys = try configuration.apiKeysFile.map { try APIKeyGate(path: $0, logger: logger) }
     var inference = RouterInferenceService(forwarder: forwarder, limits: RequestLimits(maxRequestBytes: configuration.maxMessageBytes))
     inference.routerID = configuration.id

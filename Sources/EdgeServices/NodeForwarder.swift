@@ -1,3 +1,4 @@
+import EdgeRuntime
 public import EdgeClient
 public import EdgeProto
 public import EdgeRouting
@@ -17,6 +18,8 @@ public struct NodeForwarder: Sendable {
   public let metrics: RouterMetrics
   /// The deadline for callers that set none.
   public var defaultTimeout: Duration = .seconds(30)
+  /// The longest deadline a caller may ask for; longer ones are refused.
+  public var maxDeadline: Duration = .seconds(300)
   /// Hedge requests that send no `x-edge-hedge` after this long; nil for no hedging.
   public var defaultHedgeDelay: Duration?
   /// How often a request waiting on a node checks that the node is still in rotation. A node
@@ -74,7 +77,9 @@ public struct NodeForwarder: Sendable {
     let location = try RequestMetadata.location(in: metadata)
     let mode = try RequestMetadata.routeMode(in: metadata)
     let hedgeDelay = try RequestMetadata.hedgeDelay(in: metadata) ?? defaultHedgeDelay
-    let deadline = received + (GRPCTimeout.from(metadata) ?? defaultTimeout)
+    let timeout = GRPCTimeout.from(metadata)
+    try InferenceError.mapped { () throws(InferenceError) in try RequestLimits(maxDeadline: maxDeadline).checkDeadline(timeout) }
+    let deadline = received + (timeout ?? defaultTimeout)
     return try await withThrowingTaskGroup(of: Step<Response>.self) { group in
       var excluded = Set<String>()
       var lastError: RPCError?

@@ -60,7 +60,10 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
   public func modelInfer(
     request: ServerRequest<Inference_ModelInferRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ModelInferResponse> {
-    let deadline = GRPCTimeout.from(request.metadata).map { ContinuousClock.now + $0 - Self.deadlineLead }
+    let timeout = GRPCTimeout.from(request.metadata)
+    let limits = engine.limits
+    try InferenceError.mapped { () throws(InferenceError) in try limits.checkDeadline(timeout) }
+    let deadline = timeout.map { ContinuousClock.now + $0 - Self.deadlineLead }
     // gRPC reports a cancelled RPC (client gone, or its deadline passed) through the context, not
     // by cancelling this task; the batcher listens for task cancellation, so relay it.
     let engine = engine

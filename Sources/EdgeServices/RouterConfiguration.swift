@@ -29,6 +29,8 @@ public struct RouterConfiguration: Sendable {
   /// Largest request accepted from clients, in bytes of tensor data; larger ones are answered
   /// RESOURCE_EXHAUSTED. The transport refuses messages of over four times this outright.
   public var maxMessageBytes: Int = 64 << 20
+  /// The longest deadline a client may ask for; longer ones are INVALID_ARGUMENT.
+  public var maxDeadline: Duration = .seconds(300)
   /// API key file (`edgeinfer keys create`); when set, clients must send a key. Read again
   /// whenever it changes.
   public var apiKeysFile: String?

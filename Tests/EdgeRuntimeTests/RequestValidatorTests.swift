@@ -148,4 +148,16 @@ struct RequestValidatorTests {
     request.inputs[0].shape = [1, 2]
     #expect(throws: InferenceError.self) { try RequestValidator.validate(request, config: config) }
   }
+
+  @Test func deadlinesPastTheLimitAreRefusedAndNoneIsFine() throws {
+    let limits = RequestLimits(maxDeadline: .seconds(10))
+    try limits.checkDeadline(nil)
+    try limits.checkDeadline(.seconds(10))
+    #expect(throws: InferenceError.self) { try limits.checkDeadline(.milliseconds(10_001)) }
+    do {
+      try limits.checkDeadline(.seconds(60))
+    } catch {
+      #expect(error.description.contains("60 s is past this server's limit of 10 s"))
+    }
+  }
 }

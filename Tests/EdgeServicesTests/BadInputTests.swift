@@ -61,6 +61,15 @@ import Testing
         ("oversized message", .resourceExhausted, "the limit is 1048576", {
           _ = try await client.infer(model: "digits", inputs: [InferTensor(name: "pixels", datatype: "FP32", shape: [1, 64], data: Data(count: 2 << 20))])
         }),
+        ("deadline past the router's limit", .invalidArgument, "limit of 300 s", {
+          _ = try await client.infer(model: "digits", inputs: [pixels], timeout: .seconds(3600))
+        }),
+        ("deadline past the node's limit", .invalidArgument, "limit of 300 s", {
+          let node = try #require(cluster.nodes["node-1"]?.node)
+          var direct = cluster.clientConfiguration(to: await node.listeningAddress())
+          direct.timeout = .seconds(301)
+          try await EdgeInferenceClient.withClient(direct) { _ = try await $0.infer(model: "digits", inputs: [pixels]) }
+        }),
         ("malformed location", .invalidArgument, "x-edge-location", {
           var metadata = Metadata()
           metadata.addString("somewhere", forKey: "x-edge-location")
