@@ -4,10 +4,12 @@
 SWIFT ?= swift
 PYTHON ?= python3
 BIN := .build/debug
+# Executions per fuzz target in `make test` (a smoke run; `make fuzz` runs a million each).
+FUZZ_SMOKE_RUNS ?= 20000
 APT_PACKAGES := protobuf-compiler libopenblas-dev pkg-config
 PIP_PACKAGES := numpy 'tritonclient[grpc]' PyYAML jsonschema pytest tokenizers onnxruntime
 
-.PHONY: all deps system-deps python-deps build models demo test swift-test interop-test check-generated protos model cluster compose bench-model clean
+.PHONY: fuzz all deps system-deps python-deps build models demo test swift-test interop-test check-generated protos model cluster compose bench-model clean
 
 all: build
 
@@ -36,9 +38,10 @@ models: build
 demo: models
 	$(BIN)/edgeinfer demo
 
-# Every test: the Swift suites, the generated-code check, and the tritonclient interop and
-# compose checks against the real executables. The failover drills start processes of their
-# own and run alone, so they neither starve nor are starved by the in-process clusters.
+# Every test: the Swift suites, the generated-code check, the tritonclient interop and compose
+# checks against the real executables, and a short run of every fuzz target. The failover
+# drills start processes of their own and run alone, so they neither starve nor are starved by
+# the in-process clusters.
 test: deps
 	$(SWIFT) build --build-tests
 	dev/fetch-minilm.sh $(BIN)/edgeinfer
@@ -46,6 +49,7 @@ test: deps
 	$(SWIFT) test --skip-build --filter FailoverDrillTests
 	dev/check-generated-code.sh
 	$(PYTHON) -m pytest Tests/interop -q
+	dev/fuzz.sh $(FUZZ_SMOKE_RUNS)
 
 swift-test: system-deps
 	$(SWIFT) build --build-tests
@@ -78,6 +82,11 @@ bench-model: deps
 	dev/fetch-minilm.sh .build/release/edgeinfer
 	.build/release/edgeinfer bench model minilm --threads 1
 	.build/release/edgeinfer bench model minilm --threads 2
+
+# libFuzzer targets (Fuzz/): request decoding and validation, BYTES tensors, the tokenizer,
+# safetensors and config.pbtxt, a million executions each under the address sanitizer.
+fuzz: system-deps
+	dev/fuzz.sh 1000000
 
 clean:
 	rm -rf .build

@@ -15,6 +15,8 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
   @Option(help: "Executor certificate (PEM).") var cert: String?
   @Option(help: "Executor private key (PEM).") var key: String?
   @Flag(help: "Plaintext instead of TLS. Never in production.") var insecure = false
+  @Option(name: .customLong("allow"), help: "Only callers whose certificate names this (the node's id; repeatable). Default: any cluster certificate.")
+  var allowed: [String] = []
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -22,7 +24,7 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
     let logger = Logger(label: "edge-executor")
     let executor = EdgeExecutor(
       listen: try ServiceAddress(parsing: listen), repository: models,
-      security: try .from(ca: ca, certificate: cert, key: key, insecure: insecure), logger: logger)
+      security: try .from(ca: ca, certificate: cert, key: key, insecure: insecure), allowedPeers: Set(allowed), logger: logger)
     try await ServiceRunner.run(executor, logger: logger)
   }
 }

@@ -49,21 +49,13 @@ public final class SafeTensorsFile: @unchecked Sendable {
     guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
       throw .unreadable(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
     }
-    do {
-      let headerLength = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
-      guard headerLength <= UInt64(Self.maximumHeaderBytes), Int(headerLength) <= size - 8 else {
-        throw SafeTensorsError.malformed(path: path, reason: "header length \(headerLength) exceeds the file or the \(Self.maximumHeaderBytes)-byte limit")
-      }
-      let header = Data(bytes: base + 8, count: Int(headerLength))
-      let parsed = try Self.parseHeader(header, dataLength: size - 8 - Int(headerLength), path: path)
+    do throws(SafeTensorsError) {
+      let parsed = try Self.layout(of: UnsafeRawBufferPointer(start: base, count: size), path: path)
       self.tensors = parsed.tensors
       self.metadata = parsed.metadata
-    } catch let error as SafeTensorsError {
-      munmap(base, size)
-      throw error
     } catch {
       munmap(base, size)
-      throw .malformed(path: path, reason: "\(error)")
+      throw error
     }
     self.mapping = base
     self.mappedLength = size
@@ -92,6 +84,23 @@ public final class SafeTensorsFile: @unchecked Sendable {
       throw .malformed(path: path, reason: "tensor '\(name)' is not 4-byte aligned")
     }
     return UnsafeBufferPointer(start: start.assumingMemoryBound(to: Float.self), count: raw.count / 4)
+  }
+
+  /// The tensors and metadata a whole safetensors file describes, checked against its size:
+  /// what `init(path:)` reads after mapping the file, and what the fuzz target feeds arbitrary
+  /// bytes.
+  public static func layout(
+    of file: UnsafeRawBufferPointer, path: String = "(memory)"
+  ) throws(SafeTensorsError) -> (tensors: [String: TensorInfo], metadata: [String: String]) {
+    guard file.count >= 8, let base = file.baseAddress else {
+      throw .malformed(path: path, reason: "file of \(file.count) bytes is shorter than the 8-byte header length")
+    }
+    let headerLength = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
+    guard headerLength <= UInt64(Self.maximumHeaderBytes), Int(headerLength) <= file.count - 8 else {
+      throw .malformed(path: path, reason: "header length \(headerLength) exceeds the file or the \(Self.maximumHeaderBytes)-byte limit")
+    }
+    let header = Data(bytes: base + 8, count: Int(headerLength))
+    return try parseHeader(header, dataLength: file.count - 8 - Int(headerLength), path: path)
   }
 
   static let elementSizes: [String: Int] = [

@@ -6,17 +6,25 @@ public import Logging
 public import ServiceLifecycle
 
 /// A separate executor process (`edge-executor`): loads the model repository and runs the
-/// batches its node sends, over mTLS. Only holders of cluster certificates may call it.
+/// batches its node sends, over mTLS. Only holders of cluster certificates may call it, and with
+/// `allowedPeers` only its own node.
 public final class EdgeExecutor: Service, Sendable {
   public let listen: ServiceAddress
   public let security: TransportSecurityMode
   public let store: ModelStore
   public let health = HealthBoard(services: ["edgeinfer.v1.Executor"])
+  /// Names (certificate DNS names) of the only callers allowed; empty lets in any holder of a
+  /// cluster certificate.
+  public let allowedPeers: Set<String>
   private let logger: Logger
   private let bound = PublishedValue<ServiceAddress>()
 
-  public init(listen: ServiceAddress, repository: String, security: TransportSecurityMode, logger: Logger = Logger(label: "edge-executor")) {
+  public init(
+    listen: ServiceAddress, repository: String, security: TransportSecurityMode, allowedPeers: Set<String> = [],
+    logger: Logger = Logger(label: "edge-executor")
+  ) {
     self.listen = listen
+    self.allowedPeers = allowedPeers
     self.security = security
     self.store = ModelStore(repository: ModelRepository(root: repository))
     self.logger = logger
@@ -36,7 +44,8 @@ public final class EdgeExecutor: Service, Sendable {
         address: listen.bindTarget,
         transportSecurity: security.server(requireClientCertificate: true),
         config: .defaults { $0.rpc.maxRequestPayloadSize = Int(Int32.max) }),
-      services: [ExecutorService(store: store), HealthService(board: health)])
+      services: [ExecutorService(store: store), HealthService(board: health)],
+      interceptors: allowedPeers.isEmpty ? [] : [PeerAllowList(names: allowedPeers)])
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await server.serveUntilCancelled() }
       let listening = try await server.listeningAddress

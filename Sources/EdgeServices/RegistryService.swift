@@ -140,13 +140,8 @@ public struct RegistryService: Edgeinfer_V1_Registry.SimpleServiceProtocol {
   /// With mTLS, a node may only speak for the id its certificate names, so one compromised
   /// node cannot take over another's place in the rotation.
   private func checkIdentity(_ nodeID: String, context: ServerContext) throws {
-    guard let certificate = (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate else {
-      return  // plaintext (--insecure): there is no identity to check
-    }
-    let names = (try? certificate.extensions.subjectAlternativeNames)?.compactMap { name -> String? in
-      if case .dnsName(let dns) = name { return dns }
-      return nil
-    } ?? []
+    // Plaintext (--insecure): there is no identity to check.
+    guard let names = PeerNames.of(context) else { return }
     guard names.contains(nodeID) else {
       throw RPCError(
         code: .permissionDenied,

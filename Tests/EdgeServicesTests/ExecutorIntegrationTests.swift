@@ -4,6 +4,7 @@ import EdgeSecurity
 import EdgeServices
 import Foundation
 import GRPCCore
+import SwiftProtobuf
 import Testing
 
 /// A node whose batches run in a separate executor over mTLS: served normally; when the
@@ -48,6 +49,38 @@ import Testing
     executor.task.cancel()
     _ = await executor.task.result
     await cluster.stop()
+  }
+
+  @Test func anExecutorWithAnAllowListTakesBatchesFromItsNodeOnly() async throws {
+    let cluster = try TestCluster()
+    let executor = try await cluster.startExecutor(allowedPeers: ["node-1"])
+    var request = Edgeinfer_V1_ExecuteBatchRequest()
+    request.modelName = "digits"
+    request.batchSize = 1
+    request.inputs = [.with { $0.name = "pixels"; $0.datatype = "FP32"; $0.shape = [1, 64]; $0.data = Data(count: 256) }]
+    let batch = request
+    func call(as name: String) async -> RPCError.Code? {
+      do {
+        try await RawClient.with(executor.address, security: cluster.pki.identity(name).clientSecurity()) { client in
+          _ = try await Edgeinfer_V1_Executor.Client(wrapping: client).executeBatch(batch, options: RawClient.shortCall)
+        }
+        return nil
+      } catch let error as RPCError {
+        return error.code
+      } catch {
+        return .unknown
+      }
+    }
+    #expect(await call(as: "node-1") == nil)
+    #expect(await call(as: "node-2") == .permissionDenied)
+    #expect(await call(as: "client") == .permissionDenied)
+    // Health checks stay open to any cluster certificate.
+    try await RawClient.with(executor.address, security: cluster.pki.identity("node-2").clientSecurity()) { client in
+      let health = try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "" }, options: RawClient.shortCall)
+      #expect(health.status == .serving)
+    }
+    executor.task.cancel()
+    _ = await executor.task.result
   }
 
   @Test func anExecutorChecksEveryBatchAsANodeChecksARequest() async throws {

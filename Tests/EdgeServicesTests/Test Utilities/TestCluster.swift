@@ -104,12 +104,14 @@ final class TestCluster: @unchecked Sendable {
 
   /// Starts a separate executor serving this cluster's models with its own cluster certificate,
   /// on `port` (0 for any), and returns it with the task that runs it.
-  func startExecutor(port: Int = 0) async throws -> (executor: EdgeExecutor, task: Task<Void, any Error>, address: ServiceAddress) {
+  func startExecutor(
+    port: Int = 0, allowedPeers: Set<String> = []
+  ) async throws -> (executor: EdgeExecutor, task: Task<Void, any Error>, address: ServiceAddress) {
     let identity = FileManager.default.fileExists(atPath: pki.identity("executor").certificatePath!)
       ? pki.identity("executor") : try pki.issue(name: "executor")
     let executor = EdgeExecutor(
       listen: ServiceAddress(host: "127.0.0.1", port: port), repository: "\(folder.path)/models",
-      security: insecure ? .plaintext : .tls(identity), logger: Self.logger)
+      security: insecure ? .plaintext : .tls(identity), allowedPeers: allowedPeers, logger: Self.logger)
     let task = Task { try await executor.run() }
     return (executor, task, await executor.listeningAddress())
   }
