@@ -16,10 +16,12 @@ let vocabulary: BertTokenizer = {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTokenizer(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
-  let text = String(decoding: UnsafeRawBufferPointer(start: start, count: count), as: UTF8.self)
-  for maxTokens in [2, 16, 512] {
-    let tokenized = vocabulary.encode(text, maxTokens: maxTokens)
-    precondition(tokenized.ids.count <= maxTokens, "the tokenizer exceeded its maximum length")
-  }
+  let bytes = UnsafeRawBufferPointer(start: start, count: count)
+  guard let first = bytes.first else { return 0 }
+  // The first byte picks the maximum length (2 to 257 tokens), so truncation is fuzzed too.
+  let maxTokens = 2 + Int(first)
+  let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes.dropFirst()), as: UTF8.self)
+  let tokenized = vocabulary.encode(text, maxTokens: maxTokens)
+  precondition(tokenized.ids.count <= maxTokens, "the tokenizer exceeded its maximum length")
   return 0
 }
