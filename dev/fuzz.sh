@@ -11,8 +11,14 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(FuzzInferRequest FuzzBytesTensor FuzzTokenizer FuzzSafeTensors FuzzModelConfig)
 
-(cd Fuzz && swift build -c release --sanitize=fuzzer --sanitize=address >&2)
-bin=$(cd Fuzz && swift build -c release --sanitize=fuzzer --sanitize=address --show-bin-path)
+# One -sanitize= list for Swift: swiftc keeps only the last -sanitize= flag it is given, and
+# SwiftPM orders two --sanitize options arbitrarily, which left either the coverage that guides
+# the fuzzer or the address sanitizer out of the Swift code. clang adds its flags up.
+flags=(-c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=address)
+# FUZZ_SCRATCH: another build folder for the targets (default Fuzz/.build).
+[ -n "${FUZZ_SCRATCH:-}" ] && flags+=(--scratch-path "$FUZZ_SCRATCH")
+(cd Fuzz && swift build "${flags[@]}" >&2)
+bin=$(cd Fuzz && swift build "${flags[@]}" --show-bin-path)
 work=.build/fuzz
 mkdir -p "$work/artifacts"
 failed=0
