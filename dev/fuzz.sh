@@ -33,6 +33,12 @@ for target in "${targets[@]}"; do
     status=FAILED
     failed=1
   fi
+  # A target built without coverage runs blind: libFuzzer says so, and that is a failure too.
+  if grep -q "Is the code instrumented for coverage" "$work/$target.log"; then
+    status=FAILED
+    failed=1
+    echo "$target: built without coverage instrumentation" >&2
+  fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$target.log" | grep -o '[0-9]*$' || echo "?")
   coverage=$(grep -o 'cov: [0-9]*' "$work/$target.log" | tail -1 | grep -o '[0-9]*' || echo "?")
   echo "$target: $status, $runs executions in $(( $(date +%s) - started )) s, coverage $coverage edges (log: $work/$target.log)"
