@@ -33,6 +33,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
   ],
@@ -82,6 +84,8 @@ let package = Package(
         .product(name: "SwiftASN1", package: "swift-asn1"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOCertificateReloading", package: "swift-nio-extras"),
       ],
       swiftSettings: swiftSettings
     ),
@@ -168,7 +172,7 @@ let package = Package(
     ),
     .testTarget(
       name: "EdgeSecurityTests",
-      dependencies: ["EdgeSecurity"],
+      dependencies: ["EdgeSecurity", "EdgeTestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl")],
       swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -29,6 +29,8 @@ struct EdgeNodeCommand: AsyncParsableCommand {
   @Option(help: "Most elements in one input tensor.") var maxTensorElements = RequestLimits().maxElementsPerTensor
   @Option(help: "Most bytes in one string (BYTES element).") var maxStringBytes = RequestLimits().maxBytesElementLength
   @Option(help: "Longest deadline a call may ask for, in milliseconds.") var maxDeadlineMs = 300_000
+  @Option(name: .customLong("allow"), help: "Only callers whose certificate names this may call inference: the routers, and clients allowed to call the node directly (repeatable). Default: any cluster certificate.")
+  var allowed: [String] = []
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -40,6 +42,12 @@ struct EdgeNodeCommand: AsyncParsableCommand {
       routers: try routers.map { try ServiceAddress(parsing: $0) },
       security: try .from(ca: ca, certificate: cert, key: key, insecure: insecure))
     configuration.advertise = advertise
+    // Every certificate of the cluster names localhost and the loopback addresses, so letting
+    // one of them in would let in every certificate.
+    if let shared = allowed.first(where: { ["localhost", "127.0.0.1", "::1"].contains($0) }) {
+      throw ValidationError("--allow \(shared): every cluster certificate names it; give router and client names")
+    }
+    configuration.allowedPeers = Set(allowed)
     guard capacity > 0 else { throw ValidationError("--capacity must be positive") }
     configuration.capacity = capacity
     configuration.executor = try executor.map { try ServiceAddress(parsing: $0) }

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 import SwiftASN1
 
 /// The certificate folder of one cluster, as `edgeinfer certs init --out DIR` writes it:
@@ -24,10 +24,12 @@ public struct ClusterPKI: Sendable {
       keyPath: "\(directory)/\(name)-key.pem")
   }
 
-  /// Writes a new CA and leaf certificates for a router, `nodes` nodes and a client.
-  /// `extraHosts` are added to every leaf's SANs (container service names, public DNS names).
+  /// Writes a new CA and leaf certificates for `routers` routers (router, router-2, …), `nodes`
+  /// nodes (node-1, …) and a client. Each names only its own component (and the loopback
+  /// names), so one component's certificate cannot pass for another's; `extraHosts` are added to
+  /// every leaf's SANs (public DNS names shared by all).
   @discardableResult
-  public func initialise(nodes: Int, extraHosts: [String] = [], force: Bool = false) throws -> [String] {
+  public func initialise(nodes: Int, routers: Int = 1, extraHosts: [String] = [], force: Bool = false) throws -> [String] {
     let manager = FileManager.default
     if manager.fileExists(atPath: caCertificatePath) && !force { throw PKIError.outputExists(caCertificatePath) }
     try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -35,35 +37,56 @@ public struct ClusterPKI: Sendable {
     try write(try authority.certificate.serializeAsPEM().pemString, to: caCertificatePath, secret: false)
     try write(authority.privateKey.pemRepresentation, to: caKeyPath, secret: true)
     var written = [caCertificatePath]
-    let names = ["router", "client"] + (0..<nodes).map { "node-\($0 + 1)" }
+    let names = (0..<routers).map(Self.routerName) + ["client"] + (0..<nodes).map { "node-\($0 + 1)" }
     for name in names {
       written.append(try issueLeaf(name: name, extraHosts: extraHosts, authority: authority).certificatePath!)
     }
     return written
   }
 
-  /// Issues one more leaf from the existing CA (a new node joining the cluster).
-  public func issue(name: String, extraHosts: [String] = []) throws -> TLSIdentity {
+  /// The certificate name of the `index`th router (from 0): router, router-2, router-3, …
+  public static func routerName(_ index: Int) -> String {
+    index == 0 ? "router" : "router-\(index + 1)"
+  }
+
+  /// Issues one more leaf from the existing CA (a new node joining the cluster), or a renewal of
+  /// an existing one: running components take the new files without a restart
+  /// (`CertificateFiles`).
+  public func issue(
+    name: String, extraHosts: [String] = [], validity: TimeInterval = 365 * 86_400, now: Date = Date()
+  ) throws -> TLSIdentity {
     guard FileManager.default.fileExists(atPath: caKeyPath) else { throw PKIError.missingFile(caKeyPath) }
     let authority = try CertificateAuthority.load(certificatePath: caCertificatePath, keyPath: caKeyPath)
-    return try issueLeaf(name: name, extraHosts: extraHosts, authority: authority)
+    return try issueLeaf(name: name, extraHosts: extraHosts, validity: validity, now: now, authority: authority)
   }
 
   /// Every leaf is valid for its own name, localhost and the loopback addresses, so the same
   /// files serve a local cluster and, with `extraHosts`, a deployed one.
-  private func issueLeaf(name: String, extraHosts: [String], authority: CertificateAuthority) throws -> TLSIdentity {
+  private func issueLeaf(
+    name: String, extraHosts: [String], validity: TimeInterval = 365 * 86_400, now: Date = Date(),
+    authority: CertificateAuthority
+  ) throws -> TLSIdentity {
     let hosts = extraHosts.filter { IPAddressBytes.parse($0) == nil }
     let addresses = ["127.0.0.1", "::1"] + extraHosts.filter { IPAddressBytes.parse($0) != nil }
-    let issued = try authority.issue(dnsNames: [name, "localhost"] + hosts, ipAddresses: addresses)
+    let issued = try authority.issue(
+      dnsNames: [name, "localhost"] + hosts, ipAddresses: addresses, validity: validity, now: now)
     let identity = identity(name)
-    try write(try issued.certificatePEM(), to: identity.certificatePath!, secret: false)
     try write(issued.privateKeyPEM, to: identity.keyPath!, secret: true)
+    try write(try issued.certificatePEM(), to: identity.certificatePath!, secret: false)
     return identity
   }
 
+  /// Writes beside `path` and renames over it, so a running component reading the file (a
+  /// renewal) never sees it half-written; private keys are readable by the owner only from the
+  /// moment they exist.
   private func write(_ text: String, to path: String, secret: Bool) throws {
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-    // Private keys readable by the owner only.
-    try FileManager.default.setAttributes([.posixPermissions: secret ? 0o600 : 0o644], ofItemAtPath: path)
+    let staging = "\(path).\(UUID().uuidString).tmp"
+    guard FileManager.default.createFile(
+      atPath: staging, contents: Data(text.utf8), attributes: [.posixPermissions: secret ? 0o600 : 0o644])
+    else { throw PKIError.cannotWrite(path) }
+    guard rename(staging, path) == 0 else {
+      try? FileManager.default.removeItem(atPath: staging)
+      throw PKIError.cannotWrite(path)
+    }
   }
 }

@@ -5,16 +5,21 @@ public enum TransportSecurityMode: Sendable, Equatable {
   case tls(TLSIdentity)
   case plaintext
 
-  public func server(requireClientCertificate: Bool) -> HTTP2ServerTransport.Posix.TransportSecurity {
+  public func server(
+    requireClientCertificate: Bool, onCertificateEvent: (@Sendable (CertificateFiles.Event) -> Void)? = nil
+  ) -> HTTP2ServerTransport.Posix.TransportSecurity {
     switch self {
-    case .tls(let identity): return identity.serverSecurity(requireClientCertificate: requireClientCertificate)
+    case .tls(let identity):
+      return identity.serverSecurity(requireClientCertificate: requireClientCertificate, onCertificateEvent: onCertificateEvent)
     case .plaintext: return .plaintext
     }
   }
 
-  public func client() -> HTTP2ClientTransport.Posix.TransportSecurity {
+  public func client(
+    onCertificateEvent: (@Sendable (CertificateFiles.Event) -> Void)? = nil
+  ) -> HTTP2ClientTransport.Posix.TransportSecurity {
     switch self {
-    case .tls(let identity): return identity.clientSecurity()
+    case .tls(let identity): return identity.clientSecurity(onCertificateEvent: onCertificateEvent)
     case .plaintext: return .plaintext
     }
   }

@@ -24,8 +24,8 @@ public struct ClusterTopology: Sendable {
   /// The first router: the one clients are given first.
   public var router: Site { routers[0] }
 
-  /// Router sites in the order clusters grow; the first router's certificate is shared by all
-  /// (each router's service name is among its names).
+  /// Router sites in the order clusters grow; each has its own certificate, named by its id
+  /// (`ClusterPKI.routerName`).
   public static let routerSites: [Site] = [
     site("router", "eu-central", "Frankfurt", 50.1109, 8.6821),
     site("router-2", "us-east", "Ashburn", 39.0438, -77.4874),
@@ -74,7 +74,7 @@ public struct ClusterTopology: Sendable {
       "--id", router.id, "--location", "\(router.location)",
       "--listen", listen, "--cluster-listen", clusterListen,
       "--ca", "\(paths.certificates)/ca.pem",
-      "--cert", "\(paths.certificates)/router.pem", "--key", "\(paths.certificates)/router-key.pem",
+      "--cert", "\(paths.certificates)/\(router.id).pem", "--key", "\(paths.certificates)/\(router.id)-key.pem",
     ]
   }
 
@@ -85,7 +85,13 @@ public struct ClusterTopology: Sendable {
     ] + routers.flatMap { ["--router", $0] } + [
       "--ca", "\(paths.certificates)/ca.pem",
       "--cert", "\(paths.certificates)/\(site.id).pem", "--key", "\(paths.certificates)/\(site.id)-key.pem",
-    ]
+    ] + allowedCallers.flatMap { ["--allow", $0] }
+  }
+
+  /// Who may call a node's inference: the routers, and the client certificate (the demo's
+  /// clients may call nodes directly, `edgeinfer infer --direct`); not other nodes.
+  public var allowedCallers: [String] {
+    routers.map(\.id) + ["client"]
   }
 
   static func site(_ id: String, _ region: String, _ city: String, _ latitude: Double, _ longitude: Double) -> Site {

@@ -42,7 +42,7 @@ public final class EdgeExecutor: Service, Sendable {
     let server = GRPCServer(
       transport: .http2NIOPosix(
         address: listen.bindTarget,
-        transportSecurity: security.server(requireClientCertificate: true),
+        transportSecurity: security.server(requireClientCertificate: true, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
         config: .defaults { $0.rpc.maxRequestPayloadSize = Int(Int32.max) }),
       services: [ExecutorService(store: store), HealthService(board: health)],
       interceptors: allowedPeers.isEmpty ? [] : [PeerAllowList(names: allowedPeers)])

@@ -117,11 +117,13 @@ public final class EdgeNode: Service, Sendable {
       let server = GRPCServer(
         transport: .http2NIOPosix(
           address: configuration.listen.bindTarget,
-          // Nodes take inference only from holders of cluster certificates: routers and clients
-          // that were issued one.
-          transportSecurity: configuration.security.server(requireClientCertificate: true),
+          // Nodes take inference only from holders of cluster certificates, and with
+          // `allowedPeers` only from the routers and clients named there.
+          transportSecurity: configuration.security.server(
+            requireClientCertificate: true, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
           config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.limits.maxRequestBytes.multipliedReportingOverflow(by: 4).partialValue }),
-        services: [NodeInferenceService(engine: engine), HealthService(board: health)])
+        services: [NodeInferenceService(engine: engine), HealthService(board: health)],
+        interceptors: configuration.allowedPeers.isEmpty ? [] : [PeerAllowList(names: configuration.allowedPeers)])
 
       group.addTask {
         defer {

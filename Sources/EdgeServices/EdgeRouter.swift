@@ -62,7 +62,8 @@ public final class EdgeRouter: Service, Sendable {
     let clientServer = GRPCServer(
       transport: .http2NIOPosix(
         address: configuration.listen.bindTarget,
-        transportSecurity: configuration.security.server(requireClientCertificate: false),
+        transportSecurity: configuration.security.server(
+          requireClientCertificate: false, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
         config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue }),
       services: [
         inference,

@@ -56,7 +56,7 @@ public final class LocalCluster: @unchecked Sendable {
       throw LocalClusterError("model repository '\(models)' not found; run from the project folder or pass --models")
     }
     try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
-    try certificates.initialise(nodes: topology.nodes.count, force: true)
+    try certificates.initialise(nodes: topology.nodes.count, routers: topology.routers.count, force: true)
     let paths = ClusterTopology.Paths(certificates: certificates.directory, models: models)
     for router in topology.routers {
       let listen = "127.0.0.1:\(try Self.freePort())"

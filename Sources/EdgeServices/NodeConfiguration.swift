@@ -20,6 +20,9 @@ public struct NodeConfiguration: Sendable {
   /// Bounds on each request; the transport refuses messages of over four times
   /// `limits.maxRequestBytes` outright.
   public var limits = RequestLimits()
+  /// Certificate names that may call inference (routers, and clients allowed to call the node
+  /// directly); empty: any certificate of the cluster CA. Health checks stay open to the cluster.
+  public var allowedPeers: Set<String> = []
 
   public init(
     identity: NodeIdentity, listen: ServiceAddress, repository: String, routers: [ServiceAddress],

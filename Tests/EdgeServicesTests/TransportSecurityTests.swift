@@ -90,6 +90,31 @@ import Testing
     await cluster.stop()
   }
 
+  @Test func aNodeWithAnAllowListTakesInferenceOnlyFromTheNamedCertificates() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    let node = try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris, allowedPeers: ["router", "client"])
+    let nodeAddress = await node.listeningAddress()
+    let ready = { @Sendable (client: GRPCClient<HTTP2ClientTransport.Posix>) async throws in
+      _ = try await Inference_GRPCInferenceService.Client(wrapping: client).serverReady(
+        Inference_ServerReadyRequest(), options: RawClient.shortCall)
+    }
+    let health = { @Sendable (client: GRPCClient<HTTP2ClientTransport.Posix>) async throws in
+      _ = try await Grpc_Health_V1_Health.Client(wrapping: client).check(.init(), options: RawClient.shortCall)
+    }
+    // The router (routed calls) and the client certificate are let in.
+    try await EdgeInferenceClient.withClient(cluster.clientConfiguration()) { client in
+      let result = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 0..<1)])
+      #expect(result.node == "node-1")
+    }
+    #expect(await Self.code { try await RawClient.with(nodeAddress, security: cluster.pki.identity("client").clientSecurity(), ready) } == nil)
+    // Another node's certificate chains to the cluster CA but is not on the list.
+    #expect(await Self.code { try await RawClient.with(nodeAddress, security: cluster.pki.identity("node-2").clientSecurity(), ready) } == .permissionDenied)
+    // Health checks stay open to the cluster.
+    #expect(await Self.code { try await RawClient.with(nodeAddress, security: cluster.pki.identity("node-2").clientSecurity(), health) } == nil)
+    await cluster.stop()
+  }
+
   @Test func aNodeWithACertificateFromAnotherCANeverJoins() async throws {
     let cluster = try TestCluster()
     await cluster.start()

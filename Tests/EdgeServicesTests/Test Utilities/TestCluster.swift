@@ -81,7 +81,7 @@ final class TestCluster: @unchecked Sendable {
   @discardableResult
   func startNode(
     _ id: String, region: String, at location: GeoPoint, identity: TLSIdentity? = nil, waitForRegistration: Bool = true,
-    executor: ServiceAddress? = nil, repository: String? = nil
+    executor: ServiceAddress? = nil, repository: String? = nil, allowedPeers: Set<String> = []
   ) async throws -> EdgeNode {
     var configuration = NodeConfiguration(
       identity: NodeIdentity(id: id, region: region, location: location),
@@ -89,6 +89,7 @@ final class TestCluster: @unchecked Sendable {
       routers: [routerAddresses.cluster] + moreRouters.map(\.addresses.cluster), security: insecure ? .plaintext : .tls(identity ?? pki.identity(id)))
     configuration.capacity = 16
     configuration.executor = executor
+    configuration.allowedPeers = allowedPeers
     let node = EdgeNode(configuration: configuration, logger: Self.logger)
     nodes[id] = (node, Task { try await node.run() })
     if waitForRegistration { try await waitUntil { self.router.view.healthyNodes().contains { $0.id == id } } }
