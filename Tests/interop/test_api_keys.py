@@ -1,0 +1,123 @@
+"""`tritonclient`, unchanged, against a router that requires API keys: the key goes in the
+standard `authorization: Bearer` header that any gRPC client can send. A router with
+`--api-keys` and a node of its own (the cluster's certificates) run beside the session cluster."""
+import os
+import socket
+import subprocess
+import time
+
+import numpy as np
+import pytest
+import tritonclient.grpc as grpcclient
+from tritonclient.utils import InferenceServerException
+
+from conftest import BIN, ROOT
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_key(keys, name, *extra):
+    out = subprocess.run([os.path.join(BIN, "edgeinfer"), "keys", "create", "--file", keys, "--name", name, *extra],
+                         check=True, capture_output=True, text=True).stdout
+    return out.strip().splitlines()[-1]
+
+
+class KeyedRouter:
+    def __init__(self, cluster, folder):
+        certs = os.path.dirname(cluster.ca)
+        keys = os.path.join(folder, "keys.json")
+        self.key = create_key(keys, "interop")
+        self.limited_key = create_key(keys, "limited", "--rate", "0.5", "--burst", "1")
+        self.revoked_key = create_key(keys, "revoked")
+        subprocess.run([os.path.join(BIN, "edgeinfer"), "keys", "revoke", "--file", keys, "--name", "revoked"],
+                       check=True, capture_output=True)
+        self.port, cluster_port, node_port = free_port(), free_port(), free_port()
+        logs = open(os.path.join(folder, "processes.log"), "w")
+        self.processes = [
+            subprocess.Popen([os.path.join(BIN, "edge-router"), "--location", "50.11,8.68",
+                              "--listen", f"127.0.0.1:{self.port}", "--cluster-listen", f"127.0.0.1:{cluster_port}",
+                              "--ca", cluster.ca, "--cert", os.path.join(certs, "router.pem"),
+                              "--key", os.path.join(certs, "router-key.pem"), "--api-keys", keys],
+                             stdout=logs, stderr=subprocess.STDOUT),
+            subprocess.Popen([os.path.join(BIN, "edge-node"), "--id", "node-1", "--location", "48.86,2.35",
+                              "--listen", f"127.0.0.1:{node_port}", "--models", os.path.join(ROOT, "models"),
+                              "--router", f"127.0.0.1:{cluster_port}", "--ca", cluster.ca,
+                              "--cert", os.path.join(certs, "node-1.pem"), "--key", os.path.join(certs, "node-1-key.pem"),
+                              "--allow", "router", "--allow", "client"],
+                             stdout=logs, stderr=subprocess.STDOUT),
+        ]
+        self.client = grpcclient.InferenceServerClient(url=f"localhost:{self.port}", ssl=True, root_certificates=cluster.ca)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if self.client.is_model_ready("digits", headers=self.headers(self.key), client_timeout=3):
+                    break
+            except InferenceServerException:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"keyed router and node did not start; log in {folder}/processes.log")
+            time.sleep(0.3)
+
+    @staticmethod
+    def headers(key):
+        return {"authorization": f"Bearer {key}"}
+
+    def stop(self):
+        self.client.close()
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def keyed(cluster, tmp_path_factory):
+    router = KeyedRouter(cluster, str(tmp_path_factory.mktemp("api-keys")))
+    yield router
+    router.stop()
+
+
+def pixels():
+    tensor = grpcclient.InferInput("pixels", [1, 64], "FP32")
+    tensor.set_data_from_numpy(np.zeros((1, 64), dtype=np.float32))
+    return tensor
+
+
+def status(call):
+    with pytest.raises(InferenceServerException) as error:
+        call()
+    return str(error.value.status()), error.value.message()
+
+
+def test_a_valid_key_infers(keyed):
+    result = keyed.client.infer("digits", [pixels()], headers=keyed.headers(keyed.key))
+    assert result.as_numpy("probabilities").shape == (1, 10)
+
+
+def test_missing_unknown_malformed_and_revoked_keys_are_unauthenticated(keyed):
+    bogus = "ei_00000000_" + "A" * 43
+    for headers in (None, keyed.headers(bogus), keyed.headers("not-a-key"), keyed.headers(keyed.revoked_key)):
+        code, message = status(lambda: keyed.client.infer("digits", [pixels()], headers=headers))
+        assert code == "StatusCode.UNAUTHENTICATED", message
+    code, message = status(lambda: keyed.client.infer("digits", [pixels()]))
+    assert "authorization: Bearer" in message
+    # The key is never echoed back.
+    code, message = status(lambda: keyed.client.infer("digits", [pixels()], headers=keyed.headers(keyed.revoked_key)))
+    assert keyed.revoked_key.split("_")[-1] not in message
+
+
+def test_a_limited_key_is_refused_with_pushback_and_others_are_not(keyed):
+    limited = keyed.headers(keyed.limited_key)
+    keyed.client.infer("digits", [pixels()], headers=limited)
+    code, message = status(lambda: keyed.client.infer("digits", [pixels()], headers=limited))
+    assert code == "StatusCode.RESOURCE_EXHAUSTED", message
+    assert keyed.client.infer("digits", [pixels()], headers=keyed.headers(keyed.key)).as_numpy("class").shape == (1, 1)
