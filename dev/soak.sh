@@ -2,8 +2,9 @@
 # Soak: MINUTES of mixed load on a local cluster (release build; two routers, three nodes), with
 # the resident memory of every process sampled every 10 s. Load: one-minute rounds alternating
 # digits (64 clients, through the first router) and, when installed, minilm sentences (16
-# clients, through the second). Prints failed requests per round and each process's memory
-# drift from the end of the first two minutes (warm-up) to the end. Not part of `make test`.
+# clients, through the second). Prints failed requests per round, every process's memory at the
+# end of each round, and its drift from the end of the first two minutes (warm-up) to the end.
+# MALLOC_ARENA_MAX and other environment reach the cluster's processes. Not part of `make test`.
 # Usage: dev/soak.sh [MINUTES]   (needs `swift build -c release`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,9 +45,21 @@ for round in $(seq "$MINUTES"); do
   $BIN/edgeinfer bench serve "${args[@]}" "${common[@]}" > "$work/round.json"
   python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(f'round {sys.argv[2]}: {r[\"model\"]} {r[\"throughput\"]:.0f}/s ok {r[\"ok\"]} failed {r[\"failed\"]} p99 {r[\"p99_ms\"]:.1f} ms', r['failures'] or '')" "$work/round.json" "$round"
   python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['failed'])" "$work/round.json" >> "$work/failed.txt"
+  # Every process's memory at the end of each round, for the series below.
+  for pid in $pids; do echo "$round $pid $(cat /proc/$pid/comm 2>/dev/null) $(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null)"; done >> "$work/rounds.txt"
   [ "$round" = 2 ] && warm=$(date +%s)
 done
 kill "$sampler" 2>/dev/null || true
+python3 - "$work/rounds.txt" <<'PY'
+import sys, collections
+series = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    parts = line.split()
+    if len(parts) == 4: series[(parts[1], parts[2])].append(int(parts[3]))
+print("memory at the end of each round (MB):")
+for (pid, name), points in sorted(series.items(), key=lambda item: item[0][1]):
+    print(f"  {name} (pid {pid}): " + " ".join(f"{kb / 1024:.1f}" for kb in points))
+PY
 python3 - "$work/rss.txt" "${warm:-$start}" "$work/failed.txt" <<'PY'
 import sys, collections
 rows = [line.split() for line in open(sys.argv[1]) if len(line.split()) == 4]

@@ -109,6 +109,7 @@ public struct NodeForwarder: Sendable {
           guard granted else {
             metrics.failoverRefusedByBudget()
             if launch != .failover { return false }
+            if let lastError, lastError.code == .resourceExhausted { throw Self.passedOn(lastError) }
             throw RPCError(
               code: .unavailable, message: "router retry budget spent after \(attempts) attempt(s); last: \(lastError?.message ?? "")")
           }
@@ -158,9 +159,16 @@ public struct NodeForwarder: Sendable {
           running -= 1
           waitingOn.remove(node.node.id)
           lastError = error
-          logger.warning("node unavailable, trying the next", metadata: ["node": "\(node.node.id)", "error": "\(error.message)"])
+          // A node refusing for load is routine under overload (and counted in the metrics);
+          // a warning per refused request would cost the router most when it has least to spare.
+          logger.log(
+            level: error.code == .resourceExhausted ? .debug : .warning, "node unavailable, trying the next",
+            metadata: ["node": "\(node.node.id)", "error": "\(error.message)"])
           if running == 0, try await !launchNext(.failover) {
             group.cancelAll()
+            // The last node refused for load: the caller gets that refusal and its pushback, so
+            // it backs off, rather than an UNAVAILABLE that well-behaved clients retry at once.
+            if error.code == .resourceExhausted { throw Self.passedOn(error) }
             throw RPCError(
               code: .unavailable, message: "no node could serve '\(model)' after \(attempts) attempt(s); last: \(error.message)")
           }

@@ -35,25 +35,34 @@ struct LoadLoop: Sendable {
     let interval = Duration.seconds(1 / rate)
     // One tally for every sender: a histogram per request would cost more than the request.
     let shared = SharedTally()
-    await withDiscardingTaskGroup { group in
-      var arrival = ContinuousClock.now
-      while arrival < end {
-        try? await Task.sleep(until: arrival, tolerance: .zero, clock: .continuous)
-        arrival += interval
-        guard counters.outstanding.add(1, ordering: .relaxed).newValue <= concurrency else {
-          counters.outstanding.subtract(1, ordering: .relaxed)
-          shared.tally.withLock { $0.unsent += 1 }
-          continue
-        }
-        let request = requests[counters.next.add(1, ordering: .relaxed).oldValue % requests.count]
-        group.addTask {
-          let (outcome, latency) = await send(request)
-          shared.tally.withLock { $0.record(outcome, latency: latency, deadline: options.timeout ?? .seconds(3600)) }
-          counters.outstanding.subtract(1, ordering: .relaxed)
-        }
+    // Senders are unstructured tasks so that the loop ends even if a call never returns (a
+    // transport that loses a stream without completing it): after the last arrival, answers are
+    // awaited for the deadline and five seconds more, and calls still open are counted as stuck.
+    var arrival = ContinuousClock.now
+    while arrival < end {
+      try? await Task.sleep(until: arrival, tolerance: .zero, clock: .continuous)
+      arrival += interval
+      guard counters.outstanding.add(1, ordering: .relaxed).newValue <= concurrency else {
+        counters.outstanding.subtract(1, ordering: .relaxed)
+        shared.tally.withLock { $0.unsent += 1 }
+        continue
+      }
+      let request = requests[counters.next.add(1, ordering: .relaxed).oldValue % requests.count]
+      Task {
+        let (outcome, latency) = await send(request)
+        shared.tally.withLock { $0.record(outcome, latency: latency, deadline: options.timeout ?? .seconds(3600)) }
+        counters.outstanding.subtract(1, ordering: .relaxed)
       }
     }
-    return shared.tally.withLock { $0 }
+    let patience = ContinuousClock.now + (options.timeout ?? .seconds(60)) + .seconds(5)
+    while counters.outstanding.load(ordering: .relaxed) > 0, ContinuousClock.now < patience {
+      try? await Task.sleep(for: .milliseconds(20))
+    }
+    let stuck = counters.outstanding.load(ordering: .relaxed)
+    return shared.tally.withLock { tally in
+      tally.stuck = stuck
+      return tally
+    }
   }
 
   final class SharedTally: Sendable {

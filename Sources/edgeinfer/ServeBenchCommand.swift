@@ -52,6 +52,8 @@ struct ServeBenchCommand: AsyncParsableCommand {
     /// The first message of each failing status.
     var failure_examples: [String: String]
     var unsent: Int
+    /// Calls never answered (an open-loop run waits for the deadline and 5 s more).
+    var stuck: Int
     var refusal_p99_ms: Double?
     var deadline_exceeded_error_p99_ms: Double?
     var deadline_exceeded_error_max_ms: Double?
@@ -83,7 +85,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
       let started = ContinuousClock.now
       let tally = await load.run(for: .seconds(duration))
       let elapsed = ContinuousClock.now - started
-      let after = try await Self.batchSizes(stub, model: model, version: version, metadata: client.routerMetadata)
+      // After an overload run the connection may be mid-reconnect: batch sizes are a detail the
+      // figures must not wait on.
+      let after = (try? await Self.batchSizes(stub, model: model, version: version, metadata: client.routerMetadata)) ?? before
       let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
       var batches: [String: UInt64] = [:]
       for (size, count) in after where count > before[size, default: 0] {
@@ -94,7 +98,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
         throughput: Double(tally.ok.totalCount) / seconds,
         p50_ms: ServeTally.milliseconds(tally.ok, 50), p90_ms: ServeTally.milliseconds(tally.ok, 90),
         p99_ms: ServeTally.milliseconds(tally.ok, 99), p999_ms: ServeTally.milliseconds(tally.ok, 99.9),
-        ok: Int(tally.ok.totalCount), failed: tally.failed, failures: tally.failures, failure_examples: tally.examples, unsent: tally.unsent,
+        ok: Int(tally.ok.totalCount), failed: tally.failed, failures: tally.failures, failure_examples: tally.examples, unsent: tally.unsent, stuck: tally.stuck,
         refusal_p99_ms: ServeTally.milliseconds(tally.refusals, 99),
         deadline_exceeded_error_p99_ms: ServeTally.milliseconds(tally.deadlineError, 99),
         deadline_exceeded_error_max_ms: tally.deadlineError.totalCount == 0 ? nil : Double(tally.deadlineError.max) / 1000,
@@ -108,7 +112,11 @@ struct ServeBenchCommand: AsyncParsableCommand {
     _ stub: Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, model: String, version: String,
     metadata: Metadata
   ) async throws -> [UInt64: UInt64] {
-    let stats = try await stub.modelStatistics(.with { $0.name = model; $0.version = version }, metadata: metadata).modelStats
+    var options = CallOptions.defaults
+    options.timeout = .seconds(5)
+    let stats = try await stub.modelStatistics(
+      .with { $0.name = model; $0.version = version }, metadata: metadata, options: options
+    ).modelStats
     var sizes: [UInt64: UInt64] = [:]
     for entry in stats {
       for batch in entry.batchStats { sizes[batch.batchSize, default: 0] += batch.computeInfer.count }
@@ -133,6 +141,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
       Swift.print("  \(status): \(count) (\(summary.failure_examples[status] ?? ""))")
     }
     if summary.unsent > 0 { Swift.print("  not sent (\(summary.concurrency) outstanding): \(summary.unsent)") }
+    if summary.stuck > 0 { Swift.print("  never answered (stuck past the deadline and 5 s): \(summary.stuck)") }
     if let refusal = summary.refusal_p99_ms { Swift.print("refusals answered in p99 \(ms(refusal)) ms") }
     if let error = summary.deadline_exceeded_error_p99_ms {
       Swift.print("DEADLINE_EXCEEDED answered within p99 \(ms(error)) ms, max \(ms(summary.deadline_exceeded_error_max_ms)) ms of the deadline")

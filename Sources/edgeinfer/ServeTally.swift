@@ -14,6 +14,8 @@ struct ServeTally: Sendable {
   var examples: [String: String] = [:]
   /// Requests an open-loop run could not send because `--concurrency` were already outstanding.
   var unsent = 0
+  /// Calls of an open-loop run still unanswered well past their deadline when the run ended.
+  var stuck = 0
 
   enum Outcome: Sendable {
     case ok
@@ -43,6 +45,7 @@ struct ServeTally: Sendable {
     failures.merge(other.failures, uniquingKeysWith: +)
     examples.merge(other.examples) { mine, _ in mine }
     unsent += other.unsent
+    stuck += other.stuck
   }
 
   var failed: Int { failures.values.reduce(0, +) }

@@ -245,5 +245,32 @@ import Testing
     }
     await cluster.stop()
   }
-}
 
+  @Test func aRefusalForLoadReachesTheCallerWithItsPushback() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    // One node, room for one request, which it holds for 4 s.
+    let slow = try cluster.slowRepository(queueDelay: .seconds(4))
+    try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris, repository: slow, capacity: 1)
+    let identity = cluster.pki.identity("client")
+    try await RawClient.with(cluster.routerAddresses.clients, security: identity.clientSecurity()) { client throws in
+      let stub = Inference_GRPCInferenceService.Client(wrapping: client)
+      var options = CallOptions.defaults
+      options.timeout = .seconds(10)
+      let holding = Task { try await stub.modelInfer(DigitsFixture.request(rows: 0..<1), options: options) }
+      try await cluster.waitUntil { (cluster.nodes["node-1"]?.node.status(advertising: "").load.inFlight ?? 0) > 0 }
+      // Every node refused for load: RESOURCE_EXHAUSTED with the node's pushback, not an
+      // UNAVAILABLE that clients would retry at once.
+      do {
+        _ = try await stub.modelInfer(DigitsFixture.request(rows: 0..<1), options: options)
+        Issue.record("a node at capacity took a second request")
+      } catch let error as RPCError {
+        #expect(error.code == .resourceExhausted, "\(error)")
+        #expect(error.metadata[stringValues: "grpc-retry-pushback-ms"].contains { (Int($0) ?? 0) > 0 })
+      }
+      holding.cancel()
+      _ = await holding.result
+    }
+    await cluster.stop()
+  }
+}

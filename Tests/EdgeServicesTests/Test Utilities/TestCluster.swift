@@ -81,13 +81,13 @@ final class TestCluster: @unchecked Sendable {
   @discardableResult
   func startNode(
     _ id: String, region: String, at location: GeoPoint, identity: TLSIdentity? = nil, waitForRegistration: Bool = true,
-    executor: ServiceAddress? = nil, repository: String? = nil, allowedPeers: Set<String> = []
+    executor: ServiceAddress? = nil, repository: String? = nil, allowedPeers: Set<String> = [], capacity: Int = 16
   ) async throws -> EdgeNode {
     var configuration = NodeConfiguration(
       identity: NodeIdentity(id: id, region: region, location: location),
       listen: ServiceAddress(host: "127.0.0.1", port: 0), repository: repository ?? "\(folder.path)/models",
       routers: [routerAddresses.cluster] + moreRouters.map(\.addresses.cluster), security: insecure ? .plaintext : .tls(identity ?? pki.identity(id)))
-    configuration.capacity = 16
+    configuration.capacity = capacity
     configuration.executor = executor
     configuration.allowedPeers = allowedPeers
     let node = EdgeNode(configuration: configuration, logger: Self.logger)

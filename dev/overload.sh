@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Overload through the router: one release edge-router and one edge-node over TLS, the node
+# serving minilm with dynamic batching, two threads and a bounded queue (max_queue_size 64). For
+# eight-sentence passages and then short sentences: the closed-loop capacity through the router,
+# then FACTOR times that offered at a fixed rate (open loop, at most 4096 outstanding) with
+# DEADLINE_MS deadlines, the router's and the node's resident memory sampled every 250 ms.
+# With KEY_RATE=N the client calls with an API key limited to N requests a second (burst N/10),
+# so the router refuses the excess before it costs the node anything.
+# Usage: dev/overload.sh [DURATION_S] [FACTOR]   (needs `make models` and
+# `swift build -c release --product edgeinfer --product edge-router --product edge-node`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-15}
+FACTOR=${2:-10}
+DEADLINE_MS=${DEADLINE_MS:-250}
+BIN=.build/release
+[ -f models/minilm/config.pbtxt ] || { echo "models/minilm is missing: make models" >&2; exit 1; }
+for tool in edgeinfer edge-router edge-node; do
+  [ -x $BIN/$tool ] || { echo "build release $tool first" >&2; exit 1; }
+done
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+$BIN/edgeinfer certs init --out "$work/certs" --nodes 1 >/dev/null
+certs="$work/certs"
+mkdir -p "$work/models/minilm"
+for version in models/minilm/[0-9]*; do ln -s "$PWD/$version" "$work/models/minilm/$(basename "$version")"; done
+sed 's/^dynamic_batching.*/dynamic_batching { max_queue_delay_microseconds: 2000 default_queue_policy { max_queue_size: 64 } }/' \
+  models/minilm/config.pbtxt > "$work/models/minilm/config.pbtxt"
+echo 'parameters { key: "threads" value { string_value: "2" } }' >> "$work/models/minilm/config.pbtxt"
+
+port=$((20000 + RANDOM % 20000))
+key_args=()
+if [ -n "${KEY_RATE:-}" ]; then
+  key=$($BIN/edgeinfer keys create --file "$work/keys.json" --name load --rate "$KEY_RATE" --burst $(( (KEY_RATE + 9) / 10 )) | grep -o 'ei_[A-Za-z0-9_-]*' | head -1)
+  key_args=(--api-key "$key")
+  router_keys=(--api-keys "$work/keys.json")
+fi
+$BIN/edge-router --location 48.85,2.35 --listen 127.0.0.1:$port --cluster-listen 127.0.0.1:$((port + 1)) \
+  --ca "$certs/ca.pem" --cert "$certs/router.pem" --key "$certs/router-key.pem" ${router_keys[@]+"${router_keys[@]}"} \
+  --log-level warning &
+router_pid=$!
+pids+=($router_pid)
+$BIN/edge-node --id node-1 --location 48.85,2.35 --listen 127.0.0.1:$((port + 2)) --models "$work/models" --capacity 4096 \
+  --router 127.0.0.1:$((port + 1)) --ca "$certs/ca.pem" --cert "$certs/node-1.pem" --key "$certs/node-1-key.pem" \
+  --log-level warning &
+node_pid=$!
+pids+=($node_pid)
+tls=(--target 127.0.0.1:$port --ca "$certs/ca.pem" --model minilm --json ${key_args[@]+"${key_args[@]}"})
+for _ in $(seq 150); do
+  $BIN/edgeinfer bench serve "${tls[@]}" --text dev/serve-sentences.txt --duration 0.2 --warmup 0 --concurrency 1 >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+rss() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
+summary() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+rss = [line.split() for line in open(sys.argv[2])]
+router = [int(x[0]) for x in rss]; node = [int(x[1]) for x in rss]
+print(f"  offered {r['rate']:.0f}/s for {r['duration_s']:.0f} s: ok {r['ok']} ({r['throughput']:.1f}/s), ok p50/p99/p99.9/max "
+      f"{r['p50_ms']} / {r['p99_ms']} / {r['p999_ms']} ms, failed {r['failed']} {r['failures']}, unsent {r['unsent']}, never answered {r['stuck']}")
+print(f"  refusals p99 {r['refusal_p99_ms']} ms; DEADLINE_EXCEEDED distance from the deadline p99 / max "
+      f"{r['deadline_exceeded_error_p99_ms']} / {r['deadline_exceeded_error_max_ms']} ms")
+print(f"  resident memory: router {router[0]/1024:.1f} -> max {max(router)/1024:.1f} MB, node {node[0]/1024:.1f} -> max {max(node)/1024:.1f} MB")
+for status, example in r['failure_examples'].items(): print(f"  {status}: {example[:160]}")
+PY
+}
+for text in ${TEXTS:-dev/serve-passages.txt dev/serve-sentences.txt}; do
+  # Capacity with a deadline-free closed loop, at the concurrency the batcher fills batches with.
+  capacity=$($BIN/edgeinfer bench serve "${tls[@]}" --text "$text" --concurrency 32 --duration "$DURATION" \
+    | python3 -c "import json,sys; print(json.load(sys.stdin)['throughput'])")
+  rate=$(python3 -c "print(round($FACTOR * $capacity))")
+  echo "$text: capacity through the router $capacity/s; offering $rate/s (${FACTOR}x) with ${DEADLINE_MS} ms deadlines" >&2
+  ( while kill -0 $router_pid 2>/dev/null; do echo "$(rss $router_pid) $(rss $node_pid)"; sleep 0.25; done ) > "$work/rss.txt" &
+  sampler=$!
+  $BIN/edgeinfer bench serve "${tls[@]}" --text "$text" --rate "$rate" --concurrency 4096 --duration "$DURATION" \
+    --timeout-ms "$DEADLINE_MS" > "$work/run.json"
+  kill $sampler 2>/dev/null || true
+  wait $sampler 2>/dev/null || true
+  summary "$work/run.json" "$work/rss.txt"
+  kill -0 $router_pid && kill -0 $node_pid && echo "  router and node still running" || { echo "a process died" >&2; exit 1; }
+done
