@@ -50,10 +50,25 @@ public final class EdgeInferenceClient: Sendable {
     let client = try EdgeInferenceClient(configuration: configuration)
     return try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await client.run() }
-      defer { client.close() }
-      return try await body(client)
+      let outcome: Swift.Result<Result, any Error>
+      do {
+        outcome = .success(try await body(client))
+      } catch {
+        outcome = .failure(error)
+      }
+      // A graceful close waits for the calls still open; one the transport never completes
+      // (seen when a connection is torn down under heavy overload) must not hold the caller
+      // forever, so after `closeGrace` the connections are closed outright.
+      client.close()
+      group.addTask { try? await Task.sleep(for: closeGrace) }
+      _ = try? await group.next()
+      group.cancelAll()
+      return try outcome.get()
     }
   }
+
+  /// How long `withClient` waits for open calls when it closes.
+  static let closeGrace: Duration = .seconds(5)
 
   /// The first router's gRPC client, for calls the wrapper does not cover.
   public var grpcClient: GRPCClient<HTTP2ClientTransport.Posix> { routers[0] }

@@ -23,6 +23,7 @@ public enum MetricsExposition {
     counter("edge_router_rescues_total", "Second attempts sent because the node waited on left the rotation.", counts.rescues)
     counter("edge_router_retry_budget_exhausted_total", "Failovers refused because the retry budget was spent.", counts.budgetExhausted)
     counter("edge_router_unrouted_total", "Requests answered without an attempt: no node in rotation could take them.", counts.unrouted)
+    counter("edge_router_shed_total", "Requests refused at the router: no node could start them before their deadline.", counts.shed)
     gauge("edge_router_panic", "1 while fewer than the panic threshold of live nodes are in rotation.", rotation.panic ? 1 : 0)
     gauge("edge_router_nodes_in_rotation", "Nodes in rotation.", rotation.inRotation)
     gauge("edge_router_nodes_live", "Nodes with current heartbeats, in rotation or not.", rotation.live)

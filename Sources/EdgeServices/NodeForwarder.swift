@@ -114,7 +114,15 @@ public struct NodeForwarder: Sendable {
               code: .unavailable, message: "router retry budget spent after \(attempts) attempt(s); last: \(lastError?.message ?? "")")
           }
         }
-        guard let candidate = view.rank(model: model, version: version, from: location, excluding: excluded, mode: mode).first else {
+        let ranked = view.rank(model: model, version: version, from: location, excluding: excluded, mode: mode)
+        if launch == .first, let pushback = LoadShedding.pushback(candidates: ranked, remaining: ContinuousClock.now.duration(to: deadline)) {
+          metrics.requestShed()
+          throw RPCError(
+            code: .resourceExhausted,
+            message: "no node can start '\(model)' before the request's deadline (the soonest has about \(Self.milliseconds(pushback + ContinuousClock.now.duration(to: deadline))) ms of work ahead of it)",
+            metadata: ["grpc-retry-pushback-ms": "\(max(1, Self.milliseconds(pushback)))"])
+        }
+        guard let candidate = ranked.first else {
           if isRetry { view.retryFinished() }
           return false
         }
@@ -215,6 +223,10 @@ public struct NodeForwarder: Sendable {
       view.recordFailure(id)
       return .refused(candidate, RPCError(code: .unavailable, message: "\(error)"))
     }
+  }
+
+  static func milliseconds(_ duration: Duration) -> Int64 {
+    duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
   }
 
   /// Errors that say something about the node rather than the request: they count against its

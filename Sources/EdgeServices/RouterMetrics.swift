@@ -17,12 +17,14 @@ public final class RouterMetrics: Sendable {
     public var rescues: UInt64 = 0
     public var budgetExhausted: UInt64 = 0
     public var unrouted: UInt64 = 0
+    /// Requests refused at the router because no node could start them before their deadline.
+    public var shed: UInt64 = 0
 
     public init() {}
 
     init(
       requests: UInt64, attempts: UInt64, failovers: UInt64, hedges: UInt64, rescues: UInt64, budgetExhausted: UInt64,
-      unrouted: UInt64
+      unrouted: UInt64, shed: UInt64
     ) {
       self.requests = requests
       self.attempts = attempts
@@ -31,6 +33,7 @@ public final class RouterMetrics: Sendable {
       self.rescues = rescues
       self.budgetExhausted = budgetExhausted
       self.unrouted = unrouted
+      self.shed = shed
     }
   }
 
@@ -41,6 +44,7 @@ public final class RouterMetrics: Sendable {
   private let rescues = Atomic<UInt64>(0)
   private let budgetExhausted = Atomic<UInt64>(0)
   private let unrouted = Atomic<UInt64>(0)
+  private let shed = Atomic<UInt64>(0)
 
   public init() {}
 
@@ -58,12 +62,13 @@ public final class RouterMetrics: Sendable {
 
   func failoverRefusedByBudget() { budgetExhausted.add(1, ordering: .relaxed) }
   func requestUnrouted() { unrouted.add(1, ordering: .relaxed) }
+  func requestShed() { shed.add(1, ordering: .relaxed) }
 
   public func snapshot() -> Snapshot {
     Snapshot(
       requests: requests.load(ordering: .relaxed), attempts: attempts.load(ordering: .relaxed),
       failovers: failovers.load(ordering: .relaxed), hedges: hedges.load(ordering: .relaxed),
       rescues: rescues.load(ordering: .relaxed), budgetExhausted: budgetExhausted.load(ordering: .relaxed),
-      unrouted: unrouted.load(ordering: .relaxed))
+      unrouted: unrouted.load(ordering: .relaxed), shed: shed.load(ordering: .relaxed))
   }
 }
