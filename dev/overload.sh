@@ -34,14 +34,18 @@ echo 'parameters { key: "threads" value { string_value: "2" } }' >> "$work/model
 
 port=$((20000 + RANDOM % 20000))
 key_args=()
+capacity_key_args=()
 if [ -n "${KEY_RATE:-}" ]; then
-  key=$($BIN/edgeinfer keys create --file "$work/keys.json" --name load --rate "$KEY_RATE" --burst $(( (KEY_RATE + 9) / 10 )) | grep -o 'ei_[A-Za-z0-9_-]*' | head -1)
+  # The capacity is measured with an unlimited key, the overload sent with the limited one.
+  key=$($BIN/edgeinfer keys create --file "$work/keys.json" --name load --rate "$KEY_RATE" --burst $(( (KEY_RATE + 9) / 10 )) 2>/dev/null | grep -o 'ei_[A-Za-z0-9_-]*' | head -1)
+  unlimited=$($BIN/edgeinfer keys create --file "$work/keys.json" --name capacity 2>/dev/null | grep -o 'ei_[A-Za-z0-9_-]*' | head -1)
   key_args=(--api-key "$key")
+  capacity_key_args=(--api-key "$unlimited")
   router_keys=(--api-keys "$work/keys.json")
 fi
 $BIN/edge-router --location 48.85,2.35 --listen 127.0.0.1:$port --cluster-listen 127.0.0.1:$((port + 1)) \
   --ca "$certs/ca.pem" --cert "$certs/router.pem" --key "$certs/router-key.pem" ${router_keys[@]+"${router_keys[@]}"} \
-  --log-level warning &
+  --metrics-listen 127.0.0.1:$((port + 3)) --log-level warning &
 router_pid=$!
 pids+=($router_pid)
 $BIN/edge-node --id node-1 --location 48.85,2.35 --listen 127.0.0.1:$((port + 2)) --models "$work/models" --capacity 4096 \
@@ -49,9 +53,9 @@ $BIN/edge-node --id node-1 --location 48.85,2.35 --listen 127.0.0.1:$((port + 2)
   --log-level warning &
 node_pid=$!
 pids+=($node_pid)
-tls=(--target 127.0.0.1:$port --ca "$certs/ca.pem" --model minilm --json ${key_args[@]+"${key_args[@]}"})
+tls=(--target 127.0.0.1:$port --ca "$certs/ca.pem" --model minilm --json)
 for _ in $(seq 150); do
-  $BIN/edgeinfer bench serve "${tls[@]}" --text dev/serve-sentences.txt --duration 0.2 --warmup 0 --concurrency 1 >/dev/null 2>&1 && break
+  $BIN/edgeinfer bench serve "${tls[@]}" ${capacity_key_args[@]+"${capacity_key_args[@]}"} --text dev/serve-sentences.txt --duration 0.2 --warmup 0 --concurrency 1 >/dev/null 2>&1 && break
   sleep 0.2
 done
 
@@ -72,16 +76,22 @@ PY
 }
 for text in ${TEXTS:-dev/serve-passages.txt dev/serve-sentences.txt}; do
   # Capacity with a deadline-free closed loop, at the concurrency the batcher fills batches with.
-  capacity=$($BIN/edgeinfer bench serve "${tls[@]}" --text "$text" --concurrency 32 --duration "$DURATION" \
+  capacity=$($BIN/edgeinfer bench serve "${tls[@]}" ${capacity_key_args[@]+"${capacity_key_args[@]}"} --text "$text" --concurrency 32 --duration "$DURATION" \
     | python3 -c "import json,sys; print(json.load(sys.stdin)['throughput'])")
   rate=$(python3 -c "print(round($FACTOR * $capacity))")
   echo "$text: capacity through the router $capacity/s; offering $rate/s (${FACTOR}x) with ${DEADLINE_MS} ms deadlines" >&2
   ( while kill -0 $router_pid 2>/dev/null; do echo "$(rss $router_pid) $(rss $node_pid)"; sleep 0.25; done ) > "$work/rss.txt" &
   sampler=$!
-  $BIN/edgeinfer bench serve "${tls[@]}" --text "$text" --rate "$rate" --concurrency 4096 --duration "$DURATION" \
+  $BIN/edgeinfer bench serve "${tls[@]}" ${key_args[@]+"${key_args[@]}"} --text "$text" --rate "$rate" --concurrency 4096 --duration "$DURATION" \
     --timeout-ms "$DEADLINE_MS" > "$work/run.json"
   kill $sampler 2>/dev/null || true
   wait $sampler 2>/dev/null || true
   summary "$work/run.json" "$work/rss.txt"
+  python3 - $((port + 3)) <<'PY'
+import sys, urllib.request
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=5).read().decode()
+counts = {line.split("{")[0]: line.split()[-1] for line in text.splitlines() if line.startswith("edge_router_") and "_total" in line}
+print("  router so far: " + ", ".join(f"{name.removeprefix('edge_router_').removesuffix('_total')} {value}" for name, value in counts.items()))
+PY
   kill -0 $router_pid && kill -0 $node_pid && echo "  router and node still running" || { echo "a process died" >&2; exit 1; }
 done

@@ -102,7 +102,11 @@ public final class EdgeRouter: Service, Sendable {
         group.addTask {
           // A listener that cannot bind ends the stream unannounced and fails the group.
           defer { announce.finish() }
-          try await cancelWhenGracefulShutdown { try await server.run { announce.yield($0); announce.finish() } }
+          do {
+            try await cancelWhenGracefulShutdown { try await server.run { announce.yield($0); announce.finish() } }
+          } catch is CancellationError {
+            // Stopped by the drain: the router exits cleanly (status 0), as without the page.
+          }
         }
         for await address in addresses { metricsAddress = address }
       }
