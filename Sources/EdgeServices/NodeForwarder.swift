@@ -115,18 +115,18 @@ public struct NodeForwarder: Sendable {
           }
         }
         let ranked = view.rank(model: model, version: version, from: location, excluding: excluded, mode: mode)
-        if launch == .first, let pushback = LoadShedding.pushback(candidates: ranked, remaining: ContinuousClock.now.duration(to: deadline)) {
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        if launch == .first, remaining > .zero, let pushback = LoadShedding.pushback(candidates: ranked, remaining: remaining) {
           metrics.requestShed()
           throw RPCError(
             code: .resourceExhausted,
-            message: "no node can start '\(model)' before the request's deadline (the soonest has about \(Self.milliseconds(pushback + ContinuousClock.now.duration(to: deadline))) ms of work ahead of it)",
-            metadata: ["grpc-retry-pushback-ms": "\(max(1, Self.milliseconds(pushback)))"])
+            message: "no node can start '\(model)' before the request's deadline (the soonest has about \((pushback + remaining).wholeMilliseconds) ms of work ahead of it)",
+            metadata: ["grpc-retry-pushback-ms": "\(max(1, pushback.wholeMilliseconds))"])
         }
         guard let candidate = ranked.first else {
           if isRetry { view.retryFinished() }
           return false
         }
-        let remaining = ContinuousClock.now.duration(to: deadline)
         guard remaining > .zero else {
           if isRetry { view.retryFinished() }
           throw RPCError(code: .deadlineExceeded, message: "deadline passed after \(attempts) attempt(s)")
@@ -167,8 +167,9 @@ public struct NodeForwarder: Sendable {
           running -= 1
           waitingOn.remove(node.node.id)
           lastError = error
-          // A node refusing for load is routine under overload (and counted in the metrics);
-          // a warning per refused request would cost the router most when it has least to spare.
+          // A node refusing for load is routine under overload (the failovers it causes are
+          // counted); a warning per refused request would cost the router most when it has
+          // least to spare.
           logger.log(
             level: error.code == .resourceExhausted ? .debug : .warning, "node unavailable, trying the next",
             metadata: ["node": "\(node.node.id)", "error": "\(error.message)"])
@@ -223,10 +224,6 @@ public struct NodeForwarder: Sendable {
       view.recordFailure(id)
       return .refused(candidate, RPCError(code: .unavailable, message: "\(error)"))
     }
-  }
-
-  static func milliseconds(_ duration: Duration) -> Int64 {
-    duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
   }
 
   /// Errors that say something about the node rather than the request: they count against its
