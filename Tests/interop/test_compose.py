@@ -29,15 +29,21 @@ def test_compose_file_is_valid(compose):
 def test_topology(compose):
     services = compose["services"]
     assert set(services) == {"certs", "router", "router-2", "node-1", "node-2", "node-3"}
-    for router in ("router", "router-2"):
-        assert services[router]["command"][0] == "edge-router"
-    # The shared router certificate names the second router's service too.
+    # Each router serves with a certificate of its own, named by its service.
     certs = services["certs"]["command"]
-    assert certs[certs.index("--host") + 1] == "router-2"
+    assert certs[certs.index("--routers") + 1] == "2"
+    assert "--host" not in certs
+    for router in ("router", "router-2"):
+        command = services[router]["command"]
+        assert command[0] == "edge-router"
+        assert command[command.index("--cert") + 1] == f"/certs/{router}.pem"
     for name in ("node-1", "node-2", "node-3"):
         command = services[name]["command"]
         assert command[0] == "edge-node"
         assert command[command.index("--id") + 1] == name
         routers = [command[i + 1] for i, arg in enumerate(command) if arg == "--router"]
         assert routers == ["router:7443", "router-2:7443"]
+        # Inference only from the routers and the client certificate, not from other nodes.
+        allowed = [command[i + 1] for i, arg in enumerate(command) if arg == "--allow"]
+        assert allowed == ["router", "router-2", "client"]
     assert os.path.exists(os.path.join(ROOT, "docker", "Dockerfile"))
