@@ -73,6 +73,8 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .target(name: "EdgeRouting", swiftSettings: swiftSettings),
+    // Usage metering's arithmetic (per credential, model and minute): pure, with explicit times.
+    .target(name: "EdgeMetering", swiftSettings: swiftSettings),
     // The dynamic batcher's decisions (queue order, batch formation, deadlines, backpressure):
     // pure, with explicit instants, so every rule is tested without a clock or an executor.
     .target(name: "EdgeBatching", swiftSettings: swiftSettings),
@@ -92,7 +94,7 @@ let package = Package(
     .target(
       name: "EdgeServices",
       dependencies: [
-        "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeBatching", "EdgeClient",
+        "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeBatching", "EdgeClient", "EdgeMetering",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -121,7 +123,7 @@ let package = Package(
     .executableTarget(
       name: "edgeinfer",
       dependencies: [
-        "EdgeClient", "EdgeServices", "EdgeSecurity", "EdgeRuntime", "EdgeRouting", "EdgeProto",
+        "EdgeClient", "EdgeServices", "EdgeSecurity", "EdgeRuntime", "EdgeRouting", "EdgeProto", "EdgeMetering",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -181,6 +183,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "EdgeMeteringTests",
+      dependencies: ["EdgeMetering"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
       name: "EdgeRoutingTests",
       dependencies: ["EdgeRouting"],
       swiftSettings: swiftSettings
@@ -189,7 +196,7 @@ let package = Package(
       name: "EdgeServicesTests",
       dependencies: [
         "EdgeServices", "EdgeClient", "EdgeSecurity", "EdgeRuntime", "EdgeProto", "EdgeRouting", "EdgeTestSupport",
-        "EdgeBatching",
+        "EdgeBatching", "EdgeMetering",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "X509", package: "swift-certificates"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -31,6 +31,10 @@ struct EdgeNodeCommand: AsyncParsableCommand {
   @Option(help: "Longest deadline a call may ask for, in milliseconds.") var maxDeadlineMs = 300_000
   @Option(name: .customLong("allow"), help: "Only callers whose certificate names this may call inference: the routers, and clients allowed to call the node directly (repeatable). Default: any cluster certificate.")
   var allowed: [String] = []
+  @Option(name: .customLong("admin"), help: "Certificate name allowed to change the repository besides the routers' (repeatable).")
+  var adminNames: [String] = ["admin"]
+  @Flag(help: "With --insecure, take repository changes anyway (refused over plaintext otherwise).") var insecureAdmin = false
+  @Option(help: "Append audit records (JSON lines) to this file (default: the log, at notice level).") var auditLog: String?
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -48,6 +52,13 @@ struct EdgeNodeCommand: AsyncParsableCommand {
       throw ValidationError("--allow \(shared): every cluster certificate names it; give router and client names")
     }
     configuration.allowedPeers = Set(allowed)
+    if let shared = adminNames.first(where: { ["localhost", "127.0.0.1", "::1", ""].contains($0) }) {
+      throw ValidationError("--admin '\(shared)': every cluster certificate names it; give the admin certificate's own name")
+    }
+    configuration.adminNames = Set(adminNames)
+    if insecureAdmin && !insecure { throw ValidationError("--insecure-admin only applies with --insecure") }
+    configuration.insecureAdmin = insecureAdmin
+    configuration.auditLog = auditLog
     guard capacity > 0 else { throw ValidationError("--capacity must be positive") }
     configuration.capacity = capacity
     configuration.executor = try executor.map { try ServiceAddress(parsing: $0) }

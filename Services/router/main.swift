@@ -29,6 +29,15 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   @Option(help: "Most bytes of tensor data in one request (the transport refuses messages over 4x this).")
   var maxMessageBytes = 64 << 20
   @Option(help: "Longest deadline a call may ask for, in milliseconds.") var maxDeadlineMs = 300_000
+  @Option(name: .customLong("admin"), help: "Certificate name allowed to make admin calls (repository load/unload, usage) on the cluster listener (repeatable).")
+  var adminNames: [String] = ["admin"]
+  @Flag(help: "With --insecure, take admin calls anyway (refused over plaintext otherwise).") var insecureAdmin = false
+  @Option(help: "Append audit records (JSON lines) to this file (default: the log, at notice level).") var auditLog: String?
+  @Option(help: "The region this router stands in: residency-bound requests for other regions are refused unless --transit.")
+  var region: String?
+  @Flag(help: "Carry residency-bound requests for regions other than --region.") var transit = false
+  @Option(help: "Append usage records (JSON lines) to this file and reload them at start (default: usage kept in memory).")
+  var usageLog: String?
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -57,6 +66,19 @@ struct EdgeRouterCommand: AsyncParsableCommand {
     configuration.maxMessageBytes = maxMessageBytes
     configuration.maxDeadline = .milliseconds(maxDeadlineMs)
     configuration.metricsListen = try metricsListen.map { try ServiceAddress(parsing: $0) }
+    guard !adminNames.isEmpty, !adminNames.contains(where: \.isEmpty) else { throw ValidationError("--admin needs a certificate name") }
+    if let shared = adminNames.first(where: { ["localhost", "127.0.0.1", "::1"].contains($0) }) {
+      throw ValidationError("--admin \(shared): every cluster certificate names it; give the admin certificate's own name")
+    }
+    configuration.adminNames = Set(adminNames)
+    if insecureAdmin && !insecure { throw ValidationError("--insecure-admin only applies with --insecure") }
+    configuration.insecureAdmin = insecureAdmin
+    configuration.auditLog = auditLog
+    if let region, !ResidencyBound.isRegionName(region) { throw ValidationError("--region must be letters, digits, '-', '_' or '.'") }
+    if transit && region == nil { throw ValidationError("--transit needs --region") }
+    configuration.region = region
+    configuration.transit = transit
+    configuration.usageLog = usageLog
     let logger = Logger(label: "edge-router")
     try await ServiceRunner.run(EdgeRouter(configuration: configuration, logger: logger), logger: logger)
   }

@@ -89,13 +89,27 @@ public enum Edgeinfer_V1_Registry: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Usage" metadata.
+        public enum Usage: Sendable {
+            /// Request type for "Usage".
+            public typealias Input = Edgeinfer_V1_UsageRequest
+            /// Response type for "Usage".
+            public typealias Output = Edgeinfer_V1_UsageResponse
+            /// Descriptor for "Usage".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "edgeinfer.v1.Registry"),
+                method: "Usage",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "edgeinfer.v1.Registry" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Register.descriptor,
             Heartbeat.descriptor,
             Deregister.descriptor,
             Route.descriptor,
-            ListNodes.descriptor
+            ListNodes.descriptor,
+            Usage.descriptor
         ]
     }
 }
@@ -211,6 +225,25 @@ extension Edgeinfer_V1_Registry {
             request: GRPCCore.StreamingServerRequest<Edgeinfer_V1_ListNodesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Edgeinfer_V1_ListNodesResponse>
+
+        /// Handle the "Usage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What each credential used of each model through this router (admin scope): answered
+        /// > requests, rows, tensor payload bytes and the nodes' measured compute.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Edgeinfer_V1_UsageRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Edgeinfer_V1_UsageResponse` messages.
+        func usage(
+            request: GRPCCore.StreamingServerRequest<Edgeinfer_V1_UsageRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Edgeinfer_V1_UsageResponse>
     }
 
     /// Service protocol for the "edgeinfer.v1.Registry" service.
@@ -310,6 +343,25 @@ extension Edgeinfer_V1_Registry {
             request: GRPCCore.ServerRequest<Edgeinfer_V1_ListNodesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Edgeinfer_V1_ListNodesResponse>
+
+        /// Handle the "Usage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What each credential used of each model through this router (admin scope): answered
+        /// > requests, rows, tensor payload bytes and the nodes' measured compute.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Edgeinfer_V1_UsageRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Edgeinfer_V1_UsageResponse` message.
+        func usage(
+            request: GRPCCore.ServerRequest<Edgeinfer_V1_UsageRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Edgeinfer_V1_UsageResponse>
     }
 
     /// Simple service protocol for the "edgeinfer.v1.Registry" service.
@@ -407,6 +459,25 @@ extension Edgeinfer_V1_Registry {
             request: Edgeinfer_V1_ListNodesRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Edgeinfer_V1_ListNodesResponse
+
+        /// Handle the "Usage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What each credential used of each model through this router (admin scope): answered
+        /// > requests, rows, tensor payload bytes and the nodes' measured compute.
+        ///
+        /// - Parameters:
+        ///   - request: A `Edgeinfer_V1_UsageRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Edgeinfer_V1_UsageResponse` to respond with.
+        func usage(
+            request: Edgeinfer_V1_UsageRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Edgeinfer_V1_UsageResponse
     }
 }
 
@@ -469,6 +540,17 @@ extension Edgeinfer_V1_Registry.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Edgeinfer_V1_Registry.Method.Usage.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Edgeinfer_V1_UsageRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Edgeinfer_V1_UsageResponse>(),
+            handler: { request, context in
+                try await self.usage(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -524,6 +606,17 @@ extension Edgeinfer_V1_Registry.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Edgeinfer_V1_ListNodesResponse> {
         let response = try await self.listNodes(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func usage(
+        request: GRPCCore.StreamingServerRequest<Edgeinfer_V1_UsageRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Edgeinfer_V1_UsageResponse> {
+        let response = try await self.usage(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -592,6 +685,19 @@ extension Edgeinfer_V1_Registry.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Edgeinfer_V1_ListNodesResponse> {
         return GRPCCore.ServerResponse<Edgeinfer_V1_ListNodesResponse>(
             message: try await self.listNodes(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func usage(
+        request: GRPCCore.ServerRequest<Edgeinfer_V1_UsageRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Edgeinfer_V1_UsageResponse> {
+        return GRPCCore.ServerResponse<Edgeinfer_V1_UsageResponse>(
+            message: try await self.usage(
                 request: request.message,
                 context: context
             ),
@@ -722,6 +828,30 @@ extension Edgeinfer_V1_Registry {
             deserializer: some GRPCCore.MessageDeserializer<Edgeinfer_V1_ListNodesResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Edgeinfer_V1_ListNodesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Usage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What each credential used of each model through this router (admin scope): answered
+        /// > requests, rows, tensor payload bytes and the nodes' measured compute.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Edgeinfer_V1_UsageRequest` message.
+        ///   - serializer: A serializer for `Edgeinfer_V1_UsageRequest` messages.
+        ///   - deserializer: A deserializer for `Edgeinfer_V1_UsageResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func usage<Result>(
+            request: GRPCCore.ClientRequest<Edgeinfer_V1_UsageRequest>,
+            serializer: some GRPCCore.MessageSerializer<Edgeinfer_V1_UsageRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Edgeinfer_V1_UsageResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Edgeinfer_V1_UsageResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -910,6 +1040,41 @@ extension Edgeinfer_V1_Registry {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Usage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What each credential used of each model through this router (admin scope): answered
+        /// > requests, rows, tensor payload bytes and the nodes' measured compute.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Edgeinfer_V1_UsageRequest` message.
+        ///   - serializer: A serializer for `Edgeinfer_V1_UsageRequest` messages.
+        ///   - deserializer: A deserializer for `Edgeinfer_V1_UsageResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func usage<Result>(
+            request: GRPCCore.ClientRequest<Edgeinfer_V1_UsageRequest>,
+            serializer: some GRPCCore.MessageSerializer<Edgeinfer_V1_UsageRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Edgeinfer_V1_UsageResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Edgeinfer_V1_UsageResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Edgeinfer_V1_Registry.Method.Usage.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1056,6 +1221,36 @@ extension Edgeinfer_V1_Registry.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Edgeinfer_V1_ListNodesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Edgeinfer_V1_ListNodesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Usage" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > What each credential used of each model through this router (admin scope): answered
+    /// > requests, rows, tensor payload bytes and the nodes' measured compute.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Edgeinfer_V1_UsageRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func usage<Result>(
+        request: GRPCCore.ClientRequest<Edgeinfer_V1_UsageRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Edgeinfer_V1_UsageResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.usage(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Edgeinfer_V1_UsageRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Edgeinfer_V1_UsageResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1224,6 +1419,40 @@ extension Edgeinfer_V1_Registry.ClientProtocol {
             metadata: metadata
         )
         return try await self.listNodes(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Usage" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > What each credential used of each model through this router (admin scope): answered
+    /// > requests, rows, tensor payload bytes and the nodes' measured compute.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func usage<Result>(
+        _ message: Edgeinfer_V1_UsageRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Edgeinfer_V1_UsageResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Edgeinfer_V1_UsageRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.usage(
             request: request,
             options: options,
             onResponse: handleResponse

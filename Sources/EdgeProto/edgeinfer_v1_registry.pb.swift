@@ -429,6 +429,67 @@ public nonisolated struct Edgeinfer_V1_RouterStats: Sendable {
   public init() {}
 }
 
+public nonisolated struct Edgeinfer_V1_UsageRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Usage from the minute holding this instant on (Unix seconds); 0 for all time.
+  public var sinceUnixSeconds: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Edgeinfer_V1_UsageRow: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The API key's name; `anonymous` on a router without keys.
+  public var credential: String = String()
+
+  public var model: String = String()
+
+  /// Answered inference requests.
+  public var requests: UInt64 = 0
+
+  /// Rows in them (the batch dimension of their inputs).
+  public var rows: UInt64 = 0
+
+  /// Tensor payload bytes in and out.
+  public var inputBytes: UInt64 = 0
+
+  public var outputBytes: UInt64 = 0
+
+  /// The nodes' measured compute: each request's share of its batch's execution time.
+  public var computeUs: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Edgeinfer_V1_UsageResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var routerID: String = String()
+
+  public var rows: [Edgeinfer_V1_UsageRow] = []
+
+  /// The start of the first minute counted (0 for all time) and when the answer was made.
+  public var sinceUnixSeconds: Int64 = 0
+
+  public var untilUnixSeconds: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "edgeinfer.v1"
@@ -1123,6 +1184,141 @@ nonisolated extension Edgeinfer_V1_RouterStats: SwiftProtobuf.Message, SwiftProt
     if lhs.unrouted != rhs.unrouted {return false}
     if lhs.nodesInRotation != rhs.nodesInRotation {return false}
     if lhs.nodesLive != rhs.nodesLive {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Edgeinfer_V1_UsageRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UsageRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}since_unix_seconds\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.sinceUnixSeconds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.sinceUnixSeconds != 0 {
+      try visitor.visitSingularInt64Field(value: self.sinceUnixSeconds, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Edgeinfer_V1_UsageRequest, rhs: Edgeinfer_V1_UsageRequest) -> Bool {
+    if lhs.sinceUnixSeconds != rhs.sinceUnixSeconds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Edgeinfer_V1_UsageRow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UsageRow"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}credential\0\u{1}model\0\u{1}requests\0\u{1}rows\0\u{3}input_bytes\0\u{3}output_bytes\0\u{3}compute_us\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.credential) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.model) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.requests) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.rows) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.inputBytes) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.outputBytes) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.computeUs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.credential.isEmpty {
+      try visitor.visitSingularStringField(value: self.credential, fieldNumber: 1)
+    }
+    if !self.model.isEmpty {
+      try visitor.visitSingularStringField(value: self.model, fieldNumber: 2)
+    }
+    if self.requests != 0 {
+      try visitor.visitSingularUInt64Field(value: self.requests, fieldNumber: 3)
+    }
+    if self.rows != 0 {
+      try visitor.visitSingularUInt64Field(value: self.rows, fieldNumber: 4)
+    }
+    if self.inputBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.inputBytes, fieldNumber: 5)
+    }
+    if self.outputBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.outputBytes, fieldNumber: 6)
+    }
+    if self.computeUs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.computeUs, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Edgeinfer_V1_UsageRow, rhs: Edgeinfer_V1_UsageRow) -> Bool {
+    if lhs.credential != rhs.credential {return false}
+    if lhs.model != rhs.model {return false}
+    if lhs.requests != rhs.requests {return false}
+    if lhs.rows != rhs.rows {return false}
+    if lhs.inputBytes != rhs.inputBytes {return false}
+    if lhs.outputBytes != rhs.outputBytes {return false}
+    if lhs.computeUs != rhs.computeUs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Edgeinfer_V1_UsageResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UsageResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}router_id\0\u{1}rows\0\u{3}since_unix_seconds\0\u{3}until_unix_seconds\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.routerID) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.rows) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.sinceUnixSeconds) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.untilUnixSeconds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.routerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.routerID, fieldNumber: 1)
+    }
+    if !self.rows.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.rows, fieldNumber: 2)
+    }
+    if self.sinceUnixSeconds != 0 {
+      try visitor.visitSingularInt64Field(value: self.sinceUnixSeconds, fieldNumber: 3)
+    }
+    if self.untilUnixSeconds != 0 {
+      try visitor.visitSingularInt64Field(value: self.untilUnixSeconds, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Edgeinfer_V1_UsageResponse, rhs: Edgeinfer_V1_UsageResponse) -> Bool {
+    if lhs.routerID != rhs.routerID {return false}
+    if lhs.rows != rhs.rows {return false}
+    if lhs.sinceUnixSeconds != rhs.sinceUnixSeconds {return false}
+    if lhs.untilUnixSeconds != rhs.untilUnixSeconds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

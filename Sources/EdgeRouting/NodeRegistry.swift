@@ -5,6 +5,12 @@
 /// than `expiry`, it is not benched after a failed connection, and it is not on probation after
 /// a failed health check (it returns after `probationChecks` checks in a row pass; heartbeats
 /// alone do not bring it back, since a node can beat and still not serve).
+///
+/// A node's answer that one model is not ready (unloaded, loading, not in its repository) is not
+/// a node failure: it takes that model on that node out of the rankings at once
+/// (`markModelUnavailable`), and the node stays in rotation for every other model. Health,
+/// probation, benching and panic count only node-wide causes, so one model's trouble never costs
+/// another.
 public struct NodeRegistry: Sendable {
   public typealias Instant = ContinuousClock.Instant
 
@@ -22,6 +28,10 @@ public struct NodeRegistry: Sendable {
   /// In panic, route to every node with current heartbeats (fail open, as Envoy does) rather
   /// than to the few still in rotation (fail closed), which would take the whole load.
   public var failOpen = true
+  /// How long a model that a node's answer said is not ready stays out of that node's rankings
+  /// even when a heartbeat says it is ready: a heartbeat built before the answer can arrive
+  /// after it. Longer than a heartbeat's transit, shorter than the wait for a reload.
+  public var modelHold: Duration = .seconds(1)
 
   private var entries: [String: Entry] = [:]
 
@@ -31,6 +41,28 @@ public struct NodeRegistry: Sendable {
     var benchedUntil: Instant?
     /// Passed checks still needed before it returns.
     var probation = 0
+    /// Models the node's own answers said are not ready, and when (version "" for every version).
+    var modelsOut: [ModelVersionKey: Instant] = [:]
+
+    /// The heartbeat's models with those held out marked not ready.
+    mutating func applyHolds() {
+      guard !modelsOut.isEmpty else { return }
+      for index in descriptor.models.indices {
+        let model = descriptor.models[index]
+        if modelsOut.keys.contains(where: { $0.matches(name: model.name, version: model.version) }) {
+          descriptor.models[index].isReady = false
+        }
+      }
+    }
+  }
+
+  struct ModelVersionKey: Hashable, Sendable {
+    var name: String
+    var version: String
+
+    func matches(name: String, version: String) -> Bool {
+      self.name == name && (self.version.isEmpty || self.version == version)
+    }
   }
 
   public init(expiry: Duration = .seconds(3), unreachableBench: Duration = .seconds(1), probationChecks: Int = 2) {
@@ -46,6 +78,8 @@ public struct NodeRegistry: Sendable {
       entry.descriptor = descriptor
       entry.lastHeartbeat = now
       if let until = entry.benchedUntil, now >= until { entry.benchedUntil = nil }
+      entry.modelsOut = entry.modelsOut.filter { now - $0.value < modelHold }
+      entry.applyHolds()
       entries[descriptor.id] = entry
       return true
     }
@@ -64,6 +98,16 @@ public struct NodeRegistry: Sendable {
   /// Benches a node the router could not reach, so the next requests go elsewhere at once.
   public mutating func markUnreachable(_ id: String, at now: Instant) {
     entries[id]?.benchedUntil = now + unreachableBench
+  }
+
+  /// `id` answered that `model` (`version`, or every version when empty) is not ready there: out
+  /// of its rankings for that model at once, until a heartbeat at least `modelHold` later says
+  /// it is ready. The node's health and its other models are untouched.
+  public mutating func markModelUnavailable(_ id: String, model: String, version: String, at now: Instant) {
+    guard var entry = entries[id] else { return }
+    entry.modelsOut[ModelVersionKey(name: model, version: version)] = now
+    entry.applyHolds()
+    entries[id] = entry
   }
 
   /// A health check of `id` failed (error, timeout or NOT_SERVING): out until it passes

@@ -7,7 +7,7 @@
 /// of two picked at random first, so that one node is not stampeded by every router and client
 /// that sees the same numbers. Ties otherwise fall to utilisation and then id. `background`
 /// requests go to the least-loaded node anywhere (utilisation, then queue wait); `pin:` requests
-/// only to the node they name.
+/// only to the node they name. A residency bound leaves out every node outside its regions.
 public enum NodeSelector {
   public static func rank(
     _ nodes: [NodeDescriptor],
@@ -18,12 +18,13 @@ public enum NodeSelector {
     observations: [String: NodeObservation] = [:],
     policy: SelectionPolicy = SelectionPolicy(),
     mode: RouteMode = .nearest,
+    within bound: ResidencyBound? = nil,
     now: ContinuousClock.Instant = .now
   ) -> [RankedNode] {
     var random = SystemRandomNumberGenerator()
     return rank(
       nodes, model: model, version: version, from: client, excluding: excluded, observations: observations, policy: policy,
-      mode: mode, now: now, using: &random)
+      mode: mode, within: bound, now: now, using: &random)
   }
 
   public static func rank(
@@ -35,12 +36,16 @@ public enum NodeSelector {
     observations: [String: NodeObservation] = [:],
     policy: SelectionPolicy = SelectionPolicy(),
     mode: RouteMode = .nearest,
+    within bound: ResidencyBound? = nil,
     now: ContinuousClock.Instant = .now,
     using random: inout some RandomNumberGenerator
   ) -> [RankedNode] {
     let pinned: String? = if case .pinned(let id) = mode { id } else { nil }
+    // A residency bound is a filter, not a preference: nodes outside it are never candidates,
+    // whatever the mode, the load or the panic state.
     var ranked = nodes.filter {
       !excluded.contains($0.id) && $0.serves(model: model, version: version) && (pinned == nil || $0.id == pinned)
+        && (bound?.admits($0.region) ?? true)
     }
       .map { node in
         let distance = client.distanceKilometres(to: node.location)

@@ -9,7 +9,8 @@ public struct APIKey: Sendable {
 
   /// A new random key and its record. The key is printed once and never stored.
   public static func generate(
-    name: String, ratePerSecond: Double?, burst: Int?, now: Date = Date()
+    name: String, ratePerSecond: Double?, burst: Int?, scope: CredentialScope = .infer, regions: [String]? = nil,
+    now: Date = Date()
   ) -> (token: String, record: APIKeyRecord) {
     var generator = SystemRandomNumberGenerator()
     let id = (0..<4).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
@@ -17,7 +18,7 @@ public struct APIKey: Sendable {
     let key = APIKey(id: id, secret: secret)
     let record = APIKeyRecord(
       name: name, id: id, secretSHA256: key.secretDigestHex, ratePerSecond: ratePerSecond, burst: burst,
-      created: ISO8601DateFormatter().string(from: now))
+      created: ISO8601DateFormatter().string(from: now), scope: scope, regions: regions)
     return (key.token, record)
   }
 

@@ -4,21 +4,42 @@ import Foundation
 /// The keys a router accepts, with a token bucket per rate-limited key. Pure: `authorize`
 /// takes the current instant.
 public struct APIKeyRing: Sendable {
-  private var records: [String: APIKeyRecord] = [:]
+  private var recordsByID: [String: APIKeyRecord] = [:]
   private var buckets: [String: TokenBucket] = [:]
 
   public init(_ records: [APIKeyRecord]) {
-    for record in records { self.records[record.id] = record }
+    for record in records { self.recordsByID[record.id] = record }
   }
 
-  public var count: Int { records.count }
+  public var count: Int { recordsByID.count }
+
+  /// The records held now.
+  public var records: [APIKeyRecord] { Array(recordsByID.values) }
+
+  /// What changed between two versions of the key file, by key: `keys.create` for a key that
+  /// appeared, `keys.revoke` for one that went, `keys.change` for one whose name, scope,
+  /// regions or limit changed. Ordered by name.
+  public static func changes(from before: [APIKeyRecord], to after: [APIKeyRecord]) -> [(name: String, method: String)] {
+    let old = Dictionary(before.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    let new = Dictionary(after.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    var changes: [(name: String, method: String)] = []
+    for (id, record) in new {
+      if let previous = old[id] {
+        if previous != record { changes.append((record.name, "keys.change")) }
+      } else {
+        changes.append((record.name, "keys.create"))
+      }
+    }
+    for (id, record) in old where new[id] == nil { changes.append((record.name, "keys.revoke")) }
+    return changes.sorted { ($0.name, $0.method) < ($1.name, $1.method) }
+  }
 
   /// Replaces the records (the key file changed); buckets of keys still present keep their
   /// tokens, so rewriting the file does not reset anyone's limit.
   public mutating func replace(with records: [APIKeyRecord]) {
-    self.records = [:]
-    for record in records { self.records[record.id] = record }
-    buckets = buckets.filter { self.records[$0.key] != nil }
+    self.recordsByID = [:]
+    for record in records { self.recordsByID[record.id] = record }
+    buckets = buckets.filter { self.recordsByID[$0.key] != nil }
   }
 
   /// The caller's key, from an `authorization` metadata value, checked and charged one
@@ -31,7 +52,7 @@ public struct APIKeyRing: Sendable {
     else { return .failure(.malformedKey) }
     // The id finds the record; the secret is compared as a digest in constant time, so the
     // time taken says nothing about how much of it matched.
-    guard let record = records[key.id], let stored = Self.bytes(hex: record.secretSHA256),
+    guard let record = recordsByID[key.id], let stored = Self.bytes(hex: record.secretSHA256),
       Self.constantTimeEqual(Array(SHA256.hash(data: key.secret)), stored)
     else { return .failure(.unknownKey) }
     if let rate = record.ratePerSecond, rate > 0 {

@@ -8,6 +8,7 @@ import SwiftASN1
 ///     router.pem, router-key.pem        SAN: router, localhost, 127.0.0.1, ::1, extra hosts
 ///     node-N.pem, node-N-key.pem        SAN: node-N (the node id), localhost, 127.0.0.1, ::1
 ///     client.pem, client-key.pem        a client identity for nodes that require mTLS
+///     admin.pem, admin-key.pem          the operator's identity for admin calls (SAN: admin)
 public struct ClusterPKI: Sendable {
   public let directory: String
 
@@ -25,7 +26,7 @@ public struct ClusterPKI: Sendable {
   }
 
   /// Writes a new CA and leaf certificates for `routers` routers (router, router-2, …), `nodes`
-  /// nodes (node-1, …) and a client. Each names only its own component (and the loopback
+  /// nodes (node-1, …), a client and an admin (the operator, for repository changes and usage). Each names only its own component (and the loopback
   /// names), so one component's certificate cannot pass for another's; `extraHosts` are added to
   /// every leaf's SANs (public DNS names shared by all).
   @discardableResult
@@ -37,7 +38,7 @@ public struct ClusterPKI: Sendable {
     try write(try authority.certificate.serializeAsPEM().pemString, to: caCertificatePath, secret: false)
     try write(authority.privateKey.pemRepresentation, to: caKeyPath, secret: true)
     var written = [caCertificatePath]
-    let names = (0..<routers).map(Self.routerName) + ["client"] + (0..<nodes).map { "node-\($0 + 1)" }
+    let names = (0..<routers).map(Self.routerName) + ["client", "admin"] + (0..<nodes).map { "node-\($0 + 1)" }
     for name in names {
       written.append(try issueLeaf(name: name, extraHosts: extraHosts, authority: authority).certificatePath!)
     }

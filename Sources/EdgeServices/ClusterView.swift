@@ -32,6 +32,11 @@ public final class ClusterView: Sendable {
 
   public func markUnreachable(_ id: String) { registry.withLock { $0.markUnreachable(id, at: .now) } }
 
+  /// `id` said `model` is not ready there: out of that model's rankings only (NodeRegistry).
+  public func markModelUnavailable(_ id: String, model: String, version: String) {
+    registry.withLock { $0.markModelUnavailable(id, model: model, version: version, at: .now) }
+  }
+
   public func failCheck(_ id: String) { registry.withLock { $0.failCheck(id) } }
   public func passCheck(_ id: String) { registry.withLock { $0.passCheck(id) } }
   /// Whether `id` is in rotation now (heartbeats current, not benched, not on probation).
@@ -43,7 +48,8 @@ public final class ClusterView: Sendable {
   public func snapshot() -> [NodeHealth] { registry.withLock { $0.snapshot(at: .now) } }
 
   public func rank(
-    model: String, version: String, from client: GeoPoint?, excluding: Set<String> = [], mode: RouteMode = .nearest
+    model: String, version: String, from client: GeoPoint?, excluding: Set<String> = [], mode: RouteMode = .nearest,
+    within bound: ResidencyBound? = nil
   ) -> [RankedNode] {
     let (nodes, panic) = registry.withLock { $0.routable(at: .now) }
     if panicking.exchange(panic, ordering: .relaxed) != panic {
@@ -51,7 +57,7 @@ public final class ClusterView: Sendable {
     }
     return NodeSelector.rank(
       nodes, model: model, version: version, from: client ?? location, excluding: excluding,
-      observations: observations.withLock { $0 }, mode: mode)
+      observations: observations.withLock { $0 }, mode: mode, within: bound)
   }
 
   /// Whether fewer than the panic threshold of live nodes are in rotation (see NodeRegistry), as

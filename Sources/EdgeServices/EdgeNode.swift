@@ -104,6 +104,9 @@ public final class EdgeNode: Service, Sendable {
           executorServer.beginGracefulShutdown()
         }
       }
+      let audit = try AuditLog(path: configuration.auditLog, logger: logger)
+      let routerNames = RouterNames()
+      let plaintext = if case .plaintext = configuration.security { true } else { false }
       let engine = InferenceEngine(
         identity: configuration.identity, store: store, load: load, statistics: statistics, executor: executor,
         availability: executorAvailability, limits: configuration.limits)
@@ -123,7 +126,15 @@ public final class EdgeNode: Service, Sendable {
             requireClientCertificate: true, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
           config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.limits.maxRequestBytes.multipliedReportingOverflow(by: 4).partialValue }),
         services: [NodeInferenceService(engine: engine), HealthService(board: health)],
-        interceptors: configuration.allowedPeers.isEmpty ? [] : [PeerAllowList(names: configuration.allowedPeers)])
+        // Repository changes only from the routers' certificates and `--admin` ones; inference,
+        // with `allowedPeers`, only from the names there.
+        interceptors: [
+          AccessInterceptor(
+            policy: AccessPolicy(
+              listener: .node, adminNames: configuration.adminNames, plaintext: plaintext,
+              insecureAdmin: configuration.insecureAdmin),
+            audit: audit, routers: routerNames)
+        ] + (configuration.allowedPeers.isEmpty ? [] : [PeerAllowList(names: configuration.allowedPeers)]))
 
       group.addTask {
         defer {
@@ -142,7 +153,9 @@ public final class EdgeNode: Service, Sendable {
       logger.info("serving", metadata: ["address": "\(address)", "advertise": "\(advertised)"])
 
       let senders = try configuration.routers.map { router in
-        try HeartbeatSender(router: router, security: configuration.security, logger: logger) { [self] in
+        try HeartbeatSender(
+          router: router, security: configuration.security, logger: logger, onRegistered: { routerNames.insert($0) }
+        ) { [self] in
           status(advertising: advertised)
         }
       }

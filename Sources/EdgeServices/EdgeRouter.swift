@@ -53,41 +53,58 @@ public final class EdgeRouter: Service, Sendable {
   }
 
   public func run() async throws {
+    let residency = ResidencyResolver(routerRegion: configuration.region, transit: configuration.transit, metrics: metrics)
     var forwarder = NodeForwarder(view: view, pool: pool, metrics: metrics, logger: logger)
     forwarder.defaultHedgeDelay = configuration.hedgeDelay
     forwarder.maxDeadline = configuration.maxDeadline
-    let keys = try configuration.apiKeysFile.map { try APIKeyGate(path: $0, logger: logger) }
+    forwarder.residency = residency
+    let audit = try AuditLog(path: configuration.auditLog, logger: logger)
+    let keys = try configuration.apiKeysFile.map { try APIKeyGate(path: $0, logger: logger, audit: audit) }
+    let usage = try UsageRecorder(path: configuration.usageLog, logger: logger)
     var inference = RouterInferenceService(forwarder: forwarder, limits: RequestLimits(maxRequestBytes: configuration.maxMessageBytes))
     inference.routerID = configuration.id
+    inference.usage = usage
+    let plaintext = if case .plaintext = configuration.security { true } else { false }
+    func registry(acceptsRegistrations: Bool) -> RegistryService {
+      var service = RegistryService(
+        routerID: configuration.id, view: view, acceptsRegistrations: acceptsRegistrations,
+        heartbeatInterval: configuration.heartbeatInterval, metrics: metrics, logger: logger)
+      service.usage = usage
+      service.residency = residency
+      return service
+    }
+    let clientAccess = AccessInterceptor(
+      policy: AccessPolicy(
+        listener: .client, keysRequired: keys != nil, adminNames: configuration.adminNames, plaintext: plaintext,
+        insecureAdmin: configuration.insecureAdmin),
+      keys: keys, audit: audit)
+    let clusterAccess = AccessInterceptor(
+      policy: AccessPolicy(
+        listener: .cluster, adminNames: configuration.adminNames, plaintext: plaintext, insecureAdmin: configuration.insecureAdmin),
+      audit: audit)
     let clientServer = GRPCServer(
       transport: .http2NIOPosix(
         address: configuration.listen.bindTarget,
         transportSecurity: configuration.security.server(
           requireClientCertificate: false, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
         config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue }),
-      services: [
-        inference,
-        RegistryService(
-          routerID: configuration.id, view: view, acceptsRegistrations: false,
-          heartbeatInterval: configuration.heartbeatInterval, metrics: metrics, logger: logger),
-        HealthService(board: health),
-      ],
-      interceptors: keys.map { [APIKeyInterceptor(gate: $0)] } ?? [])
+      services: [inference, registry(acceptsRegistrations: false), HealthService(board: health)],
+      interceptors: [clientAccess])
+    // The cluster listener takes nodes' registrations and, from admin certificates only, the
+    // admin plane: repository changes, usage, and the reads an operator needs beside them.
     let clusterServer = GRPCServer(
       transport: .http2NIOPosix(
         address: configuration.clusterListen.bindTarget,
         transportSecurity: configuration.security.server(requireClientCertificate: true)),
-      services: [
-        RegistryService(
-          routerID: configuration.id, view: view, acceptsRegistrations: true,
-          heartbeatInterval: configuration.heartbeatInterval, metrics: metrics, logger: logger),
-        HealthService(board: health),
-      ])
+      services: [inference, registry(acceptsRegistrations: true), HealthService(board: health)],
+      interceptors: [clusterAccess])
 
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await clientServer.serveUntilCancelled() }
       group.addTask { try await clusterServer.serveUntilCancelled() }
       group.addTask { await self.pool.run() }
+      // Flushes usage every second until the drain, then once more.
+      group.addTask { await cancelWhenGracefulShutdown { await usage.run() } }
       if let keys {
         group.addTask { await cancelWhenGracefulShutdown { await keys.watch() } }
       }
@@ -97,7 +114,9 @@ public final class EdgeRouter: Service, Sendable {
       if let listen = configuration.metricsListen {
         let (addresses, announce) = AsyncStream<ServiceAddress>.makeStream()
         let server = MetricsServer(listen: listen) { [self] in
-          MetricsExposition.render(routerID: configuration.id, counts: metrics.snapshot(), rotation: view.rotation(), nodes: view.snapshot())
+          MetricsExposition.render(
+            routerID: configuration.id, counts: metrics.snapshot(), rotation: view.rotation(), nodes: view.snapshot(),
+            usage: usage.totals())
         }
         group.addTask {
           // A listener that cannot bind ends the stream unannounced and fails the group.
@@ -112,7 +131,11 @@ public final class EdgeRouter: Service, Sendable {
       }
       bound.publish(BoundAddresses(clients: clients, cluster: cluster, metrics: metricsAddress))
       logger.info(
-        "serving", metadata: ["clients": "\(clients)", "cluster": "\(cluster)", "location": "\(configuration.location)"])
+        "serving",
+        metadata: [
+          "clients": "\(clients)", "cluster": "\(cluster)", "location": "\(configuration.location)",
+          "region": "\(configuration.region ?? "none")", "admin": "\(configuration.adminNames.sorted().joined(separator: ","))",
+        ])
       group.addTask { [self] in
         // Forget long-silent nodes and close connections to departed ones, so neither the
         // registry nor the pool grows without bound.

@@ -16,12 +16,16 @@ public final class HeartbeatSender: Sendable {
   private let draining = Atomic<Bool>(false)
   /// Used until the router states its own interval.
   private let defaultInterval: Duration
+  /// Told the router's id at each registration (the node takes repository calls from it).
+  private let onRegistered: @Sendable (String) -> Void
 
   public init(
     router: ServiceAddress, security: TransportSecurityMode, defaultInterval: Duration = .milliseconds(500),
-    logger: Logger, status: @escaping @Sendable () -> Edgeinfer_V1_NodeStatus
+    logger: Logger, onRegistered: @escaping @Sendable (String) -> Void = { _ in },
+    status: @escaping @Sendable () -> Edgeinfer_V1_NodeStatus
   ) throws {
     self.router = router
+    self.onRegistered = onRegistered
     self.status = status
     self.logger = logger
     self.defaultInterval = defaultInterval
@@ -62,6 +66,7 @@ public final class HeartbeatSender: Sendable {
           let response = try await registry.register(request, options: options)
           if response.heartbeatIntervalMs > 0 { interval = .milliseconds(Int64(response.heartbeatIntervalMs)) }
           registered = true
+          if !response.routerID.isEmpty { onRegistered(response.routerID) }
           logger.info("registered with router", metadata: ["router": "\(router)", "router_id": "\(response.routerID)"])
         }
         reportedFailure = false

@@ -76,7 +76,7 @@ public struct InferenceEngine: Sendable {
         computeNanoseconds: Self.nanoseconds(completion.compute))
       return response(
         to: request, model: loaded, outputs: completion.output, names: validated.outputNames,
-        queue: completion.queued, compute: completion.compute, batchRows: completion.batchRows)
+        queue: completion.queued, compute: completion.compute, batchRows: completion.batchRows, requestRows: validated.batchSize)
     } catch {
       statistics.recordFailure(model: loaded.name, version: version, totalNanoseconds: Self.nanoseconds(ContinuousClock.now - received))
       throw error
@@ -85,7 +85,7 @@ public struct InferenceEngine: Sendable {
 
   private func response(
     to request: Inference_ModelInferRequest, model: LoadedModel, outputs: ModelOutput, names: [String],
-    queue: Duration, compute: Duration, batchRows: Int
+    queue: Duration, compute: Duration, batchRows: Int, requestRows: Int
   ) -> Inference_ModelInferResponse {
     var response = Inference_ModelInferResponse()
     response.modelName = model.name
@@ -107,6 +107,9 @@ public struct InferenceEngine: Sendable {
     response.parameters[ResponseParameter.queueMicroseconds] = .int64(Int64(Self.microseconds(queue)))
     response.parameters[ResponseParameter.computeMicroseconds] = .int64(Int64(Self.microseconds(compute)))
     response.parameters[ResponseParameter.batchRows] = .int64(Int64(batchRows))
+    response.parameters[ResponseParameter.requestRows] = .int64(Int64(requestRows))
+    let share = batchRows > 0 ? Self.microseconds(compute) * Double(min(requestRows, batchRows)) / Double(batchRows) : Self.microseconds(compute)
+    response.parameters[ResponseParameter.computeShareMicroseconds] = .int64(Int64(share.rounded()))
     if !outputs.truncatedRows.isEmpty {
       response.parameters[ResponseParameter.truncatedRows] = .string(outputs.truncatedRows.map(String.init).joined(separator: ","))
     }

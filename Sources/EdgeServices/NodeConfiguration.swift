@@ -23,6 +23,12 @@ public struct NodeConfiguration: Sendable {
   /// Certificate names that may call inference (routers, and clients allowed to call the node
   /// directly); empty: any certificate of the cluster CA. Health checks stay open to the cluster.
   public var allowedPeers: Set<String> = []
+  /// Certificate names that may change the node's repository besides its routers' (`--admin`).
+  public var adminNames: Set<String> = ["admin"]
+  /// Take repository changes over plaintext (`--insecure-admin`); refused otherwise.
+  public var insecureAdmin = false
+  /// Audit records to this file (JSON lines); nil: the log stream at notice level.
+  public var auditLog: String?
 
   public init(
     identity: NodeIdentity, listen: ServiceAddress, repository: String, routers: [ServiceAddress],

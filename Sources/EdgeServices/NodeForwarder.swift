@@ -27,12 +27,15 @@ public struct NodeForwarder: Sendable {
   /// checks take it out, its waiting requests are sent to the next node, since none of them
   /// has been answered.
   public var rescueInterval: Duration = .milliseconds(100)
+  /// Residency bounds: the router's region and whether it carries transit traffic.
+  public var residency: ResidencyResolver
 
   public init(view: ClusterView, pool: NodeClientPool, metrics: RouterMetrics = RouterMetrics(), logger: Logger) {
     self.view = view
     self.metrics = metrics
     self.pool = pool
     self.logger = logger
+    self.residency = ResidencyResolver(metrics: metrics)
   }
 
   /// The outcome of a forwarded call: the node's answer and how it was reached.
@@ -47,9 +50,17 @@ public struct NodeForwarder: Sendable {
     _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
   ) async throws -> Outcome<Response> {
     metrics.requestStarted()
+    let bound = try residency.bound(in: metadata, caller: Caller.current)
     return try await view.withRequest {
-      try await attempt(model: model, version: version, metadata: metadata, received: received, call)
+      try await attempt(model: model, version: version, metadata: metadata, received: received, bound: bound, call)
     }
+  }
+
+  /// Why no node may take a request, counting residency refusals.
+  func noCandidate(model: String, version: String, bound: ResidencyBound?) -> RPCError {
+    let error = view.noCandidateError(model: model, version: version, bound: bound)
+    if error.code == .failedPrecondition { metrics.residencyRefused() }
+    return error
   }
 
   /// What one attempt came to.
@@ -71,7 +82,7 @@ public struct NodeForwarder: Sendable {
   /// the rotation (at most one extra attempt in flight, within the retry budget). The first
   /// answer wins and the other attempt is cancelled.
   private func attempt<Response: Sendable>(
-    model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant,
+    model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant, bound: ResidencyBound?,
     _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
   ) async throws -> Outcome<Response> {
     let location = try RequestMetadata.location(in: metadata)
@@ -114,7 +125,7 @@ public struct NodeForwarder: Sendable {
               code: .unavailable, message: "router retry budget spent after \(attempts) attempt(s); last: \(lastError?.message ?? "")")
           }
         }
-        let ranked = view.rank(model: model, version: version, from: location, excluding: excluded, mode: mode)
+        let ranked = view.rank(model: model, version: version, from: location, excluding: excluded, mode: mode, within: bound)
         let remaining = ContinuousClock.now.duration(to: deadline)
         if launch == .first, remaining > .zero, let pushback = LoadShedding.pushback(candidates: ranked, remaining: remaining) {
           metrics.requestShed()
@@ -138,15 +149,17 @@ public struct NodeForwarder: Sendable {
         waitingOn.insert(candidate.node.id)
         group.addTask {
           defer { if isRetry { view.retryFinished() } }
-          return await one(candidate, timeout: remaining, call)
+          return await one(candidate, model: model, version: version, timeout: remaining, call)
         }
         return true
       }
 
       guard try await launchNext(.first) else {
         metrics.requestUnrouted()
-        if case .pinned(let id) = mode { throw RPCError(code: .unavailable, message: "node '\(id)' is not in rotation with '\(model)' ready") }
-        throw view.noCandidateError(model: model, version: version)
+        if case .pinned(let id) = mode, bound == nil {
+          throw RPCError(code: .unavailable, message: "node '\(id)' is not in rotation with '\(model)' ready")
+        }
+        throw noCandidate(model: model, version: version, bound: bound)
       }
       if let hedgeDelay {
         group.addTask {
@@ -171,10 +184,14 @@ public struct NodeForwarder: Sendable {
           // counted); a warning per refused request would cost the router most when it has
           // least to spare.
           logger.log(
-            level: error.code == .resourceExhausted ? .debug : .warning, "node unavailable, trying the next",
+            level: error.code == .resourceExhausted ? .debug : error.isModelCondition ? .info : .warning,
+            error.isModelCondition ? "model not ready on the node, trying the next" : "node unavailable, trying the next",
             metadata: ["node": "\(node.node.id)", "error": "\(error.message)"])
           if running == 0, try await !launchNext(.failover) {
             group.cancelAll()
+            // Every node that had the model said it is not ready after all: the registry knows
+            // it now, and the caller gets the router's own reason.
+            if error.isModelCondition { throw noCandidate(model: model, version: version, bound: bound) }
             // The last node refused for load: the caller gets that refusal and its pushback, so
             // it backs off, rather than an UNAVAILABLE that well-behaved clients retry at once.
             if error.code == .resourceExhausted { throw Self.passedOn(error) }
@@ -195,9 +212,11 @@ public struct NodeForwarder: Sendable {
     }
   }
 
-  /// One attempt on one node, with the node's share of the blame recorded.
+  /// One attempt on one node, with the node's share of the blame recorded. An answer about the
+  /// model alone (not ready, not found there) takes the node out of that model's ranking and
+  /// blames the node for nothing.
   private func one<Response: Sendable>(
-    _ candidate: RankedNode, timeout: Duration,
+    _ candidate: RankedNode, model: String, version: String, timeout: Duration,
     _ call: @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
   ) async -> Step<Response> {
     let id = candidate.node.id
@@ -211,6 +230,9 @@ public struct NodeForwarder: Sendable {
     } catch where Task.isCancelled {
       // The other attempt won (or the caller left): no fault of the node's.
       return .refused(candidate, RPCError(code: .cancelled, message: "attempt cancelled"))
+    } catch let error as RPCError where error.isModelCondition {
+      view.markModelUnavailable(id, model: model, version: version)
+      return .refused(candidate, error)
     } catch let error as RPCError where error.allowsFailover {
       if error.code == .unavailable { view.markUnreachable(id) }
       view.recordFailure(id)

@@ -1,4 +1,6 @@
 public import EdgeRuntime
+import EdgeClient
+public import EdgeRouting
 public import EdgeSecurity
 public import GRPCCore
 
@@ -15,6 +17,12 @@ extension RPCError {
     case .executionFailed: code = .internalError
     }
     self.init(code: code, message: error.description)
+    // About one model, not the node: routers take the node out of that model's ranking only.
+    switch error {
+    case .modelNotReady: self = markedAsModelCondition("not-ready")
+    case .modelNotFound, .versionNotFound: self = markedAsModelCondition("not-found")
+    default: break
+    }
   }
 
   public init(_ error: SchedulingError) {
@@ -43,6 +51,16 @@ extension RPCError {
       self.init(code: .unauthenticated, message: error.description)
     case .rateLimited(_, let retryAfter):
       self = .overloaded(error.description, retryAfterMilliseconds: max(1, Int(retryAfter.fractionalMilliseconds.rounded(.up))))
+    case .insufficientScope, .adminNeedsCredential, .adminOverPlaintext, .notAnAdminCertificate, .clusterCallOnClientListener:
+      self.init(code: .permissionDenied, message: error.description)
+    }
+  }
+
+  public init(_ refusal: ResidencyRefusal) {
+    switch refusal {
+    case .malformed: self.init(code: .invalidArgument, message: refusal.description)
+    case .outsideKey, .transit: self.init(code: .permissionDenied, message: refusal.description)
+    case .noNodeInBound: self.init(code: .failedPrecondition, message: refusal.description)
     }
   }
 

@@ -1,5 +1,7 @@
+public import EdgeMetering
 public import EdgeProto
 import EdgeRouting
+import Foundation
 public import GRPCCore
 import GRPCNIOTransportHTTP2
 public import Logging
@@ -16,6 +18,10 @@ public struct RegistryService: Edgeinfer_V1_Registry.SimpleServiceProtocol {
   public let heartbeatInterval: Duration
   public let metrics: RouterMetrics
   public let logger: Logger
+  /// What the router metered, for Usage; nil answers Usage with nothing.
+  public var usage: UsageRecorder?
+  /// Residency bounds for Route, as for routed calls.
+  public var residency: ResidencyResolver?
 
   public init(
     routerID: String, view: ClusterView, acceptsRegistrations: Bool, heartbeatInterval: Duration,
@@ -76,9 +82,15 @@ public struct RegistryService: Edgeinfer_V1_Registry.SimpleServiceProtocol {
         throw RPCError(code: .invalidArgument, message: "client_location: \(error)")
       }
     }
-    var ranked = view.rank(model: request.modelName, version: request.modelVersion, from: client)
+    let caller = Caller.current
+    let bound = try residency?.bound(asked: caller?.askedResidency, caller: caller)
+    var ranked = view.rank(model: request.modelName, version: request.modelVersion, from: client, within: bound)
     // An empty ranking is an error with the router's reason, as a routed call would get it.
-    if ranked.isEmpty { throw view.noCandidateError(model: request.modelName, version: request.modelVersion) }
+    if ranked.isEmpty {
+      let error = view.noCandidateError(model: request.modelName, version: request.modelVersion, bound: bound)
+      if error.code == .failedPrecondition { metrics.residencyRefused() }
+      throw error
+    }
     if request.maxNodes > 0 { ranked = Array(ranked.prefix(Int(request.maxNodes))) }
     return .with {
       $0.nodes = ranked.map { candidate in
@@ -118,6 +130,30 @@ public struct RegistryService: Edgeinfer_V1_Registry.SimpleServiceProtocol {
         $0.rescues = counts.rescues
         $0.budgetExhausted = counts.budgetExhausted
         $0.unrouted = counts.unrouted
+      }
+    }
+  }
+
+  public func usage(request: Edgeinfer_V1_UsageRequest, context: ServerContext) async throws -> Edgeinfer_V1_UsageResponse {
+    guard request.sinceUnixSeconds >= 0 else {
+      throw RPCError(code: .invalidArgument, message: "since_unix_seconds must not be negative")
+    }
+    let since = request.sinceUnixSeconds > 0 ? request.sinceUnixSeconds : nil
+    let totals = usage?.totals(since: since) ?? [:]
+    return .with {
+      $0.routerID = routerID
+      $0.sinceUnixSeconds = since.map(UsageLedger.minute(of:)) ?? 0
+      $0.untilUnixSeconds = Int64(Date().timeIntervalSince1970)
+      $0.rows = totals.sorted { $0.key < $1.key }.map { key, value in
+        .with {
+          $0.credential = key.credential
+          $0.model = key.model
+          $0.requests = value.requests
+          $0.rows = value.rows
+          $0.inputBytes = value.inputBytes
+          $0.outputBytes = value.outputBytes
+          $0.computeUs = value.computeMicroseconds
+        }
       }
     }
   }

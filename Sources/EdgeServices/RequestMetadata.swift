@@ -37,4 +37,7 @@ public enum RequestMetadata {
     }
     return .milliseconds(milliseconds)
   }
+
+  /// `REGION[,REGION…]`: the regions the request's data may be processed in.
+  public static let residency = "x-edge-residency"
 }

@@ -10,6 +10,11 @@ public enum ResponseParameter {
   public static let computeMicroseconds = "edge_compute_us"
   /// Rows of the batch the request ran in (its own and those it was batched with).
   public static let batchRows = "edge_batch_rows"
+  /// Rows of the request itself.
+  public static let requestRows = "edge_request_rows"
+  /// Microseconds of the batch's execution that were this request's: the batch's time times its
+  /// share of the rows. What usage metering charges.
+  public static let computeShareMicroseconds = "edge_compute_share_us"
   /// Microseconds the router spent choosing and reaching the node, including retries.
   public static let routeMicroseconds = "edge_route_us"
   /// Nodes the router tried before one answered (1 when the first did).

@@ -36,6 +36,19 @@ public struct RouterConfiguration: Sendable {
   public var apiKeysFile: String?
   /// Plain HTTP listener for Prometheus (`GET /metrics`); nil for none.
   public var metricsListen: ServiceAddress?
+  /// Certificate names that may make admin calls on the cluster listener (`--admin`).
+  public var adminNames: Set<String> = ["admin"]
+  /// Take admin calls over plaintext (`--insecure-admin`); refused otherwise.
+  public var insecureAdmin = false
+  /// Audit records to this file (JSON lines); nil: the log stream at notice level.
+  public var auditLog: String?
+  /// The region the router stands in (`--region`): residency-bound requests whose regions
+  /// exclude it are refused unless `transit` is set. Nil claims no region.
+  public var region: String?
+  /// Carry residency-bound requests for regions other than the router's own (`--transit`).
+  public var transit = false
+  /// Usage records to this file (JSON lines), reloaded at start; nil keeps usage in memory.
+  public var usageLog: String?
 
   public init(
     id: String, location: GeoPoint, listen: ServiceAddress, clusterListen: ServiceAddress,

@@ -1,4 +1,5 @@
 import EdgeClient
+public import EdgeMetering
 public import EdgeProto
 public import EdgeRuntime
 import EdgeRouting
@@ -19,6 +20,8 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
 
   /// Reported to clients as `edge_router`, so a client of several routers sees which answered.
   public var routerID = ""
+  /// Meters answered inference by credential and model; nil meters nothing.
+  public var usage: UsageRecorder?
 
   public init(forwarder: NodeForwarder, limits: RequestLimits = RequestLimits()) {
     self.forwarder = forwarder
@@ -85,6 +88,9 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     response.parameters[ResponseParameter.attempts] = .int64(Int64(outcome.attempts))
     response.parameters[ResponseParameter.distanceKilometres] = .double(outcome.node.distanceKilometres)
     if !routerID.isEmpty { response.parameters[ResponseParameter.router] = .string(routerID) }
+    usage?.record(
+      Self.usage(of: request.message, answer: response), credential: Caller.current?.credential.name ?? "anonymous",
+      model: request.message.modelName)
     return ServerResponse(message: response)
   }
 
@@ -135,48 +141,85 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
   public func repositoryModelLoad(
     request: ServerRequest<Inference_RepositoryModelLoadRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_RepositoryModelLoadResponse> {
-    try await fanOut { client, options in _ = try await client.repositoryModelLoad(request.message, options: options) }
+    try await fanOut(metadata: request.metadata) { client, options in
+      _ = try await client.repositoryModelLoad(request.message, options: options)
+    }
     return ServerResponse(message: Inference_RepositoryModelLoadResponse())
   }
 
   public func repositoryModelUnload(
     request: ServerRequest<Inference_RepositoryModelUnloadRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_RepositoryModelUnloadResponse> {
-    try await fanOut { client, options in _ = try await client.repositoryModelUnload(request.message, options: options) }
+    let model = request.message.modelName
+    let done = try await fanOut(metadata: request.metadata) { client, options in
+      _ = try await client.repositoryModelUnload(request.message, options: options)
+    }
+    // The router did it, so it knows: no request is sent to a node it just emptied, whatever
+    // the heartbeat in flight says.
+    for node in done { view.markModelUnavailable(node, model: model, version: "") }
     return ServerResponse(message: Inference_RepositoryModelUnloadResponse())
   }
 
-  /// Repository changes go to every healthy node; it succeeds when at least one node did it.
+  /// Repository changes go to every healthy node (or, with `x-edge-route: pin:<node-id>`, to that
+  /// one); it succeeds when at least one node did it, and returns the nodes that did.
+  @discardableResult
   private func fanOut(
+    metadata: Metadata,
     _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Void
-  ) async throws {
-    let nodes = view.healthyNodes()
+  ) async throws -> [String] {
+    var nodes = view.healthyNodes()
+    if case .pinned(let id) = try RequestMetadata.routeMode(in: metadata) {
+      nodes = view.liveNodes().filter { $0.id == id }
+      guard !nodes.isEmpty else { throw RPCError(code: .notFound, message: "node '\(id)' is not registered with this router") }
+    }
     guard !nodes.isEmpty else { throw RPCError(code: .unavailable, message: "no healthy node is registered with this router") }
     let results = await gather(from: nodes, call)
-    if results.contains(where: { if case .success = $0 { true } else { false } }) { return }
+    let done = zip(nodes, results).compactMap { node, result in if case .success = result { node.id } else { nil } }
+    if !done.isEmpty { return done }
     if case .failure(let error)? = results.first { throw NodeForwarder.passedOn(error) }
+    return done
   }
 
+  /// What an answered request used, for metering: its rows, tensor payload bytes in and out, and
+  /// the node's measured share of its batch's compute.
+  static func usage(of request: Inference_ModelInferRequest, answer: Inference_ModelInferResponse) -> UsageTotals {
+    var outputBytes = answer.rawOutputContents.reduce(0) { $0 + $1.count }
+    for output in answer.outputs where output.hasContents {
+      let contents = output.contents
+      outputBytes += contents.boolContents.count + 4 * (contents.intContents.count + contents.uintContents.count + contents.fp32Contents.count)
+      outputBytes += 8 * (contents.int64Contents.count + contents.uint64Contents.count + contents.fp64Contents.count)
+      outputBytes += contents.bytesContents.reduce(0) { $0 + 4 + $1.count }
+    }
+    let rows = answer.parameters[ResponseParameter.requestRows]?.int64Param ?? Int64(request.inputs.first?.shape.first ?? 1)
+    let compute = answer.parameters[ResponseParameter.computeShareMicroseconds]?.int64Param ?? 0
+    return UsageTotals(
+      requests: 1, rows: UInt64(max(0, rows)), inputBytes: UInt64(RequestValidator.payloadBytes(of: request)),
+      outputBytes: UInt64(outputBytes), computeMicroseconds: UInt64(max(0, compute)))
+  }
+
+  /// Calls every node in `nodes` at once; the results in the order of `nodes`.
   private func gather<T: Sendable>(
     from nodes: [NodeDescriptor],
     _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> T
   ) async -> [Result<T, RPCError>] {
-    await withTaskGroup(of: Result<T, RPCError>.self) { group in
-      for node in nodes {
+    await withTaskGroup(of: (Int, Result<T, RPCError>).self) { group in
+      for (index, node) in nodes.enumerated() {
         group.addTask {
           do {
             var options = CallOptions.defaults
             options.timeout = .seconds(10)
             let client = try forwarder.pool.client(for: node.address)
-            return .success(try await call(Inference_GRPCInferenceService.Client(wrapping: client), options))
+            return (index, .success(try await call(Inference_GRPCInferenceService.Client(wrapping: client), options)))
           } catch let error as RPCError {
-            return .failure(error)
+            return (index, .failure(error))
           } catch {
-            return .failure(RPCError(code: .unavailable, message: "\(node.id): \(error)"))
+            return (index, .failure(RPCError(code: .unavailable, message: "\(node.id): \(error)")))
           }
         }
       }
-      return await group.reduce(into: []) { $0.append($1) }
+      var results = [Result<T, RPCError>?](repeating: nil, count: nodes.count)
+      for await (index, result) in group { results[index] = result }
+      return results.map { $0! }
     }
   }
 }

@@ -19,12 +19,15 @@ public final class RouterMetrics: Sendable {
     public var unrouted: UInt64 = 0
     /// Requests refused at the router because no node could start them before their deadline.
     public var shed: UInt64 = 0
+    /// Requests refused for their residency bound (outside the key's regions, through a router
+    /// abroad, or no node inside the bound).
+    public var residencyRefused: UInt64 = 0
 
     public init() {}
 
     init(
       requests: UInt64, attempts: UInt64, failovers: UInt64, hedges: UInt64, rescues: UInt64, budgetExhausted: UInt64,
-      unrouted: UInt64, shed: UInt64
+      unrouted: UInt64, shed: UInt64, residencyRefused: UInt64
     ) {
       self.requests = requests
       self.attempts = attempts
@@ -34,6 +37,7 @@ public final class RouterMetrics: Sendable {
       self.budgetExhausted = budgetExhausted
       self.unrouted = unrouted
       self.shed = shed
+      self.residencyRefused = residencyRefused
     }
   }
 
@@ -45,6 +49,7 @@ public final class RouterMetrics: Sendable {
   private let budgetExhausted = Atomic<UInt64>(0)
   private let unrouted = Atomic<UInt64>(0)
   private let shed = Atomic<UInt64>(0)
+  private let residency = Atomic<UInt64>(0)
 
   public init() {}
 
@@ -63,12 +68,14 @@ public final class RouterMetrics: Sendable {
   func failoverRefusedByBudget() { budgetExhausted.add(1, ordering: .relaxed) }
   func requestUnrouted() { unrouted.add(1, ordering: .relaxed) }
   func requestShed() { shed.add(1, ordering: .relaxed) }
+  func residencyRefused() { residency.add(1, ordering: .relaxed) }
 
   public func snapshot() -> Snapshot {
     Snapshot(
       requests: requests.load(ordering: .relaxed), attempts: attempts.load(ordering: .relaxed),
       failovers: failovers.load(ordering: .relaxed), hedges: hedges.load(ordering: .relaxed),
       rescues: rescues.load(ordering: .relaxed), budgetExhausted: budgetExhausted.load(ordering: .relaxed),
-      unrouted: unrouted.load(ordering: .relaxed), shed: shed.load(ordering: .relaxed))
+      unrouted: unrouted.load(ordering: .relaxed), shed: shed.load(ordering: .relaxed),
+      residencyRefused: residency.load(ordering: .relaxed))
   }
 }

@@ -33,4 +33,21 @@ struct ConnectionOptions: ParsableArguments {
     configuration.timeout = .milliseconds(timeoutMs)
     return configuration
   }
+
+  /// For admin commands: an admin-scoped API key when one is given (the router's client
+  /// listener), else the admin certificate (`--cert`/`--key`, by default admin.pem beside
+  /// `--ca`), which the router takes on its cluster listener.
+  func adminConfiguration() throws -> EdgeClientConfiguration {
+    var configuration = try clientConfiguration()
+    guard configuration.apiKey == nil, cert == nil, !insecure, let ca else { return configuration }
+    let folder = URL(fileURLWithPath: ca).deletingLastPathComponent().path
+    let certificate = "\(folder)/admin.pem"
+    let privateKey = "\(folder)/admin-key.pem"
+    guard FileManager.default.fileExists(atPath: certificate), FileManager.default.fileExists(atPath: privateKey) else {
+      throw ValidationError(
+        "admin commands need an admin credential: --api-key with a key made by 'keys create --scope admin', or the admin certificate (--cert/--key; 'certs init' writes admin.pem beside ca.pem) and --router at the router's cluster listener")
+    }
+    configuration.security = try TransportSecurityMode.from(ca: ca, certificate: certificate, key: privateKey, insecure: false)
+    return configuration
+  }
 }

@@ -9,5 +9,6 @@ struct EdgeInferCommand: AsyncParsableCommand {
     subcommands: [
       CertsCommand.self, InferCommand.self, NodesCommand.self, ClusterCommand.self, DemoCommand.self,
       QuantizeCommand.self, TokenizeCommand.self, BenchCommand.self, DrillCommand.self, KeysCommand.self,
+      ModelsCommand.self, UsageCommand.self,
     ])
 }

@@ -10,10 +10,13 @@ public final class APIKeyGate: Sendable {
   private let logger: Logger
   private let ring: Mutex<APIKeyRing>
   private let loadedVersion = Mutex<Date?>(nil)
+  /// Receives a record for every key that appears or disappears when the file is read again.
+  private let audit: AuditLog?
 
-  public init(path: String, logger: Logger) throws {
+  public init(path: String, logger: Logger, audit: AuditLog? = nil) throws {
     self.path = path
     self.logger = logger
+    self.audit = audit
     let records = try APIKeyFile.load(path)
     self.ring = Mutex(APIKeyRing(records))
     loadedVersion.withLock { $0 = Self.modified(path) }
@@ -35,9 +38,19 @@ public final class APIKeyGate: Sendable {
     guard loadedVersion.withLock({ $0 }) != modified else { return }
     do {
       let records = try APIKeyFile.load(path)
-      ring.withLock { $0.replace(with: records) }
+      let before = ring.withLock { ring in
+        let before = ring.records
+        ring.replace(with: records)
+        return before
+      }
       loadedVersion.withLock { $0 = modified }
       logger.notice("API keys reloaded", metadata: ["file": "\(path)", "keys": "\(records.count)"])
+      if let audit {
+        for change in APIKeyRing.changes(from: before, to: records) {
+          audit.write(AuditRecord(credential: change.name, peer: "", listener: "keys", method: change.method, result: "OK"))
+        }
+        audit.write(AuditRecord(credential: "", peer: "", listener: "keys", method: "keys.reload", result: "OK: \(records.count) keys from \(path)"))
+      }
     } catch {
       logger.error("API key file unreadable; keeping the keys loaded before", metadata: ["error": "\(error)"])
     }

@@ -1,0 +1,54 @@
+public import EdgeProto
+import GRPCCore
+import SwiftProtobuf
+
+/// The admin plane through a router: repository changes (every node, or one with `node`),
+/// model configuration, the repository index and usage. Needs an admin credential: an
+/// admin-scoped API key on a router's client listener, or the admin certificate on its cluster
+/// listener.
+extension EdgeInferenceClient {
+  public func loadModel(_ model: String, node: String? = nil) async throws {
+    let metadata = adminMetadata(node: node)
+    _ = try await withRouter(timeout: nil) { router, options in
+      try await Inference_GRPCInferenceService.Client(wrapping: router).repositoryModelLoad(
+        .with { $0.modelName = model }, metadata: metadata, options: options)
+    }
+  }
+
+  public func unloadModel(_ model: String, node: String? = nil) async throws {
+    let metadata = adminMetadata(node: node)
+    _ = try await withRouter(timeout: nil) { router, options in
+      try await Inference_GRPCInferenceService.Client(wrapping: router).repositoryModelUnload(
+        .with { $0.modelName = model }, metadata: metadata, options: options)
+    }
+  }
+
+  public func modelConfig(_ model: String, version: String = "") async throws -> Inference_ModelConfig {
+    try await withRouter(timeout: nil) { router, options in
+      try await Inference_GRPCInferenceService.Client(wrapping: router).modelConfig(
+        .with { $0.name = model; $0.version = version }, metadata: metadata(), options: options)
+    }.config
+  }
+
+  /// Every node the router knows, with the model versions each reports and their state.
+  public func nodeStatuses() async throws -> [Edgeinfer_V1_NodeInfo] {
+    try await withRouter(timeout: nil) { router, options in
+      try await Edgeinfer_V1_Registry.Client(wrapping: router).listNodes(Edgeinfer_V1_ListNodesRequest(), metadata: metadata(), options: options)
+    }.nodes
+  }
+
+  /// What each credential used of each model through this router, from `since` (Unix seconds)
+  /// or all time. Asks the first router that answers; `usage(since:router:)` asks one.
+  public func usage(since: Int64? = nil) async throws -> Edgeinfer_V1_UsageResponse {
+    try await withRouter(timeout: nil) { router, options in
+      try await Edgeinfer_V1_Registry.Client(wrapping: router).usage(
+        .with { $0.sinceUnixSeconds = since ?? 0 }, metadata: metadata(), options: options)
+    }
+  }
+
+  private func adminMetadata(node: String?) -> Metadata {
+    var metadata = metadata()
+    if let node { metadata.addString("pin:\(node)", forKey: "x-edge-route") }
+    return metadata
+  }
+}

@@ -1,0 +1,49 @@
+public import EdgeRouting
+import EdgeSecurity
+public import GRPCCore
+
+/// Works out a request's residency bound at a router: the regions it asks for
+/// (`x-edge-residency`) within its API key's, refused when it asks outside them or reaches a
+/// router in a region outside its bound that does not carry transit traffic. Every refusal is
+/// counted in `edge_router_residency_refused_total`.
+public struct ResidencyResolver: Sendable {
+  /// The router's region (`--region`); nil claims none and carries everything.
+  public var routerRegion: String?
+  /// `--transit`: carry bound requests for other regions.
+  public var transit: Bool
+  public let metrics: RouterMetrics
+
+  public init(routerRegion: String? = nil, transit: Bool = false, metrics: RouterMetrics) {
+    self.routerRegion = routerRegion
+    self.transit = transit
+    self.metrics = metrics
+  }
+
+  /// The bound for a request whose `x-edge-residency` is `asked`, made by `caller`.
+  public func bound(asked: String?, caller: Caller?) throws(RPCError) -> ResidencyBound? {
+    var requested: ResidencyBound?
+    if let asked {
+      switch ResidencyBound.parse(asked) {
+      case .success(let bound): requested = bound
+      case .failure(let refusal):
+        metrics.residencyRefused()
+        throw RPCError(refusal)
+      }
+    }
+    switch ResidencyBound.resolve(asked: requested, key: caller?.keyRegions, keyName: caller?.credential.name ?? "") {
+    case .failure(let refusal):
+      metrics.residencyRefused()
+      throw RPCError(refusal)
+    case .success(let bound):
+      if let bound, let refusal = bound.transitRefusal(routerRegion: routerRegion, transit: transit) {
+        metrics.residencyRefused()
+        throw RPCError(refusal)
+      }
+      return bound
+    }
+  }
+
+  public func bound(in metadata: Metadata, caller: Caller?) throws(RPCError) -> ResidencyBound? {
+    try bound(asked: metadata[stringValues: RequestMetadata.residency].first(where: { _ in true }), caller: caller)
+  }
+}

@@ -1,0 +1,116 @@
+public import EdgeMetering
+public import Foundation
+public import Logging
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A router's usage meter: the ledger behind a lock, appended to the usage log (`--usage-log
+/// FILE`) at least every second and on drain, and rebuilt from it at start, so a restart loses
+/// nothing that was flushed. At start the log is rewritten compacted (one line per credential,
+/// model and minute).
+public final class UsageRecorder: Sendable {
+  public let path: String?
+  private let ledger: Mutex<UsageLedger>
+  private let logger: Logger
+  private let descriptor = Mutex<Int32>(-1)
+
+  public init(path: String?, retention: Duration = .seconds(31 * 86_400), logger: Logger) throws {
+    self.path = path
+    self.logger = logger
+    var ledger = UsageLedger(retention: retention.components.seconds)
+    if let path {
+      if FileManager.default.fileExists(atPath: path) {
+        let (lines, skipped) = try Self.read(path)
+        ledger.restore(lines)
+        if skipped > 0 { logger.warning("usage log lines unreadable and skipped", metadata: ["file": "\(path)", "lines": "\(skipped)"]) }
+      }
+      ledger.expire(now: Int64(Date().timeIntervalSince1970))
+      try Self.rewrite(path, ledger.compacted)
+      let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+      guard fd >= 0 else { throw UsageLogError(path: path, reason: String(cString: strerror(errno))) }
+      descriptor.withLock { $0 = fd }
+    }
+    self.ledger = Mutex(ledger)
+  }
+
+  deinit {
+    descriptor.withLock { if $0 >= 0 { close($0) } }
+  }
+
+  public func record(_ usage: UsageTotals, credential: String, model: String, at date: Date = Date()) {
+    ledger.withLock { $0.record(usage, for: UsageKey(credential: credential, model: model), at: Int64(date.timeIntervalSince1970)) }
+  }
+
+  public func totals(since: Int64? = nil) -> [UsageKey: UsageTotals] {
+    ledger.withLock { $0.totals(since: since) }
+  }
+
+  /// Appends what was recorded since the last flush to the log (nothing without a log).
+  public func flush() {
+    let lines = ledger.withLock { ledger in
+      defer { ledger.expire(now: Int64(Date().timeIntervalSince1970)) }
+      return ledger.flush()
+    }
+    guard path != nil, !lines.isEmpty else { return }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    var text = ""
+    for line in lines {
+      guard let data = try? encoder.encode(line) else { continue }
+      text += String(decoding: data, as: UTF8.self) + "\n"
+    }
+    let bytes = Array(text.utf8)
+    let written = descriptor.withLock { fd in bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } }
+    if written != bytes.count {
+      logger.error("usage log write failed", metadata: ["file": "\(path ?? "")", "lines": "\(lines.count)"])
+    }
+  }
+
+  /// Flushes every `interval` until cancelled, then once more (the drain).
+  public func run(every interval: Duration = .seconds(1)) async {
+    while !Task.isCancelled {
+      try? await Task.sleep(for: interval)
+      flush()
+    }
+    flush()
+  }
+
+  static func read(_ path: String) throws -> (lines: [UsageLogLine], skipped: Int) {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    let decoder = JSONDecoder()
+    var lines: [UsageLogLine] = []
+    var skipped = 0
+    for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+      // A line cut short by a crash mid-write is skipped, not fatal: the rest still counts.
+      if let decoded = try? decoder.decode(UsageLogLine.self, from: Data(line)) { lines.append(decoded) } else { skipped += 1 }
+    }
+    return (lines, skipped)
+  }
+
+  static func rewrite(_ path: String, _ lines: [UsageLogLine]) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    var data = Data()
+    for line in lines {
+      data.append(try encoder.encode(line))
+      data.append(UInt8(ascii: "\n"))
+    }
+    let temporary = "\(path).tmp-\(getpid())"
+    guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
+      throw UsageLogError(path: path, reason: "cannot write \(temporary)")
+    }
+    guard rename(temporary, path) == 0 else {
+      try? FileManager.default.removeItem(atPath: temporary)
+      throw UsageLogError(path: path, reason: "cannot replace it (errno \(errno))")
+    }
+  }
+}
+
+public struct UsageLogError: Error, CustomStringConvertible {
+  public var path: String
+  public var reason: String
+  public var description: String { "usage log \(path): \(reason)" }
+}
