@@ -36,7 +36,10 @@ final class TestCluster: @unchecked Sendable {
   /// Plaintext everywhere (`--insecure`) when `insecure` is set; TLS otherwise.
   let insecure: Bool
 
-  init(maxMessageBytes: Int = 4 << 20, insecure: Bool = false, apiKeysFile: String? = nil) throws {
+  init(
+    maxMessageBytes: Int = 4 << 20, insecure: Bool = false, apiKeysFile: String? = nil,
+    configure: (inout RouterConfiguration) -> Void = { _ in }
+  ) throws {
     self.insecure = insecure
     folder = try TemporaryDirectory()
     pki = ClusterPKI(directory: "\(folder.path)/certs")
@@ -45,6 +48,7 @@ final class TestCluster: @unchecked Sendable {
     try pki.initialise(nodes: 3)
     var configuration = try Self.routerConfiguration(id: "router", pki: pki, insecure: insecure, maxMessageBytes: maxMessageBytes)
     configuration.apiKeysFile = apiKeysFile
+    configure(&configuration)
     router = EdgeRouter(configuration: configuration, logger: Self.logger)
   }
 
@@ -133,6 +137,22 @@ final class TestCluster: @unchecked Sendable {
       with: "dynamic_batching { max_queue_delay_microseconds: \(microseconds) }")
     precondition(slow != config, "digits' dynamic_batching line changed")
     try slow.write(toFile: "\(root)/digits/config.pbtxt", atomically: true, encoding: .utf8)
+    return root
+  }
+
+  /// A repository with digits and `digits-b`, the same model under a second name: two models
+  /// whose fates can be told apart.
+  func twoModelRepository() throws -> String {
+    let root = "\(folder.path)/two-models"
+    let manager = FileManager.default
+    try manager.createDirectory(atPath: "\(root)/digits-b", withIntermediateDirectories: true)
+    try manager.createSymbolicLink(atPath: "\(root)/digits", withDestinationPath: "\(ProjectPaths.models)/digits")
+    for entry in try manager.contentsOfDirectory(atPath: "\(ProjectPaths.models)/digits") where entry != "config.pbtxt" {
+      try manager.createSymbolicLink(atPath: "\(root)/digits-b/\(entry)", withDestinationPath: "\(ProjectPaths.models)/digits/\(entry)")
+    }
+    let config = try String(contentsOfFile: "\(ProjectPaths.models)/digits/config.pbtxt", encoding: .utf8)
+    try config.replacingOccurrences(of: "name: \"digits\"", with: "name: \"digits-b\"")
+      .write(toFile: "\(root)/digits-b/config.pbtxt", atomically: true, encoding: .utf8)
     return root
   }
 
