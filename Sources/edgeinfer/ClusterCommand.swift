@@ -40,8 +40,11 @@ struct ClusterCommand: AsyncParsableCommand {
       }
       say("ca         \(certs.caCertificatePath)")
       say("client     \(certs.identity("client").certificatePath!) \(certs.identity("client").keyPath!)")
+      // Admin calls (models, usage) go to the routers' cluster listeners with the admin certificate.
+      say("admin      \(cluster.clusterAddresses.joined(separator: ",")) \(certs.identity("admin").certificatePath!) \(certs.identity("admin").keyPath!)")
       say("logs       \(cluster.logDirectory)")
       say("try:       edgeinfer infer --router \(cluster.routerAddresses.joined(separator: ",")) --ca \(certs.caCertificatePath) --model digits --input '\(Array(repeating: 0, count: 64))'")
+      say("admin:     edgeinfer models list --router \(cluster.clusterAddresses.joined(separator: ",")) --ca \(certs.caCertificatePath)")
       say("Ctrl-C stops every process.")
       await interrupted.wait { cluster.runningCount < cluster.processes.count }
       print("stopping \(cluster.runningCount) processes")
