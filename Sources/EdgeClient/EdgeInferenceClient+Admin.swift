@@ -7,20 +7,28 @@ import SwiftProtobuf
 /// admin-scoped API key on a router's client listener, or the admin certificate on its cluster
 /// listener.
 extension EdgeInferenceClient {
-  public func loadModel(_ model: String, node: String? = nil) async throws {
+  /// Loads a model's served versions, or only `version` (beside those already served).
+  public func loadModel(_ model: String, version: String? = nil, node: String? = nil) async throws {
     let metadata = adminMetadata(node: node)
     _ = try await withRouter(timeout: nil) { router, options in
       try await Inference_GRPCInferenceService.Client(wrapping: router).repositoryModelLoad(
-        .with { $0.modelName = model }, metadata: metadata, options: options)
+        .with { $0.modelName = model; $0.parameters = Self.versionParameter(version) }, metadata: metadata, options: options)
     }
   }
 
-  public func unloadModel(_ model: String, node: String? = nil) async throws {
+  /// Unloads every version of a model, or only `version`.
+  public func unloadModel(_ model: String, version: String? = nil, node: String? = nil) async throws {
     let metadata = adminMetadata(node: node)
     _ = try await withRouter(timeout: nil) { router, options in
       try await Inference_GRPCInferenceService.Client(wrapping: router).repositoryModelUnload(
-        .with { $0.modelName = model }, metadata: metadata, options: options)
+        .with { $0.modelName = model; $0.parameters = Self.versionParameter(version) }, metadata: metadata, options: options)
     }
+  }
+
+  /// The `version` repository parameter (a string, as Triton's parameters allow).
+  static func versionParameter(_ version: String?) -> [String: Inference_ModelRepositoryParameter] {
+    guard let version else { return [:] }
+    return ["version": .with { $0.stringParam = version }]
   }
 
   public func modelConfig(_ model: String, version: String = "") async throws -> Inference_ModelConfig {

@@ -1,3 +1,4 @@
+import EdgeProto
 import Synchronization
 
 /// The models a node serves: loaded from its repository, looked up per request, loaded and
@@ -63,6 +64,38 @@ public final class ModelStore: Sendable {
       return true
     }
     guard known || repository.contains(name) else { throw .modelNotFound(name) }
+  }
+
+  /// Loads one version beside those already served (whatever the version policy says: an
+  /// operator asked for it by number). The model's other versions keep serving throughout.
+  public func load(_ name: String, version: Int) throws(InferenceError) {
+    guard repository.contains(name) else { throw .modelNotFound(name) }
+    let config = try repository.configuration(of: name)
+    guard repository.availableVersions(of: name, config: config).contains(version) else {
+      throw .versionNotFound(model: name, version: String(version))
+    }
+    var loaded = try LoadedModel.load(name, version: version, config: config, repository: repository)
+    loaded.generation = loads.add(1, ordering: .relaxed).newValue
+    entries.withLock { entries in
+      var versions: [Int: LoadedModel] = if case .ready = entries[name]?.state { entries[name]?.versions ?? [:] } else { [:] }
+      versions[version] = loaded
+      entries[name] = Entry(state: .ready(versions.keys.sorted()), versions: versions)
+    }
+  }
+
+  /// Unloads one version; the model's other versions keep serving. The last one going leaves
+  /// the model unavailable, as `unload(_:)` does.
+  public func unload(_ name: String, version: Int) throws(InferenceError) {
+    let found = entries.withLock { entries -> Bool in
+      guard var entry = entries[name], case .ready = entry.state, entry.versions[version] != nil else { return false }
+      entry.versions[version] = nil
+      entry.state = entry.versions.isEmpty ? .unavailable(reason: "unloaded") : .ready(entry.versions.keys.sorted())
+      entries[name] = entry
+      return true
+    }
+    guard found else {
+      throw repository.contains(name) ? .versionNotFound(model: name, version: String(version)) : .modelNotFound(name)
+    }
   }
 
   /// The loaded model for a request; an empty version means the latest loaded one.

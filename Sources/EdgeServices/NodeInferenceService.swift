@@ -142,9 +142,10 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
     request: ServerRequest<Inference_RepositoryModelLoadRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_RepositoryModelLoadResponse> {
     let name = request.message.modelName
+    let version = try RepositoryVersion.from(request.message.parameters)
     try InferenceError.mapped { () throws(InferenceError) in
       guard ModelRepository.isSafeName(name) else { throw .modelNotFound(name) }
-      try store.load(name)
+      if let version { try store.load(name, version: version) } else { try store.load(name) }
     }
     return ServerResponse(message: Inference_RepositoryModelLoadResponse())
   }
@@ -153,9 +154,10 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
     request: ServerRequest<Inference_RepositoryModelUnloadRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_RepositoryModelUnloadResponse> {
     let name = request.message.modelName
+    let version = try RepositoryVersion.from(request.message.parameters)
     try InferenceError.mapped { () throws(InferenceError) in
       guard ModelRepository.isSafeName(name) else { throw .modelNotFound(name) }
-      try store.unload(name)
+      if let version { try store.unload(name, version: version) } else { try store.unload(name) }
     }
     return ServerResponse(message: Inference_RepositoryModelUnloadResponse())
   }

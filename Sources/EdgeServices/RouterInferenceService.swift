@@ -141,6 +141,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
   public func repositoryModelLoad(
     request: ServerRequest<Inference_RepositoryModelLoadRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_RepositoryModelLoadResponse> {
+    _ = try RepositoryVersion.from(request.message.parameters)
     try await fanOut(metadata: request.metadata) { client, options in
       _ = try await client.repositoryModelLoad(request.message, options: options)
     }
@@ -151,12 +152,13 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     request: ServerRequest<Inference_RepositoryModelUnloadRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_RepositoryModelUnloadResponse> {
     let model = request.message.modelName
+    let version = try RepositoryVersion.from(request.message.parameters).map(String.init) ?? ""
     let done = try await fanOut(metadata: request.metadata) { client, options in
       _ = try await client.repositoryModelUnload(request.message, options: options)
     }
     // The router did it, so it knows: no request is sent to a node it just emptied, whatever
     // the heartbeat in flight says.
-    for node in done { view.markModelUnavailable(node, model: model, version: "") }
+    for node in done { view.markModelUnavailable(node, model: model, version: version) }
     return ServerResponse(message: Inference_RepositoryModelUnloadResponse())
   }
 

@@ -52,23 +52,29 @@ struct ModelsCommand: AsyncParsableCommand {
       abstract: "Load (or reload) a model's served versions on every node, or on one with --node.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Model name.") var model: String
+    @Option(help: "Only this version, beside those already served.") var version: String?
     @Option(help: "Only this node.") var node: String?
 
     func run() async throws {
-      try await EdgeInferenceClient.withClient(try connection.adminConfiguration()) { try await $0.loadModel(model, node: node) }
-      print("loaded \(model) on \(node ?? "every node in rotation")")
+      try await EdgeInferenceClient.withClient(try connection.adminConfiguration()) {
+        try await $0.loadModel(model, version: version, node: node)
+      }
+      print("loaded \(model)\(version.map { " version \($0)" } ?? "") on \(node ?? "every node in rotation")")
     }
   }
 
   struct Unload: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Unload a model (all its versions) from every node, or from one with --node.")
+    static let configuration = CommandConfiguration(abstract: "Unload a model (all its versions, or one) from every node, or from one with --node.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Model name.") var model: String
+    @Option(help: "Only this version; the others keep serving.") var version: String?
     @Option(help: "Only this node.") var node: String?
 
     func run() async throws {
-      try await EdgeInferenceClient.withClient(try connection.adminConfiguration()) { try await $0.unloadModel(model, node: node) }
-      print("unloaded \(model) from \(node ?? "every node in rotation")")
+      try await EdgeInferenceClient.withClient(try connection.adminConfiguration()) {
+        try await $0.unloadModel(model, version: version, node: node)
+      }
+      print("unloaded \(model)\(version.map { " version \($0)" } ?? "") from \(node ?? "every node in rotation")")
     }
   }
 

@@ -43,6 +43,29 @@ struct ModelStoreTests {
     #expect(store.states().map(\.name) == ["broken", "tiny"])
   }
 
+  /// Versions loaded and unloaded by number, the others serving throughout.
+  @Test func oneVersionAtATime() throws {
+    let folder = try Self.repository()
+    let store = ModelStore(repository: ModelRepository(root: folder.path))
+    store.loadAll()
+    // Version 1 is outside the default policy (the latest only), but an operator may ask for it.
+    try store.load("tiny", version: 1)
+    #expect(store.state(of: "tiny") == .ready([1, 2]))
+    #expect(try store.model(named: "tiny", version: "1").version == 1)
+    try store.unload("tiny", version: 2)
+    #expect(store.state(of: "tiny") == .ready([1]))
+    #expect(try store.model(named: "tiny", version: "").version == 1)
+    #expect(throws: InferenceError.versionNotFound(model: "tiny", version: "2")) { try store.model(named: "tiny", version: "2") }
+    #expect(throws: InferenceError.versionNotFound(model: "tiny", version: "2")) { try store.unload("tiny", version: 2) }
+    #expect(throws: InferenceError.versionNotFound(model: "tiny", version: "7")) { try store.load("tiny", version: 7) }
+    #expect(throws: InferenceError.modelNotFound("nope")) { try store.unload("nope", version: 1) }
+    try store.unload("tiny", version: 1)
+    #expect(store.state(of: "tiny") == .unavailable(reason: "unloaded"))
+    // Loading one version of an unloaded model serves that version alone.
+    try store.load("tiny", version: 2)
+    #expect(store.state(of: "tiny") == .ready([2]))
+  }
+
   @Test func theLatestVersionServesByDefaultAndVersionsCanBeAsked() throws {
     let folder = try Self.repository()
     let store = ModelStore(repository: ModelRepository(root: folder.path))

@@ -124,10 +124,10 @@ protocol AuditedRequest {
 
 extension Inference_RepositoryModelLoadRequest: AuditedRequest {
   var auditedModel: String { modelName }
-  var auditedVersion: String { "" }
+  var auditedVersion: String { (try? RepositoryVersion.from(parameters)).flatMap { $0.map(String.init) } ?? "" }
 }
 
 extension Inference_RepositoryModelUnloadRequest: AuditedRequest {
   var auditedModel: String { modelName }
-  var auditedVersion: String { "" }
+  var auditedVersion: String { (try? RepositoryVersion.from(parameters)).flatMap { $0.map(String.init) } ?? "" }
 }
