@@ -88,14 +88,16 @@ public enum RequestValidator {
 
   /// Tensor bytes in a request: raw contents plus typed contents at their element sizes.
   public static func payloadBytes(of request: Inference_ModelInferRequest) -> Int {
-    var total = request.rawInputContents.reduce(0) { $0 + $1.count }
-    for input in request.inputs where input.hasContents {
-      let contents = input.contents
-      total += contents.boolContents.count + 4 * (contents.intContents.count + contents.uintContents.count + contents.fp32Contents.count)
-      total += 8 * (contents.int64Contents.count + contents.uint64Contents.count + contents.fp64Contents.count)
-      total += contents.bytesContents.reduce(0) { $0 + 4 + $1.count }
-    }
-    return total
+    request.rawInputContents.reduce(0) { $0 + $1.count }
+      + request.inputs.reduce(0) { $0 + ($1.hasContents ? payloadBytes(of: $1.contents) : 0) }
+  }
+
+  /// Bytes of typed tensor contents at their element sizes (BYTES elements with their 4-byte
+  /// length prefixes, as raw contents carry them).
+  public static func payloadBytes(of contents: Inference_InferTensorContents) -> Int {
+    var total = contents.boolContents.count + 4 * (contents.intContents.count + contents.uintContents.count + contents.fp32Contents.count)
+    total += 8 * (contents.int64Contents.count + contents.uint64Contents.count + contents.fp64Contents.count)
+    return total + contents.bytesContents.reduce(0) { $0 + 4 + $1.count }
   }
 
   static func checkShape(

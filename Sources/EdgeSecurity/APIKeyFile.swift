@@ -26,14 +26,7 @@ public enum APIKeyFile {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     let data = try encoder.encode(Contents(keys: records))
     // Written beside and renamed over, so a router reloading it never reads half a file.
-    let temporary = "\(path).tmp-\(getpid())"
-    guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-      throw APIKeyFileError(path: path, reason: "cannot write \(temporary)")
-    }
-    guard rename(temporary, path) == 0 else {
-      try? FileManager.default.removeItem(atPath: temporary)
-      throw APIKeyFileError(path: path, reason: "cannot replace it (errno \(errno))")
-    }
+    if let reason = AtomicFile.write(data, to: path) { throw APIKeyFileError(path: path, reason: reason) }
   }
 }
 

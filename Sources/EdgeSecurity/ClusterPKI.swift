@@ -81,13 +81,6 @@ public struct ClusterPKI: Sendable {
   /// renewal) never sees it half-written; private keys are readable by the owner only from the
   /// moment they exist.
   private func write(_ text: String, to path: String, secret: Bool) throws {
-    let staging = "\(path).\(UUID().uuidString).tmp"
-    guard FileManager.default.createFile(
-      atPath: staging, contents: Data(text.utf8), attributes: [.posixPermissions: secret ? 0o600 : 0o644])
-    else { throw PKIError.cannotWrite(path) }
-    guard rename(staging, path) == 0 else {
-      try? FileManager.default.removeItem(atPath: staging)
-      throw PKIError.cannotWrite(path)
-    }
+    if AtomicFile.write(Data(text.utf8), to: path, permissions: secret ? 0o600 : 0o644) != nil { throw PKIError.cannotWrite(path) }
   }
 }

@@ -1,4 +1,4 @@
-public import EdgeRouting
+import EdgeRouting
 import EdgeRuntime
 import GRPCCore
 

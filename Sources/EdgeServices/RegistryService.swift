@@ -1,4 +1,4 @@
-public import EdgeMetering
+import EdgeMetering
 public import EdgeProto
 import EdgeRouting
 import Foundation

@@ -1,5 +1,5 @@
 import EdgeClient
-public import EdgeMetering
+import EdgeMetering
 public import EdgeProto
 public import EdgeRuntime
 import EdgeRouting
@@ -185,13 +185,8 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
   /// What an answered request used, for metering: its rows, tensor payload bytes in and out, and
   /// the node's measured share of its batch's compute.
   static func usage(of request: Inference_ModelInferRequest, answer: Inference_ModelInferResponse) -> UsageTotals {
-    var outputBytes = answer.rawOutputContents.reduce(0) { $0 + $1.count }
-    for output in answer.outputs where output.hasContents {
-      let contents = output.contents
-      outputBytes += contents.boolContents.count + 4 * (contents.intContents.count + contents.uintContents.count + contents.fp32Contents.count)
-      outputBytes += 8 * (contents.int64Contents.count + contents.uint64Contents.count + contents.fp64Contents.count)
-      outputBytes += contents.bytesContents.reduce(0) { $0 + 4 + $1.count }
-    }
+    let outputBytes = answer.rawOutputContents.reduce(0) { $0 + $1.count }
+      + answer.outputs.reduce(0) { $0 + ($1.hasContents ? RequestValidator.payloadBytes(of: $1.contents) : 0) }
     let rows = answer.parameters[ResponseParameter.requestRows]?.int64Param ?? Int64(request.inputs.first?.shape.first ?? 1)
     let compute = answer.parameters[ResponseParameter.computeShareMicroseconds]?.int64Param ?? 0
     return UsageTotals(

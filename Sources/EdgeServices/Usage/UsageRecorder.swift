@@ -1,11 +1,9 @@
 public import EdgeMetering
 public import Foundation
 public import Logging
+import EdgeSecurity
 import Synchronization
 
-#if canImport(Glibc)
-  import Glibc
-#endif
 
 /// A router's usage meter: the ledger behind a lock, appended to the usage log (`--usage-log
 /// FILE`) at least every second and on drain, and rebuilt from it at start, so a restart loses
@@ -15,7 +13,7 @@ public final class UsageRecorder: Sendable {
   public let path: String?
   private let ledger: Mutex<UsageLedger>
   private let logger: Logger
-  private let descriptor = Mutex<Int32>(-1)
+  private let file: AppendOnlyFile?
 
   public init(path: String?, retention: Duration = .seconds(31 * 86_400), logger: Logger) throws {
     self.path = path
@@ -29,15 +27,9 @@ public final class UsageRecorder: Sendable {
       }
       ledger.expire(now: Int64(Date().timeIntervalSince1970))
       try Self.rewrite(path, ledger.compacted)
-      let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-      guard fd >= 0 else { throw UsageLogError(path: path, reason: String(cString: strerror(errno))) }
-      descriptor.withLock { $0 = fd }
     }
+    self.file = try path.map { try AppendOnlyFile(path: $0) }
     self.ledger = Mutex(ledger)
-  }
-
-  deinit {
-    descriptor.withLock { if $0 >= 0 { close($0) } }
   }
 
   public func record(_ usage: UsageTotals, credential: String, model: String, at date: Date = Date()) {
@@ -54,7 +46,7 @@ public final class UsageRecorder: Sendable {
       defer { ledger.expire(now: Int64(Date().timeIntervalSince1970)) }
       return ledger.flush()
     }
-    guard path != nil, !lines.isEmpty else { return }
+    guard let file, !lines.isEmpty else { return }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     var text = ""
@@ -62,10 +54,8 @@ public final class UsageRecorder: Sendable {
       guard let data = try? encoder.encode(line) else { continue }
       text += String(decoding: data, as: UTF8.self) + "\n"
     }
-    let bytes = Array(text.utf8)
-    let written = descriptor.withLock { fd in bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } }
-    if written != bytes.count {
-      logger.error("usage log write failed", metadata: ["file": "\(path ?? "")", "lines": "\(lines.count)"])
+    if !file.append(text) {
+      logger.error("usage log write failed", metadata: ["file": "\(file.path)", "lines": "\(lines.count)"])
     }
   }
 
@@ -98,14 +88,7 @@ public final class UsageRecorder: Sendable {
       data.append(try encoder.encode(line))
       data.append(UInt8(ascii: "\n"))
     }
-    let temporary = "\(path).tmp-\(getpid())"
-    guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-      throw UsageLogError(path: path, reason: "cannot write \(temporary)")
-    }
-    guard rename(temporary, path) == 0 else {
-      try? FileManager.default.removeItem(atPath: temporary)
-      throw UsageLogError(path: path, reason: "cannot replace it (errno \(errno))")
-    }
+    if let reason = AtomicFile.write(data, to: path) { throw UsageLogError(path: path, reason: reason) }
   }
 }
 

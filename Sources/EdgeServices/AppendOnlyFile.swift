@@ -1,0 +1,35 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A file kept open for appending (O_APPEND, created 0600), for logs of records: each `append`
+/// is one write(2), so lines from concurrent writers, and from several processes sharing the
+/// file, never interleave.
+final class AppendOnlyFile: Sendable {
+  let path: String
+  private let descriptor: Int32
+
+  init(path: String) throws {
+    self.path = path
+    descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else { throw AppendOnlyFileError(path: path, reason: String(cString: strerror(errno))) }
+  }
+
+  deinit {
+    close(descriptor)
+  }
+
+  /// Appends `text` whole; false when it could not be.
+  func append(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    return bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) } == bytes.count
+  }
+}
+
+struct AppendOnlyFileError: Error, CustomStringConvertible {
+  var path: String
+  var reason: String
+  var description: String { "cannot open \(path) for appending: \(reason)" }
+}
