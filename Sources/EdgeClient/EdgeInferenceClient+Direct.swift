@@ -75,6 +75,12 @@ extension EdgeInferenceClient {
         let response = try await stub.modelInfer(request, options: options)
         routes.withLock { $0.recordSuccess(node.id) }
         return response
+      } catch let error as RPCError where error.isModelCondition && !Task.isCancelled {
+        // About this model on that node only: not held against the node for other models, and
+        // the ranking is asked afresh next time (the router learns it from heartbeats).
+        lastError = error
+        routes.withLock { $0.invalidate(key) }
+        continue
       } catch let error as RPCError where error.allowsFailover && !Task.isCancelled {
         lastError = error
       } catch let error as RPCError {

@@ -197,7 +197,8 @@ public final class EdgeInferenceClient: Sendable {
     return RouterStats(
       routerID: stats.routerID, panic: stats.panic, nodesInRotation: Int(stats.nodesInRotation), nodesLive: Int(stats.nodesLive),
       requests: stats.requests, attempts: stats.attempts, failovers: stats.failovers, hedges: stats.hedges,
-      rescues: stats.rescues, budgetExhausted: stats.budgetExhausted, unrouted: stats.unrouted)
+      rescues: stats.rescues, budgetExhausted: stats.budgetExhausted, unrouted: stats.unrouted, shed: stats.shed,
+      residencyRefused: stats.residencyRefused)
   }
 
   /// The nodes a router knows, with their health.

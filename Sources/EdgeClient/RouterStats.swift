@@ -16,4 +16,8 @@ public struct RouterStats: Sendable, Equatable {
   public var budgetExhausted: UInt64
   /// Requests answered with no node to try.
   public var unrouted: UInt64
+  /// Requests refused because no node could start them before their deadline.
+  public var shed: UInt64 = 0
+  /// Requests refused for their residency bound.
+  public var residencyRefused: UInt64 = 0
 }

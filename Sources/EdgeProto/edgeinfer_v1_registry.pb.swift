@@ -424,6 +424,13 @@ public nonisolated struct Edgeinfer_V1_RouterStats: Sendable {
   /// Nodes with current heartbeats, in rotation or not.
   public var nodesLive: UInt32 = 0
 
+  /// Requests refused at the router because no node could start them before their deadline.
+  public var shed: UInt64 = 0
+
+  /// Requests refused for their residency bound (outside the key's regions, through a router
+  /// abroad without --transit, or no node inside the bound).
+  public var residencyRefused: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1111,7 +1118,7 @@ nonisolated extension Edgeinfer_V1_ListNodesResponse: SwiftProtobuf.Message, Swi
 
 nonisolated extension Edgeinfer_V1_RouterStats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RouterStats"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}router_id\0\u{1}panic\0\u{1}requests\0\u{1}attempts\0\u{1}failovers\0\u{1}hedges\0\u{1}rescues\0\u{3}budget_exhausted\0\u{1}unrouted\0\u{3}nodes_in_rotation\0\u{3}nodes_live\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}router_id\0\u{1}panic\0\u{1}requests\0\u{1}attempts\0\u{1}failovers\0\u{1}hedges\0\u{1}rescues\0\u{3}budget_exhausted\0\u{1}unrouted\0\u{3}nodes_in_rotation\0\u{3}nodes_live\0\u{1}shed\0\u{3}residency_refused\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1130,6 +1137,8 @@ nonisolated extension Edgeinfer_V1_RouterStats: SwiftProtobuf.Message, SwiftProt
       case 9: try { try decoder.decodeSingularUInt64Field(value: &self.unrouted) }()
       case 10: try { try decoder.decodeSingularUInt32Field(value: &self.nodesInRotation) }()
       case 11: try { try decoder.decodeSingularUInt32Field(value: &self.nodesLive) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.shed) }()
+      case 13: try { try decoder.decodeSingularUInt64Field(value: &self.residencyRefused) }()
       default: break
       }
     }
@@ -1169,6 +1178,12 @@ nonisolated extension Edgeinfer_V1_RouterStats: SwiftProtobuf.Message, SwiftProt
     if self.nodesLive != 0 {
       try visitor.visitSingularUInt32Field(value: self.nodesLive, fieldNumber: 11)
     }
+    if self.shed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.shed, fieldNumber: 12)
+    }
+    if self.residencyRefused != 0 {
+      try visitor.visitSingularUInt64Field(value: self.residencyRefused, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1184,6 +1199,8 @@ nonisolated extension Edgeinfer_V1_RouterStats: SwiftProtobuf.Message, SwiftProt
     if lhs.unrouted != rhs.unrouted {return false}
     if lhs.nodesInRotation != rhs.nodesInRotation {return false}
     if lhs.nodesLive != rhs.nodesLive {return false}
+    if lhs.shed != rhs.shed {return false}
+    if lhs.residencyRefused != rhs.residencyRefused {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

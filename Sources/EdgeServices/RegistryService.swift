@@ -130,6 +130,8 @@ public struct RegistryService: Edgeinfer_V1_Registry.SimpleServiceProtocol {
         $0.rescues = counts.rescues
         $0.budgetExhausted = counts.budgetExhausted
         $0.unrouted = counts.unrouted
+        $0.shed = counts.shed
+        $0.residencyRefused = counts.residencyRefused
       }
     }
   }

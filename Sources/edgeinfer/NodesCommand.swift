@@ -15,7 +15,8 @@ struct NodesCommand: AsyncParsableCommand {
     // The node lines are tab-separated for scripts; the router's counters go to stderr.
     var summary = "\(stats.routerID): \(stats.nodesInRotation) of \(stats.nodesLive) live nodes in rotation\(stats.panic ? " (PANIC)" : ""); "
     summary += "\(stats.requests) requests, \(stats.attempts) attempts, \(stats.failovers) failovers, \(stats.hedges) hedges, "
-    summary += "\(stats.rescues) rescues, \(stats.budgetExhausted) refused by the retry budget, \(stats.unrouted) unrouted\n"
+    summary += "\(stats.rescues) rescues, \(stats.budgetExhausted) refused by the retry budget, \(stats.unrouted) unrouted, "
+    summary += "\(stats.shed) shed, \(stats.residencyRefused) refused for residency\n"
     FileHandle.standardError.write(Data(summary.utf8))
     for node in nodes {
       print(

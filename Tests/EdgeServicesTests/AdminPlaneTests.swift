@@ -100,6 +100,9 @@ import Testing
     // Usage: the reader's answered requests, metered.
     let usage = cluster.router.metrics.snapshot()
     #expect(usage.residencyRefused >= 3)
+    var stats: RouterStats?
+    #expect(await client(reader) { stats = try await $0.routerStats() } == nil)
+    #expect(stats?.residencyRefused == usage.residencyRefused)
     var report = Edgeinfer_V1_UsageResponse()
     #expect(await client(reader) { _ = try await $0.usage() }?.code == .permissionDenied)
     #expect(await client(ops) { report = try await $0.usage() } == nil)
