@@ -99,6 +99,9 @@ public final class EdgeRouter: Service, Sendable {
       services: [inference, registry(acceptsRegistrations: true), HealthService(board: health)],
       interceptors: [clusterAccess])
 
+    // What calls finishing during the drain metered is written too: the flusher stops with the
+    // drain's start, the servers after it.
+    defer { usage.flush() }
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await clientServer.serveUntilCancelled() }
       group.addTask { try await clusterServer.serveUntilCancelled() }
