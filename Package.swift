@@ -154,7 +154,7 @@ let package = Package(
     .executableTarget(
       name: "edge-executor",
       dependencies: [
-        "EdgeServices",
+        "EdgeServices", "EdgeRuntime",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Services/executor",

@@ -16,14 +16,17 @@ public final class EdgeExecutor: Service, Sendable {
   /// Names (certificate DNS names) of the only callers allowed; empty lets in any holder of a
   /// cluster certificate.
   public let allowedPeers: Set<String>
+  /// The node's limits on one request, so a batch the node admitted is never refused here.
+  public let limits: RequestLimits
   private let logger: Logger
   private let bound = PublishedValue<ServiceAddress>()
 
   public init(
     listen: ServiceAddress, repository: String, security: TransportSecurityMode, allowedPeers: Set<String> = [],
-    logger: Logger = Logger(label: "edge-executor")
+    limits: RequestLimits = RequestLimits(), logger: Logger = Logger(label: "edge-executor")
   ) {
     self.listen = listen
+    self.limits = limits
     self.allowedPeers = allowedPeers
     self.security = security
     self.store = ModelStore(repository: ModelRepository(root: repository))
@@ -44,7 +47,7 @@ public final class EdgeExecutor: Service, Sendable {
         address: listen.bindTarget,
         transportSecurity: security.server(requireClientCertificate: true, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
         config: .defaults { $0.rpc.maxRequestPayloadSize = Int(Int32.max) }),
-      services: [ExecutorService(store: store), HealthService(board: health)],
+      services: [ExecutorService(store: store, limits: limits), HealthService(board: health)],
       interceptors: allowedPeers.isEmpty ? [] : [PeerAllowList(names: allowedPeers)])
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await server.serveUntilCancelled() }

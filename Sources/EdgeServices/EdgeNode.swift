@@ -3,7 +3,6 @@ public import EdgeRuntime
 import EdgeRouting
 public import EdgeSecurity
 import GRPCCore
-import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2
 public import Logging
 public import ServiceLifecycle
@@ -91,18 +90,11 @@ public final class EdgeNode: Service, Sendable {
         executor = remoteExecutor!
         stopExecutor = { client.beginGracefulShutdown() }
       } else {
-        // In this process, through the same service a separate executor would serve.
-        let transport = InProcessTransport()
-        let executorServer = GRPCServer(transport: transport.server, services: [ExecutorService(store: store)])
-        let client = GRPCClient(transport: transport.client)
-        group.addTask { try await executorServer.serveUntilCancelled() }
-        group.addTask { try await client.runConnections() }
-        executor = ExecutorClient(client: client, name: "in-process")
+        // In this process: batches go straight to the kernels' queue, with nothing serialized
+        // (the Executor service is for a separate `edge-executor`).
+        executor = LocalExecutor()
         remoteExecutor = nil
-        stopExecutor = {
-          client.beginGracefulShutdown()
-          executorServer.beginGracefulShutdown()
-        }
+        stopExecutor = {}
       }
       let audit = try AuditLog(path: configuration.auditLog, logger: logger)
       let routerNames = RouterNames()

@@ -4,17 +4,20 @@ import Foundation
 import SwiftProtobuf
 public import GRPCCore
 
-/// `edgeinfer.v1.Executor`: runs formed batches on the CPU kernels, from its own model store.
-/// In the node's process it is reached over the in-process transport; as `edge-executor` it is a
-/// process of its own, reached over mTLS, so a crash in a model costs the node only UNAVAILABLE
-/// answers until it is back. Batches are checked as fully as client requests: the executor
-/// trusts its node's certificate, not the bytes.
+/// `edgeinfer.v1.Executor` in an `edge-executor` process: runs a node's formed batches on the
+/// CPU kernels, from its own model store, reached over mTLS, so a crash in a model costs the node
+/// only UNAVAILABLE answers until it is back. (A node without `--executor` calls LocalExecutor
+/// directly.) Batches are checked as fully as client requests, within the node's limits times
+/// the model's batch size: the executor trusts its node's certificate, not the bytes.
 public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
   public let store: ModelStore
+  /// The node's limits on one request (`edge-executor --max-…`, the same as the node's).
+  public let limits: RequestLimits
   private let runner = LocalExecutor()
 
-  public init(store: ModelStore) {
+  public init(store: ModelStore, limits: RequestLimits = RequestLimits()) {
     self.store = store
+    self.limits = limits
   }
 
   public func executeBatch(
@@ -23,7 +26,7 @@ public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
     try await InferenceError.mapped { () async throws(InferenceError) -> Edgeinfer_V1_ExecuteBatchResponse in
       let model = try store.model(named: request.modelName, version: request.modelVersion)
       let batch = try RequestValidator.validate(
-        ExecutorWire.inferRequest(request), config: model.config, limits: Self.batchLimits(model.config))
+        ExecutorWire.inferRequest(request), config: model.config, limits: Self.batchLimits(model.config, limits))
       guard batch.batchSize == Int(request.batchSize) else {
         throw .invalidRequest("the batch declares \(request.batchSize) rows but its inputs hold \(batch.batchSize)")
       }
@@ -79,9 +82,8 @@ public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
 
   /// A batch joins up to `max_batch_size` requests, each within the node's limits; the executor
   /// bounds what one batch may hold accordingly.
-  static func batchLimits(_ config: Inference_ModelConfig) -> RequestLimits {
+  static func batchLimits(_ config: Inference_ModelConfig, _ single: RequestLimits) -> RequestLimits {
     let requests = max(1, Int(config.maxBatchSize))
-    let single = RequestLimits()
     return RequestLimits(
       maxElementsPerTensor: single.maxElementsPerTensor.multipliedReportingOverflow(by: requests).partialValue,
       maxBytesElementLength: single.maxBytesElementLength,

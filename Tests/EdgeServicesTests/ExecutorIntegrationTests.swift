@@ -1,5 +1,6 @@
 import EdgeClient
 import EdgeProto
+import EdgeRuntime
 import EdgeSecurity
 import EdgeServices
 import Foundation
@@ -78,6 +79,34 @@ import Testing
     try await RawClient.with(executor.address, security: cluster.pki.identity("node-2").clientSecurity()) { client in
       let health = try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "" }, options: RawClient.shortCall)
       #expect(health.status == .serving)
+    }
+    executor.task.cancel()
+    _ = await executor.task.result
+  }
+
+  /// A separate executor checks batches against its node's limits (`edge-executor --max-…`),
+  /// not the defaults: a batch is within them exactly when each of its requests was within the
+  /// node's.
+  @Test func anExecutorChecksBatchesAgainstTheNodesLimits() async throws {
+    let cluster = try TestCluster()
+    // One element per tensor per request: a digits batch may hold max_batch_size (64) elements.
+    let executor = try await cluster.startExecutor(limits: RequestLimits(maxElementsPerTensor: 1))
+    func batch(rows: UInt32) -> Edgeinfer_V1_ExecuteBatchRequest {
+      .with {
+        $0.modelName = "digits"
+        $0.batchSize = rows
+        $0.inputs = [.with { $0.name = "pixels"; $0.datatype = "FP32"; $0.shape = [Int64(rows), 64]; $0.data = Data(count: Int(rows) * 256) }]
+      }
+    }
+    try await RawClient.with(executor.address, security: cluster.pki.identity("node-1").clientSecurity()) { client in
+      let stub = Edgeinfer_V1_Executor.Client(wrapping: client)
+      _ = try await stub.executeBatch(batch(rows: 1), options: RawClient.shortCall)
+      do {
+        _ = try await stub.executeBatch(batch(rows: 2), options: RawClient.shortCall)
+        Issue.record("a batch past the node's limits was run")
+      } catch let error as RPCError {
+        #expect(error.code == .invalidArgument || error.code == .resourceExhausted, "\(error)")
+      }
     }
     executor.task.cancel()
     _ = await executor.task.result

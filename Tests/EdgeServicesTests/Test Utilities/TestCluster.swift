@@ -1,6 +1,7 @@
 import EdgeClient
 import EdgeProto
 import EdgeRouting
+import EdgeRuntime
 import EdgeSecurity
 import EdgeServices
 import EdgeTestSupport
@@ -110,13 +111,13 @@ final class TestCluster: @unchecked Sendable {
   /// Starts a separate executor serving this cluster's models with its own cluster certificate,
   /// on `port` (0 for any), and returns it with the task that runs it.
   func startExecutor(
-    port: Int = 0, allowedPeers: Set<String> = []
+    port: Int = 0, allowedPeers: Set<String> = [], limits: RequestLimits = RequestLimits()
   ) async throws -> (executor: EdgeExecutor, task: Task<Void, any Error>, address: ServiceAddress) {
     let identity = FileManager.default.fileExists(atPath: pki.identity("executor").certificatePath!)
       ? pki.identity("executor") : try pki.issue(name: "executor")
     let executor = EdgeExecutor(
       listen: ServiceAddress(host: "127.0.0.1", port: port), repository: "\(folder.path)/models",
-      security: insecure ? .plaintext : .tls(identity), allowedPeers: allowedPeers, logger: Self.logger)
+      security: insecure ? .plaintext : .tls(identity), allowedPeers: allowedPeers, limits: limits, logger: Self.logger)
     let task = Task { try await executor.run() }
     return (executor, task, await executor.listeningAddress())
   }
