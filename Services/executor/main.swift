@@ -24,6 +24,10 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
   var maxTensorElements = RequestLimits().maxElementsPerTensor
   @Option(help: "Most bytes in one string (BYTES element): the node's --max-string-bytes.")
   var maxStringBytes = RequestLimits().maxBytesElementLength
+  @Option(name: .customLong("admin"), help: "Certificate name allowed to load and unload models here besides --allow names (repeatable).")
+  var adminNames: [String] = ["admin"]
+  @Flag(help: "With --insecure, take loads and unloads anyway (refused over plaintext otherwise).") var insecureAdmin = false
+  @Option(help: "Append audit records (JSON lines) to this file (default: the log, at notice level).") var auditLog: String?
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -32,12 +36,16 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
     guard maxRequestBytes > 0, maxTensorElements > 0, maxStringBytes > 0 else {
       throw ValidationError("--max-request-bytes, --max-tensor-elements and --max-string-bytes must be positive")
     }
+    if let shared = (adminNames + allowed).first(where: { ["localhost", "127.0.0.1", "::1", ""].contains($0) }) {
+      throw ValidationError("'\(shared)': every cluster certificate names it; give the certificate's own name")
+    }
+    if insecureAdmin && !insecure { throw ValidationError("--insecure-admin only applies with --insecure") }
     let executor = EdgeExecutor(
       listen: try ServiceAddress(parsing: listen), repository: models,
       security: try .from(ca: ca, certificate: cert, key: key, insecure: insecure), allowedPeers: Set(allowed),
       limits: RequestLimits(
         maxElementsPerTensor: maxTensorElements, maxBytesElementLength: maxStringBytes, maxRequestBytes: maxRequestBytes),
-      logger: logger)
+      adminNames: Set(adminNames), insecureAdmin: insecureAdmin, auditLog: auditLog, logger: logger)
     try await ServiceRunner.run(executor, logger: logger)
   }
 }

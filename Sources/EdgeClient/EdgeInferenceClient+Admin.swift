@@ -31,10 +31,12 @@ extension EdgeInferenceClient {
     return ["version": .with { $0.stringParam = version }]
   }
 
-  public func modelConfig(_ model: String, version: String = "") async throws -> Inference_ModelConfig {
-    try await withRouter(timeout: nil) { router, options in
+  /// A model's configuration, from the node the router picks or from `node`.
+  public func modelConfig(_ model: String, version: String = "", node: String? = nil) async throws -> Inference_ModelConfig {
+    let metadata = adminMetadata(node: node)
+    return try await withRouter(timeout: nil) { router, options in
       try await Inference_GRPCInferenceService.Client(wrapping: router).modelConfig(
-        .with { $0.name = model; $0.version = version }, metadata: metadata(), options: options)
+        .with { $0.name = model; $0.version = version }, metadata: metadata, options: options)
     }.config
   }
 

@@ -18,15 +18,25 @@ public final class EdgeExecutor: Service, Sendable {
   public let allowedPeers: Set<String>
   /// The node's limits on one request, so a batch the node admitted is never refused here.
   public let limits: RequestLimits
+  /// Certificate names besides `allowedPeers` that may load and unload models here (`--admin`).
+  public let adminNames: Set<String>
+  /// Take loads and unloads over plaintext (`--insecure-admin`); refused otherwise.
+  public let insecureAdmin: Bool
+  /// Audit records to this file (JSON lines); nil: the log stream at notice level.
+  public let auditLog: String?
   private let logger: Logger
   private let bound = PublishedValue<ServiceAddress>()
 
   public init(
     listen: ServiceAddress, repository: String, security: TransportSecurityMode, allowedPeers: Set<String> = [],
-    limits: RequestLimits = RequestLimits(), logger: Logger = Logger(label: "edge-executor")
+    limits: RequestLimits = RequestLimits(), adminNames: Set<String> = ["admin"], insecureAdmin: Bool = false,
+    auditLog: String? = nil, logger: Logger = Logger(label: "edge-executor")
   ) {
     self.listen = listen
     self.limits = limits
+    self.adminNames = adminNames
+    self.insecureAdmin = insecureAdmin
+    self.auditLog = auditLog
     self.allowedPeers = allowedPeers
     self.security = security
     self.store = ModelStore(repository: ModelRepository(root: repository))
@@ -42,13 +52,21 @@ public final class EdgeExecutor: Service, Sendable {
     for (model, error) in store.loadAll().sorted(by: { $0.key < $1.key }) {
       logger.error("model failed to load; serving the others", metadata: ["model": "\(model)", "error": "\(error)"])
     }
+    let plaintext = if case .plaintext = security { true } else { false }
     let server = GRPCServer(
       transport: .http2NIOPosix(
         address: listen.bindTarget,
         transportSecurity: security.server(requireClientCertificate: true, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
         config: .defaults { $0.rpc.maxRequestPayloadSize = Int(Int32.max) }),
       services: [ExecutorService(store: store, limits: limits), HealthService(board: health)],
-      interceptors: allowedPeers.isEmpty ? [] : [PeerAllowList(names: allowedPeers)])
+      // Loads and unloads change what the node serves: only from the node and admins.
+      interceptors: [
+        AccessInterceptor(
+          policy: AccessPolicy(
+            listener: .executor, adminNames: adminNames, routerNames: allowedPeers, plaintext: plaintext,
+            insecureAdmin: insecureAdmin),
+          audit: try AuditLog(path: auditLog, logger: logger))
+      ] + (allowedPeers.isEmpty ? [] : [PeerAllowList(names: allowedPeers)]))
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await server.serveUntilCancelled() }
       let listening = try await server.listeningAddress

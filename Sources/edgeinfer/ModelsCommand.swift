@@ -83,10 +83,11 @@ struct ModelsCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Model name.") var model: String
     @Option(help: "Version (default: the latest ready).") var version: String?
+    @Option(help: "From this node (default: the one the router picks).") var node: String?
 
     func run() async throws {
       let config = try await EdgeInferenceClient.withClient(try connection.adminConfiguration()) {
-        try await $0.modelConfig(model, version: version ?? "")
+        try await $0.modelConfig(model, version: version ?? "", node: node)
       }
       var options = JSONEncodingOptions()
       options.preserveProtoFieldNames = true

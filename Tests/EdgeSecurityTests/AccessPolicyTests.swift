@@ -23,7 +23,10 @@ struct AccessPolicyTests {
     #expect(CallClass.of(service: "edgeinfer.v1.Registry", method: "Usage") == .scoped(.admin))
     #expect(CallClass.of(service: "edgeinfer.v1.Registry", method: "Route") == .scoped(.infer))
     #expect(CallClass.of(service: "edgeinfer.v1.Registry", method: "Heartbeat") == .cluster)
-    #expect(CallClass.of(service: "edgeinfer.v1.Executor", method: "Execute") == .cluster)
+    #expect(CallClass.of(service: "edgeinfer.v1.Executor", method: "ExecuteBatch") == .cluster)
+    #expect(CallClass.of(service: "edgeinfer.v1.Executor", method: "ListModels") == .cluster)
+    #expect(CallClass.of(service: "edgeinfer.v1.Executor", method: "UnloadModel") == .scoped(.admin))
+    #expect(CallClass.of(service: "edgeinfer.v1.Executor", method: "LoadModel") == .scoped(.admin))
     #expect(CallClass.of(service: "grpc.health.v1.Health", method: "Check") == .health)
     // A method nobody classified needs the most.
     #expect(CallClass.of(service: "inference.GRPCInferenceService", method: "CudaSharedMemoryRegister") == .scoped(.admin))
@@ -37,7 +40,7 @@ struct AccessPolicyTests {
 
   /// The rule, written out once more independently of the implementation, checked for every
   /// combination.
-  @Test(arguments: [Listener.client, .cluster, .node], [false, true])
+  @Test(arguments: [Listener.client, .cluster, .node, .executor], [false, true])
   func everyCombination(listener: Listener, plaintext: Bool) {
     for keysRequired in [false, true] where listener == .client || !keysRequired {
       for insecureAdmin in [false, true] where plaintext || !insecureAdmin {
@@ -80,7 +83,7 @@ struct AccessPolicyTests {
       case .cluster:
         if plaintext { return insecureAdmin }
         return names.contains("admin")
-      case .node:
+      case .node, .executor:
         if needed == .infer { return true }
         if plaintext { return insecureAdmin }
         return names.contains("admin") || names.contains("router")

@@ -84,6 +84,35 @@ import Testing
     _ = await executor.task.result
   }
 
+  /// An executor's model set changes only from its node and admin certificates: without an allow
+  /// list, any cluster certificate may send batches, but not unload what the node relies on.
+  @Test func onlyItsNodeAndAdminsChangeAnExecutorsModels() async throws {
+    for allowed in [Set<String>(), ["node-1"]] {
+      let cluster = try TestCluster()
+      let executor = try await cluster.startExecutor(allowedPeers: allowed)
+      func unload(as name: String) async -> RPCError.Code? {
+        do {
+          try await RawClient.with(executor.address, security: cluster.pki.identity(name).clientSecurity()) { client in
+            let stub = Edgeinfer_V1_Executor.Client(wrapping: client)
+            _ = try await stub.unloadModel(.with { $0.modelName = "digits" }, options: RawClient.shortCall)
+            _ = try await stub.loadModel(.with { $0.modelName = "digits" }, options: RawClient.shortCall)
+          }
+          return nil
+        } catch let error as RPCError {
+          return error.code
+        } catch {
+          return .unknown
+        }
+      }
+      #expect(await unload(as: "node-2") == .permissionDenied, "allow \(allowed)")
+      #expect(await unload(as: "client") == .permissionDenied, "allow \(allowed)")
+      #expect(await unload(as: "admin") == nil, "allow \(allowed)")
+      if !allowed.isEmpty { #expect(await unload(as: "node-1") == nil) }
+      executor.task.cancel()
+      _ = await executor.task.result
+    }
+  }
+
   /// A separate executor checks batches against its node's limits (`edge-executor --max-…`),
   /// not the defaults: a batch is within them exactly when each of its requests was within the
   /// node's.

@@ -8,6 +8,8 @@
 ///   `--admin`.
 /// - Node listener: repository calls only from the routers' certificates and those named by
 ///   the node's `--admin`.
+/// - Executor listener: model loads and unloads only from its node (`routerNames` holds the
+///   executor's `--allow` names) and `--admin` certificates.
 /// - Plaintext (`--insecure`) has no identities: admin calls are refused unless the component
 ///   was started with `--insecure-admin` (and then, on the client listener, still need an admin
 ///   key when keys are on).
@@ -17,7 +19,8 @@ public struct AccessPolicy: Sendable, Equatable {
   public var keysRequired: Bool
   /// Certificate names allowed to make admin calls (`--admin`, default `admin`).
   public var adminNames: Set<String>
-  /// On a node: the ids of the routers it registers with, whose certificates may change it.
+  /// On a node: the ids of the routers it registers with, whose certificates may change it. On
+  /// an executor: the node it serves (`--allow`).
   public var routerNames: Set<String>
   /// The listener is plaintext: no certificates, secrets in the clear.
   public var plaintext: Bool
@@ -48,7 +51,7 @@ public struct AccessPolicy: Sendable, Equatable {
       switch listener {
       case .client: return client(needed, method: method, credential: credential)
       case .cluster: return certificateHolder(method: method, credential: credential, allowed: adminNames)
-      case .node:
+      case .node, .executor:
         guard needed == .admin else { return .success(()) }
         return certificateHolder(method: method, credential: credential, allowed: adminNames.union(routerNames))
       }

@@ -35,7 +35,10 @@ public enum CallClass: Sendable, Equatable {
       default: return .scoped(.admin)
       }
     case "edgeinfer.v1.Executor":
-      return .cluster
+      switch method {
+      case "ExecuteBatch", "ListModels": return .cluster
+      default: return .scoped(.admin)
+      }
     default:
       return .scoped(.admin)
     }

@@ -6,4 +6,7 @@ public enum Listener: String, Sendable, Equatable {
   case cluster
   /// A node's listener (mutual TLS, certificates of the cluster CA).
   case node
+  /// A separate executor's listener (mutual TLS): its node sends batches; its model set changes
+  /// only from its node (named by `--allow`) or an admin certificate.
+  case executor
 }

@@ -131,3 +131,13 @@ extension Inference_RepositoryModelUnloadRequest: AuditedRequest {
   var auditedModel: String { modelName }
   var auditedVersion: String { (try? RepositoryVersion.from(parameters)).flatMap { $0.map(String.init) } ?? "" }
 }
+
+extension Edgeinfer_V1_LoadModelRequest: AuditedRequest {
+  var auditedModel: String { modelName }
+  var auditedVersion: String { "" }
+}
+
+extension Edgeinfer_V1_UnloadModelRequest: AuditedRequest {
+  var auditedModel: String { modelName }
+  var auditedVersion: String { "" }
+}
