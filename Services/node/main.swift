@@ -35,6 +35,7 @@ struct EdgeNodeCommand: AsyncParsableCommand {
   var adminNames: [String] = ["admin"]
   @Flag(help: "With --insecure, take repository changes anyway (refused over plaintext otherwise).") var insecureAdmin = false
   @Option(help: "Append audit records (JSON lines) to this file (default: the log, at notice level).") var auditLog: String?
+  @Option(help: "Once listening, write the bound and advertised addresses here as JSON (for ports picked with :0).") var readyFile: String?
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -59,6 +60,7 @@ struct EdgeNodeCommand: AsyncParsableCommand {
     if insecureAdmin && !insecure { throw ValidationError("--insecure-admin only applies with --insecure") }
     configuration.insecureAdmin = insecureAdmin
     configuration.auditLog = auditLog
+    configuration.readyFile = readyFile
     guard capacity > 0 else { throw ValidationError("--capacity must be positive") }
     configuration.capacity = capacity
     configuration.executor = try executor.map { try ServiceAddress(parsing: $0) }

@@ -38,6 +38,7 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   @Flag(help: "Carry residency-bound requests for regions other than --region.") var transit = false
   @Option(help: "Append usage records (JSON lines) to this file and reload them at start (default: usage kept in memory).")
   var usageLog: String?
+  @Option(help: "Once listening, write the bound addresses here as JSON (for ports picked with :0).") var readyFile: String?
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -79,6 +80,7 @@ struct EdgeRouterCommand: AsyncParsableCommand {
     configuration.region = region
     configuration.transit = transit
     configuration.usageLog = usageLog
+    configuration.readyFile = readyFile
     let logger = Logger(label: "edge-router")
     try await ServiceRunner.run(EdgeRouter(configuration: configuration, logger: logger), logger: logger)
   }

@@ -78,14 +78,18 @@ public struct ClusterTopology: Sendable {
     ]
   }
 
-  public func nodeArguments(_ site: Site, listen: String, advertise: String, routers: [String], paths: Paths) -> [String] {
-    [
-      "--id", site.id, "--region", site.region, "--location", "\(site.location)",
-      "--listen", listen, "--advertise", advertise, "--models", paths.models,
-    ] + routers.flatMap { ["--router", $0] } + [
+  /// A node's command line; without `advertise` it advertises the address it bound.
+  public func nodeArguments(_ site: Site, listen: String, advertise: String?, routers: [String], paths: Paths) -> [String] {
+    var arguments = ["--id", site.id, "--region", site.region, "--location", "\(site.location)", "--listen", listen]
+    if let advertise { arguments += ["--advertise", advertise] }
+    arguments += ["--models", paths.models]
+    for router in routers { arguments += ["--router", router] }
+    arguments += [
       "--ca", "\(paths.certificates)/ca.pem",
       "--cert", "\(paths.certificates)/\(site.id).pem", "--key", "\(paths.certificates)/\(site.id)-key.pem",
-    ] + allowedCallers.flatMap { ["--allow", $0] }
+    ]
+    for caller in allowedCallers { arguments += ["--allow", caller] }
+    return arguments
   }
 
   /// Who may call a node's inference: the routers, and the client certificate (the demo's

@@ -143,6 +143,9 @@ public final class EdgeNode: Service, Sendable {
       bound.publish(address)
       let advertised = configuration.advertise ?? Self.dialable(address).description
       logger.info("serving", metadata: ["address": "\(address)", "advertise": "\(advertised)"])
+      if let path = configuration.readyFile {
+        try ReadyFile.write(["address": "\(address)", "advertise": advertised], to: path)
+      }
 
       let senders = try configuration.routers.map { router in
         try HeartbeatSender(

@@ -133,6 +133,11 @@ public final class EdgeRouter: Service, Sendable {
         for await address in addresses { metricsAddress = address }
       }
       bound.publish(BoundAddresses(clients: clients, cluster: cluster, metrics: metricsAddress))
+      if let path = configuration.readyFile {
+        var addresses = ["clients": "\(clients)", "cluster": "\(cluster)"]
+        addresses["metrics"] = metricsAddress.map { "\($0)" }
+        try ReadyFile.write(addresses, to: path)
+      }
       logger.info(
         "serving",
         metadata: [

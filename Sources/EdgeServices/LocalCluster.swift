@@ -51,29 +51,57 @@ public final class LocalCluster: @unchecked Sendable {
     return configuration
   }
 
-  public func start() throws {
+  public func start() async throws {
     guard FileManager.default.fileExists(atPath: "\(models)") else {
       throw LocalClusterError("model repository '\(models)' not found; run from the project folder or pass --models")
     }
     try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
     try certificates.initialise(nodes: topology.nodes.count, routers: topology.routers.count, force: true)
     let paths = ClusterTopology.Paths(certificates: certificates.directory, models: models)
+    // Every child binds port 0 and reports what it bound (`--ready-file`): no port is picked
+    // here, released, and raced for. A restart reuses the port its process had.
     for router in topology.routers {
-      let listen = "127.0.0.1:\(try Self.freePort())"
-      let cluster = "127.0.0.1:\(try Self.freePort())"
-      routerAddresses.append(listen)
-      clusterAddresses.append(cluster)
-      try launch(
-        "edge-router", name: router.id,
-        arguments: topology.routerArguments(router, listen: listen, clusterListen: cluster, paths: paths) + routerOptions)
+      let arguments = topology.routerArguments(router, listen: "127.0.0.1:0", clusterListen: "127.0.0.1:0", paths: paths) + routerOptions
+      let bound = try await launchAndWait("edge-router", name: router.id, arguments: arguments, keys: ["clients", "cluster"])
+      routerAddresses.append(bound["clients"]!)
+      clusterAddresses.append(bound["cluster"]!)
+      launches[router.id]?.arguments = Self.replacing(
+        arguments, ["--listen": bound["clients"]!, "--cluster-listen": bound["cluster"]!])
     }
     for site in topology.nodes {
-      let address = "127.0.0.1:\(try Self.freePort())"
-      nodeAddresses.append(address)
-      try launch(
-        "edge-node", name: site.id,
-        arguments: topology.nodeArguments(site, listen: address, advertise: address, routers: clusterAddresses, paths: paths))
+      let arguments = topology.nodeArguments(site, listen: "127.0.0.1:0", advertise: nil, routers: clusterAddresses, paths: paths)
+      let bound = try await launchAndWait("edge-node", name: site.id, arguments: arguments, keys: ["address"])
+      nodeAddresses.append(bound["address"]!)
+      launches[site.id]?.arguments = Self.replacing(arguments, ["--listen": bound["address"]!])
     }
+  }
+
+  /// Starts a child with `--ready-file` and waits until it reports `keys` (or exits, or a minute
+  /// passes).
+  private func launchAndWait(
+    _ executable: String, name: String, arguments: [String], keys: [String], timeout: Duration = .seconds(60)
+  ) async throws -> [String: String] {
+    let ready = "\(logDirectory)/\(name).ready.json"
+    try? FileManager.default.removeItem(atPath: ready)
+    try launch(executable, name: name, arguments: arguments + ["--ready-file", ready])
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+      if let bound = ReadyFile.read(ready), keys.allSatisfy({ bound[$0] != nil }) { return bound }
+      if let process = process(named: name), !process.isRunning {
+        throw LocalClusterError("\(name) exited with status \(process.terminationStatus); see \(logDirectory)/\(name).log")
+      }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    throw LocalClusterError("\(name) did not start listening within \(timeout); see \(logDirectory)/\(name).log")
+  }
+
+  /// `arguments` with the values of the options in `values` replaced.
+  static func replacing(_ arguments: [String], _ values: [String: String]) -> [String] {
+    var result = arguments
+    for index in result.indices.dropLast() {
+      if let value = values[result[index]] { result[index + 1] = value }
+    }
+    return result
   }
 
   /// Waits until every router lists `count` healthy nodes with a ready model.
@@ -199,26 +227,5 @@ public final class LocalCluster: @unchecked Sendable {
       if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
     }
     throw LocalClusterError("\(executable) not found beside \(CommandLine.arguments[0]) or on PATH; build it with 'swift build'")
-  }
-
-  /// A loopback port that is free now (bound and released), for a child to listen on.
-  public static func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw LocalClusterError("socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    guard bound == 0 else { throw LocalClusterError("bind() failed") }
-    let named = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    guard named == 0 else { throw LocalClusterError("getsockname() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
   }
 }

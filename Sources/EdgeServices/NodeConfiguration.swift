@@ -29,6 +29,8 @@ public struct NodeConfiguration: Sendable {
   public var insecureAdmin = false
   /// Audit records to this file (JSON lines); nil: the log stream at notice level.
   public var auditLog: String?
+  /// Written with the bound and advertised addresses once listening (`address`, `advertise`).
+  public var readyFile: String?
 
   public init(
     identity: NodeIdentity, listen: ServiceAddress, repository: String, routers: [ServiceAddress],

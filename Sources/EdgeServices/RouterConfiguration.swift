@@ -49,6 +49,8 @@ public struct RouterConfiguration: Sendable {
   public var transit = false
   /// Usage records to this file (JSON lines), reloaded at start; nil keeps usage in memory.
   public var usageLog: String?
+  /// Written with the bound addresses once listening (`clients`, `cluster`, `metrics`).
+  public var readyFile: String?
 
   public init(
     id: String, location: GeoPoint, listen: ServiceAddress, clusterListen: ServiceAddress,

@@ -27,7 +27,7 @@ struct ClusterCommand: AsyncParsableCommand {
       let cluster = LocalCluster(topology: .standard(nodes: nodes, routers: routers), directory: folder, models: models)
       let interrupted = InterruptSignal()
       defer { cluster.stop() }
-      try cluster.start()
+      try await cluster.start()
       try await cluster.waitUntilHealthy(count: nodes)
       let certs = cluster.certificates
       // Written unbuffered: scripts read these lines from a pipe while the cluster runs.

@@ -30,7 +30,7 @@ struct DemoCommand: AsyncParsableCommand {
       }
       print(
         "Starting routers in \(topology.routers.map(\.city).joined(separator: " and ")) and nodes in \(topology.nodes.map(\.city).joined(separator: ", ")) (TLS, private CA)…")
-      try cluster.start()
+      try await cluster.start()
       try await cluster.waitUntilHealthy(count: topology.nodes.count)
       for (site, address) in zip(topology.routers, cluster.routerAddresses) {
         print("\(site.id) (\(site.city)) listening on \(address)")

@@ -57,7 +57,7 @@ struct DrillCommand: AsyncParsableCommand {
           try? FileManager.default.removeItem(atPath: folder)
         }
       }
-      try cluster.start()
+      try await cluster.start()
       try await cluster.waitUntilHealthy(count: FailoverDrill.topology.nodes.count)
       let quiet = json
       if !quiet { print("\n== \(fault): \(requests) requests, \(concurrency) clients, \(timeoutMs) ms deadlines") }

@@ -14,7 +14,7 @@ import Testing
     try FileManager.default.createSymbolicLink(atPath: "\(folder.path)/models/digits", withDestinationPath: "\(ProjectPaths.models)/digits")
     let cluster = LocalCluster(topology: FailoverDrill.topology, directory: "\(folder.path)/cluster", models: "\(folder.path)/models")
     defer { cluster.stop() }
-    try cluster.start()
+    try await cluster.start()
     try await cluster.waitUntilHealthy(count: FailoverDrill.topology.nodes.count)
     var drill = FailoverDrill(fault: fault)
     drill.requests = 400
