@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import EdgeSecurity
 import EdgeServices
 import Foundation
@@ -15,6 +15,8 @@ struct ClusterCommand: AsyncParsableCommand {
     @Option(help: "Routers to run (1 to \(ClusterTopology.routerSites.count)); every node registers with each.") var routers = 2
     @Option(help: "Folder for certificates and logs (default: a new temporary folder).") var dir: String?
     @Option(help: "Model repository.") var models = "models"
+    @Option(help: "When a process dies: no (report it; the rest keep serving) or on-failure (report it and start it again with a backoff, unless it exited with status 0).")
+    var restart: RestartPolicy = .onFailure
 
     func run() async throws {
       guard (1...ClusterTopology.nodeSites.count).contains(nodes) else {
@@ -46,7 +48,7 @@ struct ClusterCommand: AsyncParsableCommand {
       say("try:       edgeinfer infer --router \(cluster.routerAddresses.joined(separator: ",")) --ca \(certs.caCertificatePath) --model digits --input '\(Array(repeating: 0, count: 64))'")
       say("admin:     edgeinfer models list --router \(cluster.clusterAddresses.joined(separator: ",")) --ca \(certs.caCertificatePath)")
       say("Ctrl-C stops every process.")
-      await interrupted.wait { cluster.runningCount < cluster.processes.count }
+      try await supervise(cluster, until: interrupted, say: say)
       print("stopping \(cluster.runningCount) processes")
     }
   }
@@ -65,3 +67,47 @@ struct ClusterCommand: AsyncParsableCommand {
     }
   }
 }
+
+extension ClusterCommand.Up {
+  /// Until interrupted: reports every child that dies and, with `--restart on-failure`, starts
+  /// it again after its backoff; the others keep serving throughout.
+  func supervise(_ cluster: LocalCluster, until interrupted: InterruptSignal, say: (String) -> Void) async throws {
+    var backoffs: [String: RestartBackoff] = [:]
+    var due: [String: ContinuousClock.Instant] = [:]
+    var finished = Set<String>()
+    for (name, _) in cluster.processes { backoffs[name, default: RestartBackoff()].started(at: .now) }
+    while !interrupted.hasFired {
+      let now = ContinuousClock.now
+      for (name, process) in cluster.processes where !process.isRunning && due[name] == nil && !finished.contains(name) {
+        let cleanly = process.terminationReason == .exit && process.terminationStatus == 0
+        let how = process.terminationReason == .exit ? "exited with status \(process.terminationStatus)" : "was killed by signal \(process.terminationStatus)"
+        if restart.restarts(exitedCleanly: cleanly) {
+          let when = backoffs[name, default: RestartBackoff()].crashed(at: now)
+          due[name] = when
+          say("\(name) \(how); restarting in \(String(format: "%.0f", Double((when - now).components.seconds) + Double((when - now).components.attoseconds) / 1e18)) s (log: \(cluster.logDirectory)/\(name).log)")
+        } else {
+          finished.insert(name)
+          say("\(name) \(how); not restarted (--restart \(restart.rawValue)); the others keep serving")
+        }
+      }
+      for (name, when) in due where when <= now {
+        due[name] = nil
+        do {
+          try cluster.restart(name)
+          backoffs[name]?.started(at: .now)
+          say("\(name) restarted")
+        } catch {
+          say("\(name) could not be restarted: \(error)")
+          finished.insert(name)
+        }
+      }
+      if finished.count == cluster.processes.count {
+        say("every process has ended")
+        return
+      }
+      try? await Task.sleep(for: .milliseconds(100))
+    }
+  }
+}
+
+extension RestartPolicy: ExpressibleByArgument {}
