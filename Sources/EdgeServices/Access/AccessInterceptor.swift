@@ -35,9 +35,10 @@ public struct AccessInterceptor: ServerInterceptor {
     let method = "\(service)/\(context.descriptor.method)"
     let audited = call.scope == .admin
     var request = request
-    // Admin calls are unary: their one message names the model for the audit record.
     var target: (model: String, version: String) = ("", "")
-    if audited {
+    /// Admin calls are unary: their one message names the model for the audit record. Read
+    /// only once the caller is authenticated, so an unknown caller never gets a message decoded.
+    func readTarget() async throws {
       var iterator = request.messages.makeAsyncIterator()
       let message = try await iterator.next()
       if let named = message as? any AuditedRequest { target = (named.auditedModel, named.auditedVersion) }
@@ -73,6 +74,7 @@ public struct AccessInterceptor: ServerInterceptor {
     } else if let names = PeerNames.of(context) {
       credential = .certificate(names: names)
     }
+    if audited { try await readTarget() }
     var effective = policy
     if let routers { effective.routerNames = routers.current }
     if case .failure(let refusal) = effective.decide(call, method: context.descriptor.method, credential: credential) {
