@@ -95,6 +95,9 @@ public nonisolated struct Edgeinfer_V1_LoadModelRequest: Sendable {
 
   public var modelName: String = String()
 
+  /// One version beside those served; empty loads the model's served versions.
+  public var version: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -118,6 +121,9 @@ public nonisolated struct Edgeinfer_V1_UnloadModelRequest: Sendable {
   // methods supported on all messages.
 
   public var modelName: String = String()
+
+  /// One version; empty unloads every version.
+  public var version: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -315,7 +321,7 @@ nonisolated extension Edgeinfer_V1_ExecuteBatchResponse: SwiftProtobuf.Message, 
 
 nonisolated extension Edgeinfer_V1_LoadModelRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LoadModelRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}model_name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}model_name\0\u{1}version\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -324,6 +330,7 @@ nonisolated extension Edgeinfer_V1_LoadModelRequest: SwiftProtobuf.Message, Swif
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.modelName) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.version) }()
       default: break
       }
     }
@@ -333,11 +340,15 @@ nonisolated extension Edgeinfer_V1_LoadModelRequest: SwiftProtobuf.Message, Swif
     if !self.modelName.isEmpty {
       try visitor.visitSingularStringField(value: self.modelName, fieldNumber: 1)
     }
+    if !self.version.isEmpty {
+      try visitor.visitSingularStringField(value: self.version, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Edgeinfer_V1_LoadModelRequest, rhs: Edgeinfer_V1_LoadModelRequest) -> Bool {
     if lhs.modelName != rhs.modelName {return false}
+    if lhs.version != rhs.version {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -375,7 +386,7 @@ nonisolated extension Edgeinfer_V1_LoadModelResponse: SwiftProtobuf.Message, Swi
 
 nonisolated extension Edgeinfer_V1_UnloadModelRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UnloadModelRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}model_name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}model_name\0\u{1}version\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -384,6 +395,7 @@ nonisolated extension Edgeinfer_V1_UnloadModelRequest: SwiftProtobuf.Message, Sw
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.modelName) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.version) }()
       default: break
       }
     }
@@ -393,11 +405,15 @@ nonisolated extension Edgeinfer_V1_UnloadModelRequest: SwiftProtobuf.Message, Sw
     if !self.modelName.isEmpty {
       try visitor.visitSingularStringField(value: self.modelName, fieldNumber: 1)
     }
+    if !self.version.isEmpty {
+      try visitor.visitSingularStringField(value: self.version, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Edgeinfer_V1_UnloadModelRequest, rhs: Edgeinfer_V1_UnloadModelRequest) -> Bool {
     if lhs.modelName != rhs.modelName {return false}
+    if lhs.version != rhs.version {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,4 +1,5 @@
 import EdgeProto
+import SwiftProtobuf
 public import EdgeRuntime
 public import GRPCCore
 
@@ -25,6 +26,31 @@ public struct ExecutorClient<Transport: ClientTransport>: BatchExecutor {
       throw InferenceError.unavailable("executor \(name) is unreachable: \(error)")
     }
     return try ExecutorWire.output(response)
+  }
+
+  public func load(_ model: String, version: Int?) async throws(InferenceError) {
+    do {
+      _ = try await executor.loadModel(.with { $0.modelName = model; $0.version = version.map(String.init) ?? "" })
+    } catch {
+      throw .modelLoadFailed(model: model, reason: Self.refusal(error, executor: name))
+    }
+  }
+
+  public func unload(_ model: String, version: Int?) async throws(InferenceError) {
+    do {
+      _ = try await executor.unloadModel(.with { $0.modelName = model; $0.version = version.map(String.init) ?? "" })
+    } catch {
+      throw .modelLoadFailed(model: model, reason: Self.refusal(error, executor: name))
+    }
+  }
+
+  /// Why the executor did not follow a repository change, for the node's caller.
+  static func refusal(_ error: any Error, executor: String) -> String {
+    guard let error = error as? RPCError else { return "executor \(executor): \(error)" }
+    if error.code == .permissionDenied {
+      return "executor \(executor) refused the change (\(error.message)); start it with --allow <this node's id>"
+    }
+    return "executor \(executor): \(error.message)"
   }
 
   /// Whether the executor answers now (a cheap call, bounded by `timeout`).

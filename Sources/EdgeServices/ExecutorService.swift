@@ -40,9 +40,10 @@ public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
   public func loadModel(
     request: Edgeinfer_V1_LoadModelRequest, context: ServerContext
   ) async throws -> Edgeinfer_V1_LoadModelResponse {
+    let version = try Self.version(request.version)
     try InferenceError.mapped { () throws(InferenceError) in
       guard ModelRepository.isSafeName(request.modelName) else { throw .modelNotFound(request.modelName) }
-      try store.load(request.modelName)
+      if let version { try store.load(request.modelName, version: version) } else { try store.load(request.modelName) }
     }
     guard case .ready(let versions) = store.state(of: request.modelName) else {
       throw RPCError(.modelNotReady(request.modelName))
@@ -53,9 +54,10 @@ public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
   public func unloadModel(
     request: Edgeinfer_V1_UnloadModelRequest, context: ServerContext
   ) async throws -> Edgeinfer_V1_UnloadModelResponse {
+    let version = try Self.version(request.version)
     try InferenceError.mapped { () throws(InferenceError) in
       guard ModelRepository.isSafeName(request.modelName) else { throw .modelNotFound(request.modelName) }
-      try store.unload(request.modelName)
+      if let version { try store.unload(request.modelName, version: version) } else { try store.unload(request.modelName) }
     }
     return Edgeinfer_V1_UnloadModelResponse()
   }
@@ -78,6 +80,15 @@ public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
       }
     }
     return response
+  }
+
+  /// A request's version: nil when empty (the whole model), else a version number.
+  static func version(_ text: String) throws(RPCError) -> Int? {
+    guard !text.isEmpty else { return nil }
+    guard let number = Int(text), number >= 0 else {
+      throw RPCError(code: .invalidArgument, message: "version must be a version number, not '\(text)'")
+    }
+    return number
   }
 
   /// A batch joins up to `max_batch_size` requests, each within the node's limits; the executor

@@ -14,6 +14,8 @@ public struct InferenceEngine: Sendable {
   public let batchers: ModelBatchers
   public let availability: ExecutorAvailability
   public let limits: RequestLimits
+  /// Where batches run; repository changes are passed on to it.
+  public let executor: any BatchExecutor
 
   public init(
     identity: NodeIdentity, store: ModelStore, load: NodeLoadTracker, statistics: StatisticsBook,
@@ -21,6 +23,7 @@ public struct InferenceEngine: Sendable {
     limits: RequestLimits = RequestLimits()
   ) {
     self.availability = availability
+    self.executor = executor
     self.identity = identity
     self.store = store
     self.load = load

@@ -143,8 +143,11 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
   ) async throws -> ServerResponse<Inference_RepositoryModelLoadResponse> {
     let name = request.message.modelName
     let version = try RepositoryVersion.from(request.message.parameters)
-    try InferenceError.mapped { () throws(InferenceError) in
+    let executor = engine.executor
+    try await InferenceError.mapped { () async throws(InferenceError) in
       guard ModelRepository.isSafeName(name) else { throw .modelNotFound(name) }
+      // Where the batches run first, so the node never serves a version its executor lacks.
+      try await executor.load(name, version: version)
       if let version { try store.load(name, version: version) } else { try store.load(name) }
     }
     return ServerResponse(message: Inference_RepositoryModelLoadResponse())
@@ -155,9 +158,12 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
   ) async throws -> ServerResponse<Inference_RepositoryModelUnloadResponse> {
     let name = request.message.modelName
     let version = try RepositoryVersion.from(request.message.parameters)
-    try InferenceError.mapped { () throws(InferenceError) in
+    let executor = engine.executor
+    try await InferenceError.mapped { () async throws(InferenceError) in
       guard ModelRepository.isSafeName(name) else { throw .modelNotFound(name) }
+      // Out of the node's service first, then out of the executor's memory.
       if let version { try store.unload(name, version: version) } else { try store.unload(name) }
+      try await executor.unload(name, version: version)
     }
     return ServerResponse(message: Inference_RepositoryModelUnloadResponse())
   }

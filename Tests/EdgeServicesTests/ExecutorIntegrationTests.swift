@@ -113,6 +113,49 @@ import Testing
     }
   }
 
+  /// A repository change on a node with a separate executor reaches the executor: node and
+  /// executor serve the same set. An executor that does not take the node's changes (no
+  /// `--allow` naming it) makes the change fail with what to do, and the node's set unchanged.
+  @Test func repositoryChangesReachTheExecutor() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    let executor = try await cluster.startExecutor(allowedPeers: ["node-1"])
+    try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris, executor: executor.address)
+    func executorModels() async throws -> [String] {
+      try await RawClient.with(executor.address, security: cluster.pki.identity("node-1").clientSecurity()) { client in
+        try await Edgeinfer_V1_Executor.Client(wrapping: client).listModels(.init(), options: RawClient.shortCall).models.map(\.name)
+      }
+    }
+    let admin = cluster.clientConfiguration(to: cluster.routerAddresses.cluster, identity: cluster.pki.identity("admin"))
+    #expect(try await executorModels() == ["digits"])
+    try await EdgeInferenceClient.withClient(admin) { try await $0.unloadModel("digits") }
+    #expect(try await executorModels().isEmpty)
+    try await EdgeInferenceClient.withClient(admin) { try await $0.loadModel("digits") }
+    #expect(try await executorModels() == ["digits"])
+    try await cluster.waitUntil { cluster.router.view.healthyNodes().contains { $0.serves(model: "digits", version: "") } }
+    await cluster.stop()
+    executor.task.cancel()
+    _ = await executor.task.result
+
+    // An executor that takes changes only from admins: the node's load fails and says why.
+    let second = try TestCluster()
+    await second.start()
+    let closed = try await second.startExecutor(allowedPeers: ["node-9"])
+    try await second.startNode("node-1", region: "eu-west", at: TestCluster.paris, executor: closed.address)
+    do {
+      try await EdgeInferenceClient.withClient(
+        second.clientConfiguration(to: second.routerAddresses.cluster, identity: second.pki.identity("admin"))
+      ) { try await $0.loadModel("digits") }
+      Issue.record("a load the executor refused succeeded")
+    } catch let error as RPCError {
+      #expect(error.code == .failedPrecondition, "\(error)")
+      #expect(error.message.contains("--allow"), "\(error)")
+    }
+    await second.stop()
+    closed.task.cancel()
+    _ = await closed.task.result
+  }
+
   /// A separate executor checks batches against its node's limits (`edge-executor --max-…`),
   /// not the defaults: a batch is within them exactly when each of its requests was within the
   /// node's.
