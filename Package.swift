@@ -179,7 +179,7 @@ let package = Package(
     ),
     .testTarget(
       name: "EdgeClientTests",
-      dependencies: ["EdgeClient"],
+      dependencies: ["EdgeClient", .product(name: "GRPCCore", package: "grpc-swift-2")],
       swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -7,9 +7,15 @@ extension RPCError {
   /// every other model.
   public static let modelConditionKey = "x-edge-model-state"
 
-  /// Whether the answer is about one model on the node, not the node.
+  /// Whether the answer is about one model on the node, not the node: the mark, on a status
+  /// that can mean that (a node cannot escape the blame for an internal error by marking it).
   public var isModelCondition: Bool {
-    metadata[stringValues: Self.modelConditionKey].contains { _ in true }
+    switch code {
+    case .notFound, .unavailable, .failedPrecondition:
+      return metadata[stringValues: Self.modelConditionKey].contains { _ in true }
+    default:
+      return false
+    }
   }
 
   /// `self` marked as a per-model condition, with `state` (`not-ready`, `not-found`).

@@ -39,6 +39,13 @@ public struct UsageLedger: Sendable {
     return Self.lines(pending)
   }
 
+  /// Puts lines back to be flushed again (their write failed); the totals already hold them.
+  public mutating func requeue(_ lines: [UsageLogLine]) {
+    for line in lines {
+      pending[Self.minute(of: line.minute), default: [:]][line.key, default: UsageTotals()] += line.totals
+    }
+  }
+
   /// Whether anything awaits a flush.
   public var hasPending: Bool { !pending.isEmpty }
 

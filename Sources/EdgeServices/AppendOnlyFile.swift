@@ -24,7 +24,12 @@ final class AppendOnlyFile: Sendable {
   /// Appends `text` whole; false when it could not be.
   func append(_ text: String) -> Bool {
     let bytes = Array(text.utf8)
-    return bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) } == bytes.count
+    return appendBytes(bytes) == bytes.count
+  }
+
+  /// Appends `bytes` in one write; how many were written (0 on failure).
+  func appendBytes(_ bytes: [UInt8]) -> Int {
+    max(0, bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) })
   }
 }
 

@@ -97,7 +97,8 @@ public final class EdgeNode: Service, Sendable {
         stopExecutor = {}
       }
       let audit = try AuditLog(path: configuration.auditLog, logger: logger)
-      let routerNames = RouterNames()
+      let certificate: String? = if case .tls(let identity) = configuration.security { identity.certificatePath } else { nil }
+      let routerNames = RouterNames(reserved: SharedNames.of(certificateAt: certificate))
       let plaintext = if case .plaintext = configuration.security { true } else { false }
       let engine = InferenceEngine(
         identity: configuration.identity, store: store, load: load, statistics: statistics, executor: executor,

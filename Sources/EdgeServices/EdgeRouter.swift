@@ -65,12 +65,14 @@ public final class EdgeRouter: Service, Sendable {
     inference.routerID = configuration.id
     inference.usage = usage
     let plaintext = if case .plaintext = configuration.security { true } else { false }
+    let reservedNodeIDs = Self.reservedNodeIDs(configuration)
     func registry(acceptsRegistrations: Bool) -> RegistryService {
       var service = RegistryService(
         routerID: configuration.id, view: view, acceptsRegistrations: acceptsRegistrations,
         heartbeatInterval: configuration.heartbeatInterval, metrics: metrics, logger: logger)
       service.usage = usage
       service.residency = residency
+      service.reservedNodeIDs = reservedNodeIDs
       return service
     }
     let clientAccess = AccessInterceptor(
@@ -171,6 +173,13 @@ public final class EdgeRouter: Service, Sendable {
       }
     }
     logger.info("stopped")
+  }
+
+  /// Names no node may register under: the shared names in this router's certificate, its id,
+  /// and the admin names.
+  static func reservedNodeIDs(_ configuration: RouterConfiguration) -> Set<String> {
+    let certificate: String? = if case .tls(let identity) = configuration.security { identity.certificatePath } else { nil }
+    return SharedNames.of(certificateAt: certificate).union(configuration.adminNames).union([configuration.id])
   }
 
   private static func port(

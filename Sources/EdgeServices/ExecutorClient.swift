@@ -21,7 +21,7 @@ public struct ExecutorClient<Transport: ClientTransport>: BatchExecutor {
     do {
       response = try await executor.executeBatch(request)
     } catch let error as RPCError {
-      throw InferenceError(executorStatus: error, executor: name)
+      throw InferenceError(executorStatus: error, executor: name, model: model.name)
     } catch {
       throw InferenceError.unavailable("executor \(name) is unreachable: \(error)")
     }

@@ -264,7 +264,10 @@ public struct NodeForwarder: Sendable {
     var metadata = Metadata()
     for (key, value) in error.metadata {
       let lowered = key.lowercased()
-      guard !lowered.hasPrefix(":"), lowered != "content-type", lowered == "grpc-retry-pushback-ms" || !lowered.hasPrefix("grpc-")
+      // The per-model mark is between a node and its router: passed on, it would make clients
+      // fail over to other routers for what the router already decided.
+      guard !lowered.hasPrefix(":"), lowered != "content-type", lowered == "grpc-retry-pushback-ms" || !lowered.hasPrefix("grpc-"),
+        lowered != RPCError.modelConditionKey
       else { continue }
       switch value {
       case .string(let text): metadata.addString(text, forKey: key)

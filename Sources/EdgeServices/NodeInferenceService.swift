@@ -161,9 +161,11 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
     let executor = engine.executor
     try await InferenceError.mapped { () async throws(InferenceError) in
       guard ModelRepository.isSafeName(name) else { throw .modelNotFound(name) }
-      // Out of the node's service first, then out of the executor's memory.
-      if let version { try store.unload(name, version: version) } else { try store.unload(name) }
+      // The executor first: one that refuses leaves both unchanged. Batches for the model that
+      // reach the executor in between are answered as the model not being ready there, which
+      // routers take as about that model only.
       try await executor.unload(name, version: version)
+      if let version { try store.unload(name, version: version) } else { try store.unload(name) }
     }
     return ServerResponse(message: Inference_RepositoryModelUnloadResponse())
   }

@@ -94,12 +94,17 @@ extension InferenceError {
   /// An executor's status, as the node tells its own clients: the executor is the node's
   /// business, so a dead one makes the node unavailable (the router fails over), and anything
   /// it refused is the node's bug, not the caller's, except input the model itself rejected.
-  init(executorStatus error: RPCError, executor: String) {
+  /// An executor that lacks the model (NOT_FOUND, or an answer it marked as about the model) is
+  /// a condition of that model on this node, not of the node: the router takes the node out of
+  /// that model's ranking only.
+  init(executorStatus error: RPCError, executor: String, model: String) {
+    if error.code == .notFound || error.isModelCondition {
+      self = .modelNotReady(model)
+      return
+    }
     switch error.code {
     case .unavailable, .deadlineExceeded, .cancelled, .unknown:
       self = .unavailable("executor \(executor) is unreachable: \(error.message)")
-    case .notFound:
-      self = .unavailable("executor \(executor) has not loaded the model: \(error.message)")
     case .invalidArgument:
       self = .invalidRequest(error.message)
     default:

@@ -22,6 +22,10 @@ public struct RegistryService: Edgeinfer_V1_Registry.SimpleServiceProtocol {
   public var usage: UsageRecorder?
   /// Residency bounds for Route, as for routed calls.
   public var residency: ResidencyResolver?
+  /// Ids no node may register under: names every certificate of the cluster carries, the
+  /// router's own, the client's and admins' (`SharedNames`), so no certificate but a node's own
+  /// can place a node (and its claimed region) in the rotation.
+  public var reservedNodeIDs: Set<String> = []
 
   public init(
     routerID: String, view: ClusterView, acceptsRegistrations: Bool, heartbeatInterval: Duration,
@@ -172,6 +176,11 @@ public struct RegistryService: Edgeinfer_V1_Registry.SimpleServiceProtocol {
       throw RPCError(code: .invalidArgument, message: error.description)
     }
     try checkIdentity(node.id, context: context)
+    if reservedNodeIDs.contains(node.id), PeerNames.of(context) != nil {
+      throw RPCError(
+        code: .permissionDenied,
+        message: "node id '\(node.id)' is a name that certificates other than a node's carry; a node registers under its own certificate name")
+    }
     return node
   }
 

@@ -45,7 +45,9 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     request: ServerRequest<Inference_ModelReadyRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ModelReadyResponse> {
     let location = try RequestMetadata.location(in: request.metadata)
-    let ready = !view.rank(model: request.message.name, version: request.message.version, from: location).isEmpty
+    // Ready for this caller: within its residency bound.
+    let bound = try forwarder.residency.bound(in: request.metadata, caller: Caller.current)
+    let ready = !view.rank(model: request.message.name, version: request.message.version, from: location, within: bound).isEmpty
     return ServerResponse(message: .with { $0.ready = ready })
   }
 
@@ -109,7 +111,11 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     request: ServerRequest<Inference_ModelStatisticsRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ModelStatisticsResponse> {
     let name = request.message.name
-    let nodes = view.healthyNodes().filter { name.isEmpty || $0.models.contains { $0.name == name } }
+    // A bound caller's statistics come from the nodes inside its bound only.
+    let bound = try forwarder.residency.bound(in: request.metadata, caller: Caller.current)
+    let nodes = view.healthyNodes().filter {
+      (name.isEmpty || $0.models.contains { $0.name == name }) && (bound?.admits($0.region) ?? true)
+    }
     if !name.isEmpty && nodes.isEmpty {
       throw forwarder.view.noCandidateError(model: name, version: request.message.version)
     }

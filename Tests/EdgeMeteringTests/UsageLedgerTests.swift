@@ -32,6 +32,16 @@ struct UsageLedgerTests {
     #expect(ledger.totals()[reader]?.requests == 2)
   }
 
+  @Test func linesWhoseWriteFailedAreFlushedAgainButCountedOnce() {
+    var ledger = UsageLedger()
+    ledger.record(one, for: reader, at: 61)
+    let lines = ledger.flush()
+    ledger.requeue(lines)
+    #expect(ledger.hasPending)
+    #expect(ledger.flush() == lines)
+    #expect(ledger.totals()[reader] == one)
+  }
+
   @Test func restoringTheLogRebuildsTheTotals() {
     var ledger = UsageLedger()
     var lines: [UsageLogLine] = []

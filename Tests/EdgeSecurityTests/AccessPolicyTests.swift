@@ -129,6 +129,15 @@ struct AccessPolicyTests {
     #expect(records.first?.regions == nil)
   }
 
+  @Test func auditFieldsAreBounded() {
+    let record = AuditRecord(
+      credential: "anonymous", peer: "ipv4:127.0.0.1:1", listener: "client", method: "m", model: String(repeating: "x", count: 100_000),
+      result: String(repeating: "y", count: 100_000))
+    #expect(record.model.count == AuditRecord.maxField)
+    #expect(record.result.count == 1024)
+    #expect(record.jsonLine.utf8.count < 2_000)
+  }
+
   @Test func auditRecordIsOneJSONLine() {
     let record = AuditRecord(
       credential: "ops", peer: "ipv4:127.0.0.1:5000", listener: "client", method: "inference.GRPCInferenceService/RepositoryModelUnload",

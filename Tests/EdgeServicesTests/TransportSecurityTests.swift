@@ -74,6 +74,14 @@ import Testing
     #expect(await Self.code { try await RawClient.with(cluster2, security: cluster.pki.identity("node-2").clientSecurity(), register("node-2")) } == nil)
     // Another node's name: refused.
     #expect(await Self.code { try await RawClient.with(cluster2, security: cluster.pki.identity("node-2").clientSecurity(), register("node-1")) } == .permissionDenied)
+    // Names other certificates carry too (every leaf names localhost; the client and admin
+    // certificates name themselves): no node may register under them, so only a node's own
+    // certificate can place a node, and the region it claims, in the rotation.
+    for (identity, id) in [("client", "localhost"), ("client", "client"), ("admin", "admin"), ("node-3", "localhost")] {
+      #expect(
+        await Self.code { try await RawClient.with(cluster2, security: cluster.pki.identity(identity).clientSecurity(), register(id)) }
+          == .permissionDenied, "\(identity) as \(id)")
+    }
     // No client certificate on the cluster listener: the handshake fails.
     #expect(await Self.code { try await RawClient.with(cluster2, security: TLSIdentity(caPath: cluster.pki.caCertificatePath).clientSecurity(), register("node-3")) } == .unavailable)
     // The client listener never takes registrations, whatever the certificate.

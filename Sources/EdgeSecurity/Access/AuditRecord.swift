@@ -25,13 +25,22 @@ public struct AuditRecord: Sendable, Codable, Equatable {
     version: String = "", result: String
   ) {
     self.time = Self.format(time)
-    self.credential = credential
-    self.peer = peer
-    self.listener = listener
-    self.method = method
-    self.model = model
-    self.version = version
-    self.result = result
+    // Callers choose model names and messages: each field is cut to a bound, so a refused call
+    // cannot write an arbitrarily long line.
+    self.credential = Self.bounded(credential)
+    self.peer = Self.bounded(peer)
+    self.listener = Self.bounded(listener)
+    self.method = Self.bounded(method)
+    self.model = Self.bounded(model)
+    self.version = Self.bounded(version)
+    self.result = Self.bounded(result, to: 1024)
+  }
+
+  /// Longest field kept, in characters; longer ones end in `…`.
+  public static let maxField = 256
+
+  static func bounded(_ text: String, to limit: Int = maxField) -> String {
+    text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
   }
 
   /// The record as one JSON line (keys sorted, no newline inside).

@@ -136,10 +136,10 @@ extension Inference_RepositoryModelUnloadRequest: AuditedRequest {
 
 extension Edgeinfer_V1_LoadModelRequest: AuditedRequest {
   var auditedModel: String { modelName }
-  var auditedVersion: String { "" }
+  var auditedVersion: String { version }
 }
 
 extension Edgeinfer_V1_UnloadModelRequest: AuditedRequest {
   var auditedModel: String { modelName }
-  var auditedVersion: String { "" }
+  var auditedVersion: String { version }
 }

@@ -1,3 +1,4 @@
+public import EdgeSecurity
 import Synchronization
 
 /// The ids of the routers a node has registered with, as they answered its registrations: the
@@ -5,13 +6,18 @@ import Synchronization
 /// certificate's names, as `edgeinfer certs init` makes them).
 public final class RouterNames: Sendable {
   private let names = Mutex<Set<String>>([])
+  /// Names never taken as a router's (`SharedNames` of the node's own certificate).
+  public let reserved: Set<String>
 
-  public init() {}
+  public init(reserved: Set<String> = SharedNames.of(certificateAt: nil)) {
+    self.reserved = reserved
+  }
 
-  /// Records a router's id; the names every cluster certificate carries are never taken, so a
-  /// router misnamed `localhost` cannot open the repository to every certificate.
+  /// Records a router's id; a name that other certificates carry too (`localhost`, a `--host`
+  /// name, the node's own, the client's) is never taken, so a router misnamed that way cannot
+  /// open the repository to every certificate.
   public func insert(_ name: String) {
-    guard !["", "localhost", "127.0.0.1", "::1"].contains(name) else { return }
+    guard !name.isEmpty, !reserved.contains(name) else { return }
     _ = names.withLock { $0.insert(name) }
   }
 

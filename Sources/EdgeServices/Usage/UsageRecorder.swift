@@ -14,6 +14,8 @@ public final class UsageRecorder: Sendable {
   private let ledger: Mutex<UsageLedger>
   private let logger: Logger
   private let file: AppendOnlyFile?
+  /// The last write stopped inside a line.
+  private let brokenLine = Mutex(false)
 
   public init(path: String?, retention: Duration = .seconds(31 * 86_400), logger: Logger) throws {
     self.path = path
@@ -40,7 +42,9 @@ public final class UsageRecorder: Sendable {
     ledger.withLock { $0.totals(since: since) }
   }
 
-  /// Appends what was recorded since the last flush to the log (nothing without a log).
+  /// Appends what was recorded since the last flush to the log (nothing without a log). Lines a
+  /// failed or short write did not finish are put back for the next flush, after a line break
+  /// that ends any half-written line (which a reload skips), so nothing is lost or counted twice.
   public func flush() {
     let lines = ledger.withLock { ledger in
       defer { ledger.expire(now: Int64(Date().timeIntervalSince1970)) }
@@ -49,14 +53,23 @@ public final class UsageRecorder: Sendable {
     guard let file, !lines.isEmpty else { return }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    var text = ""
-    for line in lines {
-      guard let data = try? encoder.encode(line) else { continue }
-      text += String(decoding: data, as: UTF8.self) + "\n"
+    let encoded = lines.map { (try? encoder.encode($0)).map { Array($0) + [UInt8(ascii: "\n")] } ?? [] }
+    let prefix: [UInt8] = brokenLine.withLock { $0 } ? [UInt8(ascii: "\n")] : []
+    let bytes = prefix + encoded.flatMap { $0 }
+    var written = file.appendBytes(bytes) - prefix.count
+    if written >= 0 { brokenLine.withLock { $0 = false } }
+    guard written < bytes.count - prefix.count else { return }
+    // Lines written whole stay written; the rest go back.
+    var complete = 0
+    while complete < encoded.count, written >= encoded[complete].count {
+      written -= encoded[complete].count
+      complete += 1
     }
-    if !file.append(text) {
-      logger.error("usage log write failed", metadata: ["file": "\(file.path)", "lines": "\(lines.count)"])
-    }
+    // Bytes of a line begun but not finished: the next write starts on a fresh line.
+    if written > 0 { brokenLine.withLock { $0 = true } }
+    let unwritten = Array(lines[complete...])
+    ledger.withLock { $0.requeue(unwritten) }
+    logger.error("usage log write failed; will retry", metadata: ["file": "\(file.path)", "lines": "\(unwritten.count)"])
   }
 
   /// Flushes every `interval` until cancelled, then once more (the drain).
