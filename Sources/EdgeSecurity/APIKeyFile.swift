@@ -15,7 +15,15 @@ public enum APIKeyFile {
     guard FileManager.default.fileExists(atPath: path) else { return [] }
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
     do {
-      return try JSONDecoder().decode(Contents.self, from: data).keys
+      let keys = try JSONDecoder().decode(Contents.self, from: data).keys
+      // A key bound to no region at all would read as bound to none: refused, like any
+      // unreadable file (a router keeps the keys it had).
+      if let empty = keys.first(where: { $0.regions?.isEmpty == true }) {
+        throw APIKeyFileError(path: path, reason: "key '\(empty.name)' has an empty regions list (leave it out for no bound)")
+      }
+      return keys
+    } catch let error as APIKeyFileError {
+      throw error
     } catch {
       throw APIKeyFileError(path: path, reason: "\(error)")
     }

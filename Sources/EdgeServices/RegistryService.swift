@@ -87,7 +87,7 @@ public struct RegistryService: Edgeinfer_V1_Registry.SimpleServiceProtocol {
       }
     }
     let caller = Caller.current
-    let bound = try residency?.bound(asked: caller?.askedResidency, caller: caller)
+    let bound = try residency?.bound(asked: caller?.askedResidency ?? [], caller: caller)
     var ranked = view.rank(model: request.modelName, version: request.modelVersion, from: client, within: bound)
     // An empty ranking is an error with the router's reason, as a routed call would get it.
     if ranked.isEmpty {

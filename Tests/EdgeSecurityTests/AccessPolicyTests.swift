@@ -129,6 +129,14 @@ struct AccessPolicyTests {
     #expect(records.first?.regions == nil)
   }
 
+  @Test func aKeyBoundToNoRegionIsRefusedAtLoad() throws {
+    let folder = try TemporaryDirectory()
+    let path = "\(folder.path)/keys.json"
+    try #"{"keys":[{"name":"empty","id":"0000000b","secretSHA256":"00","created":"","regions":[]}]}"#
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(throws: APIKeyFileError.self) { try APIKeyFile.load(path) }
+  }
+
   @Test func auditFieldsAreBounded() {
     let record = AuditRecord(
       credential: "anonymous", peer: "ipv4:127.0.0.1:1", listener: "client", method: "m", model: String(repeating: "x", count: 100_000),

@@ -84,7 +84,7 @@ public struct AccessInterceptor: ServerInterceptor {
     }
     let caller = Caller(
       credential: credential, keyRegions: keyRegions, peer: context.remotePeer,
-      askedResidency: request.metadata[stringValues: RequestMetadata.residency].first(where: { _ in true }))
+      askedResidency: Array(request.metadata[stringValues: RequestMetadata.residency]))
     guard audited else {
       return try await Caller.$current.withValue(caller) { try await next(request, context) }
     }

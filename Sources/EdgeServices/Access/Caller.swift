@@ -10,10 +10,10 @@ public struct Caller: Sendable {
   public var keyRegions: ResidencyBound?
   /// The transport's description of the peer.
   public var peer: String
-  /// The call's `x-edge-residency`, as sent, for handlers that see no metadata.
-  public var askedResidency: String?
+  /// The call's `x-edge-residency` values, as sent, for handlers that see no metadata.
+  public var askedResidency: [String]
 
-  public init(credential: Credential, keyRegions: ResidencyBound? = nil, peer: String = "", askedResidency: String? = nil) {
+  public init(credential: Credential, keyRegions: ResidencyBound? = nil, peer: String = "", askedResidency: [String] = []) {
     self.credential = credential
     self.keyRegions = keyRegions
     self.peer = peer

@@ -19,12 +19,19 @@ public struct ResidencyResolver: Sendable {
     self.metrics = metrics
   }
 
-  /// The bound for a request whose `x-edge-residency` is `asked`, made by `caller`.
-  public func bound(asked: String?, caller: Caller?) throws(RPCError) -> ResidencyBound? {
+  /// The bound for a request whose `x-edge-residency` values are `asked`, made by `caller`.
+  /// Several values (a gateway adding its own to the client's) each bound the request: it may
+  /// go only where all of them allow.
+  public func bound(asked: [String], caller: Caller?) throws(RPCError) -> ResidencyBound? {
     var requested: ResidencyBound?
-    if let asked {
-      switch ResidencyBound.parse(asked) {
-      case .success(let bound): requested = bound
+    for value in asked {
+      switch ResidencyBound.parse(value) {
+      case .success(let bound):
+        guard let narrowed = requested.map({ ResidencyBound($0.regions.intersection(bound.regions)) }) ?? bound else {
+          metrics.residencyRefused()
+          throw RPCError(ResidencyRefusal.malformed("the values sent (\(asked.joined(separator: " / "))) have no region in common"))
+        }
+        requested = narrowed
       case .failure(let refusal):
         metrics.residencyRefused()
         throw RPCError(refusal)
@@ -44,6 +51,6 @@ public struct ResidencyResolver: Sendable {
   }
 
   public func bound(in metadata: Metadata, caller: Caller?) throws(RPCError) -> ResidencyBound? {
-    try bound(asked: metadata[stringValues: RequestMetadata.residency].first(where: { _ in true }), caller: caller)
+    try bound(asked: Array(metadata[stringValues: RequestMetadata.residency]), caller: caller)
   }
 }
