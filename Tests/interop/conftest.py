@@ -41,13 +41,19 @@ class Cluster:
         self.client_key = os.path.join(certs, "client-key.pem")
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        interrupt(self.process)
+
+
+def interrupt(process, timeout=20):
+    """Stops a foreground command as Ctrl-C would (it stops its children), killing it after
+    `timeout` seconds."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 
-from conftest import BIN, ROOT
+from conftest import BIN, ROOT, interrupt
 
 
 class ClusterUp:
@@ -65,13 +65,7 @@ class ClusterUp:
         return {line.split("\t")[0] for line in out.splitlines() if "\thealthy\t" in line}
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        interrupt(self.process)
 
 
 def wait_until(condition, timeout):
