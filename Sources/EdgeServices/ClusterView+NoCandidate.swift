@@ -1,5 +1,4 @@
 import EdgeRouting
-import EdgeRuntime
 import GRPCCore
 
 extension ClusterView {

@@ -58,9 +58,7 @@ public struct NodeForwarder: Sendable {
 
   /// Why no node may take a request, counting residency refusals.
   func noCandidate(model: String, version: String, bound: ResidencyBound?) -> RPCError {
-    let error = view.noCandidateError(model: model, version: version, bound: bound)
-    if error.code == .failedPrecondition { metrics.residencyRefused() }
-    return error
+    metrics.counted(view.noCandidateError(model: model, version: version, bound: bound))
   }
 
   /// What one attempt came to.

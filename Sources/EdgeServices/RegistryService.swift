@@ -90,11 +90,7 @@ public struct RegistryService: Edgeinfer_V1_Registry.SimpleServiceProtocol {
     let bound = try residency?.bound(asked: caller?.askedResidency ?? [], caller: caller)
     var ranked = view.rank(model: request.modelName, version: request.modelVersion, from: client, within: bound)
     // An empty ranking is an error with the router's reason, as a routed call would get it.
-    if ranked.isEmpty {
-      let error = view.noCandidateError(model: request.modelName, version: request.modelVersion, bound: bound)
-      if error.code == .failedPrecondition { metrics.residencyRefused() }
-      throw error
-    }
+    if ranked.isEmpty { throw metrics.counted(view.noCandidateError(model: request.modelName, version: request.modelVersion, bound: bound)) }
     if request.maxNodes > 0 { ranked = Array(ranked.prefix(Int(request.maxNodes))) }
     return .with {
       $0.nodes = ranked.map { candidate in

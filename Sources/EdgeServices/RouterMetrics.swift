@@ -1,3 +1,4 @@
+import GRPCCore
 import Synchronization
 
 /// What a router did with the requests it forwarded, counted since it started: the figures that
@@ -69,6 +70,12 @@ public final class RouterMetrics: Sendable {
   func requestUnrouted() { unrouted.add(1, ordering: .relaxed) }
   func requestShed() { shed.add(1, ordering: .relaxed) }
   func residencyRefused() { residency.add(1, ordering: .relaxed) }
+
+  /// `error`, counted as a residency refusal when it is one (no node inside a bound).
+  func counted(_ error: RPCError) -> RPCError {
+    if error.code == .failedPrecondition { residencyRefused() }
+    return error
+  }
 
   public func snapshot() -> Snapshot {
     Snapshot(
