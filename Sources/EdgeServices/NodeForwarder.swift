@@ -22,8 +22,8 @@ public struct NodeForwarder: Sendable {
   public var maxDeadline: Duration = .seconds(300)
   /// Hedge requests that send no `x-edge-hedge` after this long; nil for no hedging.
   public var defaultHedgeDelay: Duration?
-  /// How often a request waiting on a node checks that the node is still in rotation. A node
-  /// that hangs (stopped, not dead) holds its requests without failing them; once the health
+  /// How often a request waiting on a node checks that the node is still in rotation (see
+  /// AttemptPlan). A node that hangs (stopped, not dead) holds its requests without failing them; once the health
   /// checks take it out, its waiting requests are sent to the next node, since none of them
   /// has been answered.
   public var rescueInterval: Duration = .milliseconds(100)
@@ -45,14 +45,22 @@ public struct NodeForwarder: Sendable {
     public var attempts: Int
   }
 
+  /// Forwards a call made through the router's pooled connections.
   public func forward<Response: Sendable>(
     model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant,
-    _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
+    _ call: @escaping @Sendable (PooledNodeCaller<Response>.Client, CallOptions) async throws -> Response
   ) async throws -> Outcome<Response> {
+    try await forward(
+      model: model, version: version, metadata: metadata, received: received, via: PooledNodeCaller(pool: pool, call))
+  }
+
+  public func forward<Via: NodeCaller>(
+    model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant, via caller: Via
+  ) async throws -> Outcome<Via.Response> {
     metrics.requestStarted()
     let bound = try residency.bound(in: metadata, caller: Caller.current)
     return try await view.withRequest {
-      try await attempt(model: model, version: version, metadata: metadata, received: received, bound: bound, call)
+      try await attempt(model: model, version: version, metadata: metadata, received: received, bound: bound, via: caller)
     }
   }
 
@@ -61,180 +69,181 @@ public struct NodeForwarder: Sendable {
     metrics.counted(view.noCandidateError(model: model, version: version, bound: bound))
   }
 
-  /// What one attempt came to.
-  private enum Step<Response: Sendable>: Sendable {
-    /// The node answered: the request is done.
+  /// How one attempt on one node ended.
+  private enum NodeResult<Response: Sendable>: Sendable {
     case answered(Response, RankedNode)
-    /// The node did not take the request (unreachable, unavailable, shedding): try another.
-    case refused(RankedNode, RPCError)
-    /// The node answered with an error: passed on as it is.
+    case refused(AttemptRefusal, RPCError)
     case failed(RPCError)
-    /// The hedging delay passed with no answer yet.
-    case hedge
-    /// Time to check that the node still waited on is in rotation.
-    case watch
   }
 
-  /// Attempts in a task group: the first candidate at once; the next one when an attempt is
-  /// refused, when the hedging delay passes with no answer, or when the node waited on leaves
-  /// the rotation (at most one extra attempt in flight, within the retry budget). The first
-  /// answer wins and the other attempt is cancelled.
-  private func attempt<Response: Sendable>(
+  /// What the attempt loop waits for: an attempt's end, or its one timer.
+  private enum Step<Response: Sendable>: Sendable {
+    case ended(node: String, NodeResult<Response>)
+    case tick
+  }
+
+  /// Drives the request's AttemptPlan: launches what it asks for (taking the best candidate not
+  /// tried, within the retry budget), reports each attempt's end and the plan's timer, and
+  /// answers or fails when it says so. Attempts run in a task group with one timer task at most.
+  private func attempt<Via: NodeCaller>(
     model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant, bound: ResidencyBound?,
-    _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
-  ) async throws -> Outcome<Response> {
+    via caller: Via
+  ) async throws -> Outcome<Via.Response> {
     let location = try RequestMetadata.location(in: metadata)
     let mode = try RequestMetadata.routeMode(in: metadata)
     let hedgeDelay = try RequestMetadata.hedgeDelay(in: metadata) ?? defaultHedgeDelay
     let timeout = GRPCTimeout.from(metadata)
     try InferenceError.mapped { () throws(InferenceError) in try RequestLimits(maxDeadline: maxDeadline).checkDeadline(timeout) }
     let deadline = received + (timeout ?? defaultTimeout)
-    return try await withThrowingTaskGroup(of: Step<Response>.self) { group in
-      var excluded = Set<String>()
+    return try await withThrowingTaskGroup(of: Step<Via.Response>.self) { group in
+      var plan = AttemptPlan(arrived: received, hedgeDelay: hedgeDelay, rescueInterval: rescueInterval)
       var lastError: RPCError?
-      var attempts = 0
-      var running = 0
-      /// Nodes with an attempt in flight.
-      var waitingOn = Set<String>()
-      let rescueInterval = self.rescueInterval
-      func watch() {
-        group.addTask {
-          try? await Task.sleep(for: rescueInterval)
-          return .watch
-        }
-      }
+      var answer: (response: Via.Response, node: RankedNode)?
+      var timerArmed = false
 
-      /// Starts the best candidate not tried yet; false when there is none (or, for a hedge or
-      /// rescue, no budget left).
-      func launchNext(_ launch: RouterMetrics.Launch) async throws -> Bool {
-        let isRetry = attempts > 0
+      func launch(_ kind: AttemptKind) async throws -> AttemptEvent {
+        let isRetry = kind != .first
         // A retry, hedge or rescue only within the budget, so an outage does not multiply the
         // load. A failover or rescue waits for a slot within its deadline: when a node dies or
         // hangs, all of its requests need another node at once, and the budget is there to
         // bound retries in flight, not to lose the requests beyond it. A hedge is an extra and
         // does not wait.
         if isRetry {
-          let granted = launch == .hedge ? view.tryRetry() : await view.waitForRetry(until: deadline)
+          let granted = kind == .hedge ? view.tryRetry() : await view.waitForRetry(until: deadline)
           guard granted else {
             metrics.failoverRefusedByBudget()
-            if launch != .failover { return false }
-            if let lastError, lastError.code == .resourceExhausted { throw Self.passedOn(lastError) }
-            throw RPCError(
-              code: .unavailable, message: "router retry budget spent after \(attempts) attempt(s); last: \(lastError?.message ?? "")")
+            return .blocked(kind: kind, .budgetSpent)
           }
         }
-        let ranked = view.rank(model: model, version: version, from: location, excluding: excluded, mode: mode, within: bound)
+        let ranked = view.rank(model: model, version: version, from: location, excluding: plan.tried, mode: mode, within: bound)
         let remaining = ContinuousClock.now.duration(to: deadline)
-        if launch == .first, remaining > .zero, let pushback = LoadShedding.pushback(candidates: ranked, remaining: remaining) {
+        if kind == .first, remaining > .zero, let pushback = LoadShedding.pushback(candidates: ranked, remaining: remaining) {
           metrics.requestShed()
           throw RPCError(
             code: .resourceExhausted,
             message: "no node can start '\(model)' before the request's deadline (the soonest has about \((pushback + remaining).wholeMilliseconds) ms of work ahead of it)",
             metadata: ["grpc-retry-pushback-ms": "\(max(1, pushback.wholeMilliseconds))"])
         }
-        guard let candidate = ranked.first else {
+        guard let candidate = ranked.first, remaining > .zero else {
           if isRetry { view.retryFinished() }
-          return false
+          return .blocked(kind: kind, ranked.isEmpty ? .noCandidate : .deadlinePassed)
         }
-        guard remaining > .zero else {
-          if isRetry { view.retryFinished() }
-          throw RPCError(code: .deadlineExceeded, message: "deadline passed after \(attempts) attempt(s)")
-        }
-        attempts += 1
-        metrics.attemptLaunched(launch)
-        running += 1
-        excluded.insert(candidate.node.id)
-        waitingOn.insert(candidate.node.id)
+        metrics.attemptLaunched(kind)
         group.addTask {
           defer { if isRetry { view.retryFinished() } }
-          return await one(candidate, model: model, version: version, timeout: remaining, call)
+          return .ended(node: candidate.node.id, await one(candidate, model: model, version: version, timeout: remaining, via: caller))
         }
-        return true
+        return .launched(node: candidate.node.id, kind: kind)
       }
 
-      guard try await launchNext(.first) else {
-        metrics.requestUnrouted()
-        if case .pinned(let id) = mode, bound == nil {
-          throw RPCError(code: .unavailable, message: "node '\(id)' is not in rotation with '\(model)' ready")
-        }
-        throw noCandidate(model: model, version: version, bound: bound)
-      }
-      if let hedgeDelay {
-        group.addTask {
-          try? await Task.sleep(for: hedgeDelay)
-          return .hedge
-        }
-      }
-      watch()
-      while let step = try await group.next() {
-        switch step {
-        case .answered(let response, let node):
-          group.cancelAll()
-          return Outcome(response: response, node: node, attempts: attempts)
-        case .failed(let error):
-          group.cancelAll()
-          throw error
-        case .refused(let node, let error):
-          running -= 1
-          waitingOn.remove(node.node.id)
-          lastError = error
-          // A node refusing for load is routine under overload (the failovers it causes are
-          // counted); a warning per refused request would cost the router most when it has
-          // least to spare.
-          logger.log(
-            level: error.code == .resourceExhausted ? .debug : error.isModelCondition ? .info : .warning,
-            error.isModelCondition ? "model not ready on the node, trying the next" : "node unavailable, trying the next",
-            metadata: ["node": "\(node.node.id)", "error": "\(error.message)"])
-          if running == 0, try await !launchNext(.failover) {
-            group.cancelAll()
-            // Every node that had the model said it is not ready after all: the registry knows
-            // it now, and the caller gets the router's own reason.
-            if error.isModelCondition { throw noCandidate(model: model, version: version, bound: bound) }
-            // The last node refused for load: the caller gets that refusal and its pushback, so
-            // it backs off, rather than an UNAVAILABLE that well-behaved clients retry at once.
-            if error.code == .resourceExhausted { throw Self.passedOn(error) }
-            throw RPCError(
-              code: .unavailable, message: "no node could serve '\(model)' after \(attempts) attempt(s); last: \(error.message)")
+      var decision = plan.start()
+      while true {
+        switch decision {
+        case .launch(let kind):
+          decision = plan.handle(try await launch(kind))
+        case .wait:
+          if !timerArmed, let wake = plan.nextWake {
+            timerArmed = true
+            group.addTask {
+              try? await Task.sleep(until: wake, clock: .continuous)
+              return .tick
+            }
           }
-        case .hedge:
-          if running == 1, !Task.isCancelled { _ = try await launchNext(.hedge) }
-        case .watch:
-          guard running > 0, !Task.isCancelled else { break }
-          if running == 1, let node = waitingOn.first, !view.isInRotation(node), try await launchNext(.rescue) {
-            logger.warning("node left the rotation with a request waiting; sent to the next", metadata: ["node": "\(node)"])
+          guard let step = try await group.next() else {
+            throw RPCError(code: .unavailable, message: "no node could serve '\(model)' after \(plan.attempts) attempt(s)")
           }
-          watch()
+          switch step {
+          case .tick:
+            timerArmed = false
+            guard !Task.isCancelled else { break }
+            let left = plan.inFlight.filter { !view.isInRotation($0) }
+            decision = plan.handle(.tick(now: .now, leftRotation: left))
+            if decision == .launch(.rescue), let node = left.first {
+              logger.warning("node left the rotation with a request waiting; sent to the next", metadata: ["node": "\(node)"])
+            }
+          case .ended(let node, .answered(let response, let ranked)):
+            answer = (response, ranked)
+            decision = plan.handle(.answered(node: node))
+          case .ended(let node, .failed(let error)):
+            lastError = error
+            decision = plan.handle(.failed(node: node))
+          case .ended(let node, .refused(let refusal, let error)):
+            lastError = error
+            // A node refusing for load is routine under overload (the failovers it causes are
+            // counted); a warning per refused request would cost the router most when it has
+            // least to spare.
+            logger.log(
+              level: refusal == .overloaded || refusal == .cancelled ? .debug : refusal == .modelNotReady ? .info : .warning,
+              refusal == .modelNotReady ? "model not ready on the node, trying the next" : "node unavailable, trying the next",
+              metadata: ["node": "\(node)", "error": "\(error.message)"])
+            decision = plan.handle(.refused(node: node, refusal))
+          }
+        case .answer:
+          group.cancelAll()
+          guard let answer else { throw RPCError(code: .internalError, message: "router lost an answer") }
+          return Outcome(response: answer.response, node: answer.node, attempts: plan.attempts)
+        case .fail(let failure):
+          group.cancelAll()
+          throw error(for: failure, model: model, version: version, mode: mode, bound: bound, last: lastError)
         }
       }
-      throw RPCError(code: .unavailable, message: "no node could serve '\(model)' after \(attempts) attempt(s)")
+    }
+  }
+
+  /// The caller's error for a request that ended without an answer.
+  private func error(
+    for failure: AttemptFailure, model: String, version: String, mode: RouteMode, bound: ResidencyBound?, last: RPCError?
+  ) -> RPCError {
+    switch failure {
+    case .noCandidate:
+      metrics.requestUnrouted()
+      if case .pinned(let id) = mode, bound == nil {
+        return RPCError(code: .unavailable, message: "node '\(id)' is not in rotation with '\(model)' ready")
+      }
+      return noCandidate(model: model, version: version, bound: bound)
+    case .deadlinePassed(let attempts):
+      return RPCError(code: .deadlineExceeded, message: "deadline passed after \(attempts) attempt(s)")
+    case .budgetSpent(let attempts, let refusal):
+      // The last node refused for load: the caller gets that refusal and its pushback, so it
+      // backs off, rather than an UNAVAILABLE that well-behaved clients retry at once.
+      if refusal == .overloaded, let last { return Self.passedOn(last) }
+      return RPCError(
+        code: .unavailable, message: "router retry budget spent after \(attempts) attempt(s); last: \(last?.message ?? "")")
+    case .exhausted(let attempts, let refusal):
+      // Every node that had the model said it is not ready after all: the registry knows it
+      // now, and the caller gets the router's own reason.
+      if refusal == .modelNotReady { return noCandidate(model: model, version: version, bound: bound) }
+      if refusal == .overloaded, let last { return Self.passedOn(last) }
+      return RPCError(
+        code: .unavailable, message: "no node could serve '\(model)' after \(attempts) attempt(s); last: \(last?.message ?? "")")
+    case .answeredWithError:
+      return last ?? RPCError(code: .unknown, message: "node failed without an error")
     }
   }
 
   /// One attempt on one node, with the node's share of the blame recorded. An answer about the
   /// model alone (not ready, not found there) takes the node out of that model's ranking and
   /// blames the node for nothing.
-  private func one<Response: Sendable>(
-    _ candidate: RankedNode, model: String, version: String, timeout: Duration,
-    _ call: @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Response
-  ) async -> Step<Response> {
+  private func one<Via: NodeCaller>(
+    _ candidate: RankedNode, model: String, version: String, timeout: Duration, via caller: Via
+  ) async -> NodeResult<Via.Response> {
     let id = candidate.node.id
     do {
-      let client = try pool.client(for: candidate.node.address)
       var options = CallOptions.defaults
       options.timeout = timeout
-      let response = try await call(Inference_GRPCInferenceService.Client(wrapping: client), options)
+      let response = try await caller.call(candidate, options: options)
       view.recordSuccess(id)
       return .answered(response, candidate)
     } catch where Task.isCancelled {
       // The other attempt won (or the caller left): no fault of the node's.
-      return .refused(candidate, RPCError(code: .cancelled, message: "attempt cancelled"))
+      return .refused(.cancelled, RPCError(code: .cancelled, message: "attempt cancelled"))
     } catch let error as RPCError where error.isModelCondition {
       view.markModelUnavailable(id, model: model, version: version)
-      return .refused(candidate, error)
+      return .refused(.modelNotReady, error)
     } catch let error as RPCError where error.allowsFailover {
       if error.code == .unavailable { view.markUnreachable(id) }
       view.recordFailure(id)
-      return .refused(candidate, error)
+      return .refused(error.code == .resourceExhausted ? .overloaded : .unavailable, error)
     } catch let error as RPCError {
       if Self.isNodeFailure(error) { view.recordFailure(id) }
       return .failed(Self.passedOn(error))
@@ -242,7 +251,7 @@ public struct NodeForwarder: Sendable {
       // Failing to even set up a client for the address is the node's fault, not the caller's.
       view.markUnreachable(id)
       view.recordFailure(id)
-      return .refused(candidate, RPCError(code: .unavailable, message: "\(error)"))
+      return .refused(.unavailable, RPCError(code: .unavailable, message: "\(error)"))
     }
   }
 

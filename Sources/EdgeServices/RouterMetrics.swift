@@ -1,3 +1,4 @@
+import EdgeRouting
 import GRPCCore
 import Synchronization
 
@@ -5,11 +6,6 @@ import Synchronization
 /// show whether failover and the retry budget behave (attempts per request stays near 1 even
 /// in an outage), for ListNodes and the Prometheus endpoint.
 public final class RouterMetrics: Sendable {
-  /// Why an attempt was sent.
-  public enum Launch: Sendable {
-    case first, failover, hedge, rescue
-  }
-
   public struct Snapshot: Sendable, Equatable {
     public var requests: UInt64 = 0
     public var attempts: UInt64 = 0
@@ -56,7 +52,7 @@ public final class RouterMetrics: Sendable {
 
   func requestStarted() { requests.add(1, ordering: .relaxed) }
 
-  func attemptLaunched(_ launch: Launch) {
+  func attemptLaunched(_ launch: AttemptKind) {
     attempts.add(1, ordering: .relaxed)
     switch launch {
     case .first: break

@@ -1,0 +1,22 @@
+public import EdgeClient
+public import EdgeProto
+public import EdgeRouting
+public import GRPCCore
+public import GRPCNIOTransportHTTP2
+
+/// A call of the Open Inference Protocol made on a node through the router's pooled connection
+/// to it.
+public struct PooledNodeCaller<Response: Sendable>: NodeCaller {
+  public typealias Client = Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>
+  public let pool: NodeClientPool
+  public let body: @Sendable (Client, CallOptions) async throws -> Response
+
+  public init(pool: NodeClientPool, _ body: @escaping @Sendable (Client, CallOptions) async throws -> Response) {
+    self.pool = pool
+    self.body = body
+  }
+
+  public func call(_ node: RankedNode, options: CallOptions) async throws -> Response {
+    try await body(Client(wrapping: try pool.client(for: node.node.address)), options)
+  }
+}
