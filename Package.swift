@@ -73,6 +73,13 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .target(name: "EdgeRouting", swiftSettings: swiftSettings),
+    // Protobuf's wire format read in place: what the router's data plane needs from a message
+    // it forwards as bytes.
+    .target(
+      name: "EdgeWire",
+      dependencies: [.product(name: "GRPCCore", package: "grpc-swift-2")],
+      swiftSettings: swiftSettings
+    ),
     // Usage metering's arithmetic (per credential, model and minute): pure, with explicit times.
     .target(name: "EdgeMetering", swiftSettings: swiftSettings),
     // The dynamic batcher's decisions (queue order, batch formation, deadlines, backpressure):
@@ -94,6 +101,7 @@ let package = Package(
     .target(
       name: "EdgeServices",
       dependencies: [
+        "EdgeWire",
         "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeBatching", "EdgeClient", "EdgeMetering",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
@@ -185,6 +193,11 @@ let package = Package(
     .testTarget(
       name: "EdgeMeteringTests",
       dependencies: ["EdgeMetering"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "EdgeWireTests",
+      dependencies: ["EdgeWire", "EdgeProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
       swiftSettings: swiftSettings
     ),
     .testTarget(

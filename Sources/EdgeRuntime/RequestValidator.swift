@@ -80,7 +80,11 @@ public enum RequestValidator {
 
   /// Refuses a request whose tensor data exceeds the limit, before any of it is decoded.
   public static func checkSize(_ request: Inference_ModelInferRequest, limits: RequestLimits) throws(InferenceError) {
-    let bytes = payloadBytes(of: request)
+    try checkSize(payloadBytes: payloadBytes(of: request), limits: limits)
+  }
+
+  /// Refuses a request carrying more than the limit of tensor data (counted as payloadBytes).
+  public static func checkSize(payloadBytes bytes: Int, limits: RequestLimits) throws(InferenceError) {
     guard bytes <= limits.maxRequestBytes else {
       throw .limitExceeded("the request carries \(bytes) bytes of tensor data; the limit is \(limits.maxRequestBytes)")
     }

@@ -90,7 +90,7 @@ public final class EdgeRouter: Service, Sendable {
         transportSecurity: configuration.security.server(
           requireClientCertificate: false, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
         config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue }),
-      services: [inference, registry(acceptsRegistrations: false), HealthService(board: health)],
+      services: [RouterInferenceRoutes(inference), registry(acceptsRegistrations: false), HealthService(board: health)],
       interceptors: [clientAccess])
     // The cluster listener takes nodes' registrations and, from admin certificates only, the
     // admin plane: repository changes, usage, and the reads an operator needs beside them.
@@ -98,7 +98,7 @@ public final class EdgeRouter: Service, Sendable {
       transport: .http2NIOPosix(
         address: configuration.clusterListen.bindTarget,
         transportSecurity: configuration.security.server(requireClientCertificate: true)),
-      services: [inference, registry(acceptsRegistrations: true), HealthService(board: health)],
+      services: [RouterInferenceRoutes(inference), registry(acceptsRegistrations: true), HealthService(board: health)],
       interceptors: [clusterAccess])
 
     // What calls finishing during the drain metered is written too: the flusher stops with the

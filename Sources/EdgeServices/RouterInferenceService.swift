@@ -3,6 +3,7 @@ import EdgeMetering
 public import EdgeProto
 public import EdgeRuntime
 import EdgeRouting
+import EdgeWire
 import Foundation
 public import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -68,32 +69,48 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     return ServerResponse(message: outcome.response)
   }
 
+  /// ModelInfer decoded, for callers that register this service alone; the router's servers
+  /// register RouterInferenceRoutes, which forward the bytes without decoding them.
   public func modelInfer(
     request: ServerRequest<Inference_ModelInferRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ModelInferResponse> {
+    let answer = try await forwardInfer(try request.message.serializedBytes(), metadata: request.metadata)
+    return ServerResponse(message: try Inference_ModelInferResponse(serializedBytes: answer))
+  }
+
+  /// Forwards a serialized ModelInferRequest to the best node and returns the node's serialized
+  /// answer with the router's parameters appended (protobuf reads the last value of a map key).
+  /// Only the fields routing, limits and metering need are read (InferRequestSummary); the node
+  /// reports where it ran (edge_node, edge_region) itself.
+  public func forwardInfer(_ request: [UInt8], metadata: Metadata) async throws -> [UInt8] {
     let received = ContinuousClock.now
-    try InferenceError.mapped { () throws(InferenceError) in try RequestValidator.checkSize(request.message, limits: limits) }
-    let outcome = try await forwarder.forward(
-      model: request.message.modelName, version: request.message.modelVersion, metadata: request.metadata,
-      received: received
-    ) { client, options in
-      try await client.modelInfer(request.message, options: options)
+    let summary: InferRequestSummary
+    do {
+      summary = try InferRequestSummary(scanning: request)
+    } catch {
+      throw RPCError(code: .invalidArgument, message: "the request is not a valid ModelInferRequest: \(error)")
     }
+    try InferenceError.mapped { () throws(InferenceError) in
+      try RequestValidator.checkSize(payloadBytes: summary.payloadBytes, limits: limits)
+    }
+    let outcome = try await forwarder.forward(
+      model: summary.modelName, version: summary.modelVersion, metadata: metadata, received: received,
+      via: RawModelInferCaller(pool: forwarder.pool, request: request))
     var response = outcome.response
+    // A node's answer that cannot be read is passed on as it is; the caller's decoder will say so.
+    let answer = (try? InferResponseSummary(scanning: response)) ?? InferResponseSummary()
     let total = InferenceEngine.microseconds(ContinuousClock.now - received)
     let onNode = Double(
-      (response.parameters[ResponseParameter.queueMicroseconds]?.int64Param ?? 0)
-        + (response.parameters[ResponseParameter.computeMicroseconds]?.int64Param ?? 0))
-    response.parameters[ResponseParameter.node] = .string(outcome.node.node.id)
-    response.parameters[ResponseParameter.region] = .string(outcome.node.node.region)
-    response.parameters[ResponseParameter.routeMicroseconds] = .int64(Int64(max(0, total - onNode)))
-    response.parameters[ResponseParameter.attempts] = .int64(Int64(outcome.attempts))
-    response.parameters[ResponseParameter.distanceKilometres] = .double(outcome.node.distanceKilometres)
-    if !routerID.isEmpty { response.parameters[ResponseParameter.router] = .string(routerID) }
+      (answer.int64Parameters[ResponseParameter.queueMicroseconds] ?? 0)
+        + (answer.int64Parameters[ResponseParameter.computeMicroseconds] ?? 0))
+    WireParameter.append(ResponseParameter.routeMicroseconds, .int64(Int64(max(0, total - onNode))), to: &response)
+    WireParameter.append(ResponseParameter.attempts, .int64(Int64(outcome.attempts)), to: &response)
+    WireParameter.append(ResponseParameter.distanceKilometres, .double(outcome.node.distanceKilometres), to: &response)
+    if !routerID.isEmpty { WireParameter.append(ResponseParameter.router, .string(routerID), to: &response) }
     usage?.record(
-      Self.usage(of: request.message, answer: response), credential: Caller.current?.credential.name ?? "anonymous",
-      model: request.message.modelName)
-    return ServerResponse(message: response)
+      Self.usage(of: summary, answer: answer), credential: Caller.current?.credential.name ?? "anonymous",
+      model: summary.modelName)
+    return response
   }
 
   public func modelConfig(
@@ -190,14 +207,12 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
 
   /// What an answered request used, for metering: its rows, tensor payload bytes in and out, and
   /// the node's measured share of its batch's compute.
-  static func usage(of request: Inference_ModelInferRequest, answer: Inference_ModelInferResponse) -> UsageTotals {
-    let outputBytes = answer.rawOutputContents.reduce(0) { $0 + $1.count }
-      + answer.outputs.reduce(0) { $0 + ($1.hasContents ? RequestValidator.payloadBytes(of: $1.contents) : 0) }
-    let rows = answer.parameters[ResponseParameter.requestRows]?.int64Param ?? Int64(request.inputs.first?.shape.first ?? 1)
-    let compute = answer.parameters[ResponseParameter.computeShareMicroseconds]?.int64Param ?? 0
+  static func usage(of request: InferRequestSummary, answer: InferResponseSummary) -> UsageTotals {
+    let rows = answer.int64Parameters[ResponseParameter.requestRows] ?? request.rows
+    let compute = answer.int64Parameters[ResponseParameter.computeShareMicroseconds] ?? 0
     return UsageTotals(
-      requests: 1, rows: UInt64(max(0, rows)), inputBytes: UInt64(RequestValidator.payloadBytes(of: request)),
-      outputBytes: UInt64(outputBytes), computeMicroseconds: UInt64(max(0, compute)))
+      requests: 1, rows: UInt64(max(0, rows)), inputBytes: UInt64(request.payloadBytes),
+      outputBytes: UInt64(answer.payloadBytes), computeMicroseconds: UInt64(max(0, compute)))
   }
 
   /// Calls every node in `nodes` at once; the results in the order of `nodes`.
