@@ -159,14 +159,14 @@ public final class EdgeInferenceClient: Sendable {
       let data = index < response.rawOutputContents.count ? response.rawOutputContents[index] : Data()
       decoded.append(InferTensor(name: output.name, datatype: output.datatype, shape: output.shape, data: data))
     }
-    var parameters: [String: String] = [:]
+    var parameters: [String: ParameterValue] = [:]
     for (key, value) in response.parameters {
       switch value.parameterChoice {
-      case .boolParam(let v): parameters[key] = String(v)
-      case .int64Param(let v): parameters[key] = String(v)
-      case .stringParam(let v): parameters[key] = v
-      case .doubleParam(let v): parameters[key] = String(v)
-      case .uint64Param(let v): parameters[key] = String(v)
+      case .boolParam(let v): parameters[key] = .bool(v)
+      case .int64Param(let v): parameters[key] = .int64(v)
+      case .stringParam(let v): parameters[key] = .string(v)
+      case .doubleParam(let v): parameters[key] = .double(v)
+      case .uint64Param(let v): parameters[key] = .uint64(v)
       case nil: continue
       }
     }

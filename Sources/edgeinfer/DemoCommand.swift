@@ -89,7 +89,7 @@ struct DemoCommand: AsyncParsableCommand {
           table.add([
             site.city, result.router ?? "?", result.node ?? "?", result.region ?? "?",
             result.distanceKilometres.map { "\(Int($0.rounded())) km" } ?? "?",
-            String(format: "%.1f ms", milliseconds), result.parameters["edge_attempts"] ?? "?", predicted,
+            String(format: "%.1f ms", milliseconds), result.attempts.map(String.init) ?? "?", predicted,
             String(samples.labels[sample]),
           ])
         } catch {

@@ -22,8 +22,12 @@ import Testing
       #expect(fromLondon.region == "eu-west")
       #expect(abs((fromLondon.distanceKilometres ?? 0) - 343.6) < 1)
       #expect(fromLondon.output("class")?.int64s == [Int64(DigitsFixture.split.labels[0])])
-      #expect(fromLondon.parameters["edge_route_us"] != nil)
-      #expect(fromLondon.parameters["edge_compute_us"] != nil)
+      #expect(fromLondon.routeMicroseconds != nil)
+      #expect(fromLondon.computeMicroseconds != nil)
+      #expect(fromLondon.attempts == 1)
+      // Typed as the node and router sent them, and each once (the router appends only its own).
+      #expect(fromLondon.parameters["edge_route_us"] == fromLondon.routeMicroseconds.map(ParameterValue.int64))
+      #expect(fromLondon.parameters["edge_node"] == .string("node-1"))
 
       let fromBoston = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 1..<2)], location: TestCluster.boston)
       #expect(fromBoston.node == "node-2")
