@@ -209,7 +209,7 @@ let package = Package(
       name: "EdgeServicesTests",
       dependencies: [
         "EdgeServices", "EdgeClient", "EdgeSecurity", "EdgeRuntime", "EdgeProto", "EdgeRouting", "EdgeTestSupport",
-        "EdgeBatching", "EdgeMetering",
+        "EdgeBatching", "EdgeMetering", "EdgeWire",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "X509", package: "swift-certificates"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -66,11 +66,13 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 rss = [line.split() for line in open(sys.argv[2])]
 router = [int(x[0]) for x in rss]; node = [int(x[1]) for x in rss]
+ports = [set(filter(None, x[2].split(","))) if len(x) > 2 else set() for x in rss]
 print(f"  offered {r['rate']:.0f}/s for {r['duration_s']:.0f} s: ok {r['ok']} ({r['throughput']:.1f}/s), ok p50/p99/p99.9/max "
       f"{r['p50_ms']} / {r['p99_ms']} / {r['p999_ms']} ms, failed {r['failed']} {r['failures']}, unsent {r['unsent']}, never answered {r['stuck']}")
 print(f"  refusals p99 {r['refusal_p99_ms']} ms; DEADLINE_EXCEEDED distance from the deadline p99 / max "
       f"{r['deadline_exceeded_error_p99_ms']} / {r['deadline_exceeded_error_max_ms']} ms")
 print(f"  resident memory: router {router[0]/1024:.1f} -> max {max(router)/1024:.1f} MB, node {node[0]/1024:.1f} -> max {max(node)/1024:.1f} MB")
+print(f"  router->node connections: {len(ports[0])} at the start, {len(set().union(*ports))} seen during the run")
 for status, example in r['failure_examples'].items(): print(f"  {status}: {example[:160]}")
 PY
 }
@@ -80,7 +82,14 @@ for text in ${TEXTS:-dev/serve-passages.txt dev/serve-sentences.txt}; do
     | python3 -c "import json,sys; print(json.load(sys.stdin)['throughput'])")
   rate=$(python3 -c "print(round($FACTOR * $capacity))")
   echo "$text: capacity through the router $capacity/s; offering $rate/s (${FACTOR}x) with ${DEADLINE_MS} ms deadlines" >&2
-  ( while kill -0 $router_pid 2>/dev/null; do echo "$(rss $router_pid) $(rss $node_pid)"; sleep 0.25; done ) > "$work/rss.txt" &
+  # Connections the router opened to the node: distinct local ports of established TCP
+  # connections to the node's port, sampled with the memory (a torn-down connection is replaced
+  # by one on a new port).
+  node_port_hex=$(printf '%04X' $((port + 2)))
+  ( while kill -0 $router_pid 2>/dev/null; do
+      echo "$(rss $router_pid) $(rss $node_pid) $(awk -v p=":$node_port_hex" '$3 ~ p"$" && $4 == "01" {split($2, a, ":"); printf "%s,", a[2]}' /proc/net/tcp)"
+      sleep 0.25
+    done ) > "$work/rss.txt" &
   sampler=$!
   $BIN/edgeinfer bench serve "${tls[@]}" ${key_args[@]+"${key_args[@]}"} --text "$text" --rate "$rate" --concurrency 4096 --duration "$DURATION" \
     --timeout-ms "$DEADLINE_MS" > "$work/run.json"

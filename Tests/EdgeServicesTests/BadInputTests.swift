@@ -2,6 +2,7 @@ import EdgeClient
 import EdgeProto
 import EdgeSecurity
 import EdgeServices
+import EdgeWire
 import Foundation
 import GRPCCore
 import SwiftProtobuf
@@ -76,6 +77,17 @@ import Testing
           _ = try await Inference_GRPCInferenceService.Client(wrapping: client.grpcClient).modelInfer(
             .with { $0.modelName = "digits" }, metadata: metadata, options: RawClient.shortCall)
         }),
+        // The router forwards requests as bytes, reading only a few fields: bytes that are not a
+        // ModelInferRequest are refused there, and never reach a node.
+        ("bytes that are not a request", .invalidArgument, "not a valid ModelInferRequest", {
+          _ = try await Self.rawInfer([0x0A, 0x40, 0x64], client: client)
+        }),
+        ("a model name that is not UTF-8", .invalidArgument, "not valid UTF-8", {
+          _ = try await Self.rawInfer([0x0A, 0x02, 0xC3, 0x28], client: client)
+        }),
+        ("a field of the wrong wire type", .invalidArgument, "wrong wire type", {
+          _ = try await Self.rawInfer([0x0D, 0, 0, 0, 0], client: client)
+        }),
       ]
       for (label, code, message, call) in cases {
         let result = await Self.status(call)
@@ -87,6 +99,14 @@ import Testing
       }
     }
     await cluster.stop()
+  }
+
+  /// Sends `bytes` as a ModelInferRequest, unchecked, as a broken or hostile client could.
+  static func rawInfer(_ bytes: [UInt8], client: EdgeInferenceClient) async throws -> [UInt8] {
+    try await client.grpcClient.unary(
+      request: ClientRequest(message: bytes), descriptor: Inference_GRPCInferenceService.Method.ModelInfer.descriptor,
+      serializer: RawMessageSerializer(), deserializer: RawMessageDeserializer(), options: RawClient.shortCall
+    ) { try $0.message }
   }
 
   @Test func typedContentsAreAcceptedLikeRawOnes() async throws {
