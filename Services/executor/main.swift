@@ -31,6 +31,7 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
+    EventLoopExecutor.install()
     ServiceRunner.bootstrapLogging(level: logLevel)
     let logger = Logger(label: "edge-executor")
     guard maxRequestBytes > 0, maxTensorElements > 0, maxStringBytes > 0 else {

@@ -39,6 +39,7 @@ struct EdgeNodeCommand: AsyncParsableCommand {
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
+    EventLoopExecutor.install()
     ServiceRunner.bootstrapLogging(level: logLevel)
     var configuration = NodeConfiguration(
       identity: NodeIdentity(id: id, region: region, location: try GeoPoint(parsing: location)),

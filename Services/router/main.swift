@@ -42,6 +42,7 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
+    EventLoopExecutor.install()
     ServiceRunner.bootstrapLogging(level: logLevel)
     guard heartbeatIntervalMs > 0, heartbeatExpiryMs > heartbeatIntervalMs else {
       throw ValidationError("need 0 < --heartbeat-interval-ms < --heartbeat-expiry-ms")

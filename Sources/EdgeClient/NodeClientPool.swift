@@ -26,7 +26,10 @@ public final class NodeClientPool: Sendable {
     let parsed = try ServiceAddress(parsing: address)
     let transport = try HTTP2ClientTransport.Posix(
       target: parsed.target, transportSecurity: security.client(),
-      config: .defaults { $0.backoff.max = .seconds(1) })
+      config: .defaults {
+        $0.backoff.max = .seconds(1)
+        $0.connection.flushCoalescing = nil
+      })
     let client = GRPCClient(transport: transport)
     let (chosen, isNew) = clients.withLock { clients -> (Client, Bool) in
       if let raced = clients[address] { return (raced, false) }

@@ -8,7 +8,8 @@
 ///
 /// The driver owns what the plan does not decide: which node is best (the ranking, excluding
 /// `tried`), the retry budget (a failover or rescue may wait for room, a hedge may not), the
-/// calls themselves and the clock.
+/// calls themselves and the clock. It reports a tick at `nextWake` (the hedge) and whenever the
+/// one node waited on leaves the rotation.
 public struct AttemptPlan: Sendable, Equatable {
   public typealias Instant = ContinuousClock.Instant
 
@@ -20,29 +21,29 @@ public struct AttemptPlan: Sendable, Equatable {
   public private(set) var attempts = 0
   /// When to hedge; nil for no hedging.
   public let hedgeAt: Instant?
-  /// How often to check that the node waited on is still in rotation.
-  public let rescueInterval: Duration
   private var hedgeDue: Bool
-  private var nextCheck: Instant
   private var lastRefusal: AttemptRefusal?
   private var finished = false
 
-  public init(arrived: Instant, hedgeDelay: Duration?, rescueInterval: Duration) {
+  public init(arrived: Instant, hedgeDelay: Duration?) {
     self.hedgeAt = hedgeDelay.map { arrived + $0 }
     self.hedgeDue = hedgeDelay != nil
-    self.rescueInterval = rescueInterval
-    self.nextCheck = arrived + rescueInterval
   }
 
   /// The first decision: send the request to its best node.
   public func start() -> AttemptDecision { .launch(.first) }
 
-  /// When the driver should next report a `.tick`; nil when no timer can matter (nothing in
-  /// flight, or the request is done).
+  /// When the driver should report a `.tick` for the hedge; nil when no timer can matter.
   public var nextWake: Instant? {
-    guard !finished, !inFlight.isEmpty else { return nil }
-    if hedgeDue, inFlight.count == 1, let hedgeAt { return min(hedgeAt, nextCheck) }
-    return inFlight.count == 1 ? nextCheck : nil
+    guard !finished, hedgeDue, inFlight.count == 1 else { return nil }
+    return hedgeAt
+  }
+
+  /// The node whose leaving the rotation the driver should report: the one attempt in flight
+  /// (with two in flight, nothing more can be launched).
+  public var watched: String? {
+    guard !finished, inFlight.count == 1 else { return nil }
+    return inFlight.first
   }
 
   public mutating func handle(_ event: AttemptEvent) -> AttemptDecision {
@@ -91,8 +92,6 @@ public struct AttemptPlan: Sendable, Equatable {
         hedgeDue = false
         return .launch(.hedge)
       }
-      guard now >= nextCheck else { return .wait }
-      nextCheck = now + rescueInterval
       return leftRotation.contains(waited) ? .launch(.rescue) : .wait
     }
   }

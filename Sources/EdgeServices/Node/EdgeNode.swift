@@ -117,7 +117,10 @@ public final class EdgeNode: Service, Sendable {
           // `allowedPeers` only from the routers and clients named there.
           transportSecurity: configuration.security.server(
             requireClientCertificate: true, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
-          config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.limits.maxRequestBytes.multipliedReportingOverflow(by: 4).partialValue }),
+          config: .defaults {
+            $0.rpc.maxRequestPayloadSize = configuration.limits.maxRequestBytes.multipliedReportingOverflow(by: 4).partialValue
+            $0.connection.flushCoalescing = nil
+          }),
         services: [NodeInferenceService(engine: engine), HealthService(board: health)],
         // Repository changes only from the routers' certificates and `--admin` ones; inference,
         // with `allowedPeers`, only from the names there.

@@ -10,6 +10,8 @@ public final class ClusterView: Sendable {
   private let observations = Mutex<[String: NodeObservation]>([:])
   private let retries = Mutex(RetryBudget())
   private let panicking = Atomic<Bool>(false)
+  /// Requests waiting on nodes, woken by `checkRotation` when their node leaves the rotation.
+  public let rotationWatch = RotationWatch()
   /// Told when the router enters or leaves panic, for the log.
   private let onPanicChange: @Sendable (Bool) -> Void
 
@@ -41,6 +43,17 @@ public final class ClusterView: Sendable {
   public func passCheck(_ id: String) { registry.withLock { $0.passCheck(id) } }
   /// Whether `id` is in rotation now (heartbeats current, not benched, not on probation).
   public func isInRotation(_ id: String) -> Bool { registry.withLock { $0.isHealthy(id, at: .now) } }
+
+  /// Wakes the requests waiting on nodes that have left the rotation (see NodeForwarder's rescue).
+  public func checkRotation() {
+    let now = ContinuousClock.now
+    registry.withLock { registry in rotationWatch.check { registry.isHealthy($0, at: now) } }
+  }
+
+  /// Checks the rotation every `interval` until cancelled.
+  public func watchRotation(every interval: Duration) async {
+    while (try? await Task.sleep(for: interval)) != nil { checkRotation() }
+  }
   public func liveNodes() -> [NodeDescriptor] { registry.withLock { $0.liveNodes(at: .now) } }
 
   public func healthyNodes() -> [NodeDescriptor] { registry.withLock { $0.healthyNodes(at: .now) } }

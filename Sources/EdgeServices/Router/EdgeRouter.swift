@@ -89,7 +89,10 @@ public final class EdgeRouter: Service, Sendable {
         address: configuration.listen.bindTarget,
         transportSecurity: configuration.security.server(
           requireClientCertificate: false, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
-        config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue }),
+        config: .defaults {
+          $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue
+          $0.connection.flushCoalescing = nil
+        }),
       services: [RouterInferenceRoutes(inference), registry(acceptsRegistrations: false), HealthService(board: health)],
       interceptors: [clientAccess])
     // The cluster listener takes nodes' registrations and, from admin certificates only, the
@@ -156,6 +159,9 @@ public final class EdgeRouter: Service, Sendable {
             pool.retain(Set(view.snapshot().map(\.descriptor.address)))
           }
         }
+      }
+      group.addTask { [self, forwarder] in
+        await cancelWhenGracefulShutdown { await self.view.watchRotation(every: forwarder.rescueInterval) }
       }
       group.addTask { [self] in
         let prober = HealthProber(

@@ -22,8 +22,8 @@ public struct NodeForwarder: Sendable {
   public var maxDeadline: Duration = .seconds(300)
   /// Hedge requests that send no `x-edge-hedge` after this long; nil for no hedging.
   public var defaultHedgeDelay: Duration?
-  /// How often a request waiting on a node checks that the node is still in rotation (see
-  /// AttemptPlan). A node that hangs (stopped, not dead) holds its requests without failing them; once the health
+  /// How often the router checks that the nodes requests wait on are still in rotation (one check
+  /// for all requests, ClusterView.watchRotation; see AttemptPlan). A node that hangs (stopped, not dead) holds its requests without failing them; once the health
   /// checks take it out, its waiting requests are sent to the next node, since none of them
   /// has been answered.
   public var rescueInterval: Duration = .milliseconds(100)
@@ -76,15 +76,18 @@ public struct NodeForwarder: Sendable {
     case failed(RPCError)
   }
 
-  /// What the attempt loop waits for: an attempt's end, or its one timer.
+  /// What the attempt loop waits for: an attempt's end, the hedging delay, or the node waited on
+  /// leaving the rotation.
   private enum Step<Response: Sendable>: Sendable {
     case ended(node: String, NodeResult<Response>)
-    case tick
+    case hedgeDelayPassed
+    case leftRotation
   }
 
   /// Drives the request's AttemptPlan: launches what it asks for (taking the best candidate not
-  /// tried, within the retry budget), reports each attempt's end and the plan's timer, and
-  /// answers or fails when it says so. Attempts run in a task group with one timer task at most.
+  /// tried, within the retry budget), reports each attempt's end, the hedging delay and the node
+  /// waited on leaving the rotation, and answers or fails when it says so. Attempts run in a task
+  /// group; no timer is set unless the request hedges.
   private func attempt<Via: NodeCaller>(
     model: String, version: String, metadata: Metadata, received: ContinuousClock.Instant, bound: ResidencyBound?,
     via caller: Via
@@ -96,10 +99,11 @@ public struct NodeForwarder: Sendable {
     try InferenceError.mapped { () throws(InferenceError) in try RequestLimits(maxDeadline: maxDeadline).checkDeadline(timeout) }
     let deadline = received + (timeout ?? defaultTimeout)
     return try await withThrowingTaskGroup(of: Step<Via.Response>.self) { group in
-      var plan = AttemptPlan(arrived: received, hedgeDelay: hedgeDelay, rescueInterval: rescueInterval)
+      var plan = AttemptPlan(arrived: received, hedgeDelay: hedgeDelay)
       var lastError: RPCError?
       var answer: (response: Via.Response, node: RankedNode)?
-      var timerArmed = false
+      var hedgeArmed = false
+      var watching: String?
 
       func launch(_ kind: AttemptKind) async throws -> AttemptEvent {
         let isRetry = kind != .first
@@ -142,19 +146,28 @@ public struct NodeForwarder: Sendable {
         case .launch(let kind):
           decision = plan.handle(try await launch(kind))
         case .wait:
-          if !timerArmed, let wake = plan.nextWake {
-            timerArmed = true
+          if !hedgeArmed, let wake = plan.nextWake {
+            hedgeArmed = true
             group.addTask {
               try? await Task.sleep(until: wake, clock: .continuous)
-              return .tick
+              return .hedgeDelayPassed
+            }
+          }
+          // No timer per request for the rescue: the router's one rotation check wakes the
+          // requests whose node left.
+          if let node = plan.watched, watching != node {
+            watching = node
+            group.addTask {
+              await view.rotationWatch.waitUntilOut(node)
+              return .leftRotation
             }
           }
           guard let step = try await group.next() else {
             throw RPCError(code: .unavailable, message: "no node could serve '\(model)' after \(plan.attempts) attempt(s)")
           }
           switch step {
-          case .tick:
-            timerArmed = false
+          case .hedgeDelayPassed, .leftRotation:
+            if case .leftRotation = step { watching = nil }
             guard !Task.isCancelled else { break }
             let left = plan.inFlight.filter { !view.isInRotation($0) }
             decision = plan.handle(.tick(now: .now, leftRotation: left))

@@ -8,26 +8,29 @@ import Testing
   static func at(_ milliseconds: Int) -> ContinuousClock.Instant { t0 + .milliseconds(milliseconds) }
 
   @Test func theFirstAnswerIsTheRequestsAnswer() {
-    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil, rescueInterval: .milliseconds(100))
+    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
     #expect(plan.start() == .launch(.first))
     #expect(plan.handle(.launched(node: "a", kind: .first)) == .wait)
-    #expect(plan.nextWake == Self.at(100))
+    // Without hedging no timer is wanted; the one node in flight is watched for leaving.
+    #expect(plan.nextWake == nil)
+    #expect(plan.watched == "a")
     #expect(plan.handle(.answered(node: "a")) == .answer(node: "a"))
     #expect(plan.attempts == 1)
-    // Done: nothing later changes it, and no timer is wanted.
+    // Done: nothing later changes it, and nothing is watched.
     #expect(plan.handle(.refused(node: "a", .cancelled)) == .wait)
     #expect(plan.nextWake == nil)
+    #expect(plan.watched == nil)
   }
 
   @Test func withNoCandidateNothingIsSent() {
-    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil, rescueInterval: .milliseconds(100))
+    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
     #expect(plan.handle(.blocked(kind: .first, .noCandidate)) == .fail(.noCandidate))
-    var late = AttemptPlan(arrived: Self.t0, hedgeDelay: nil, rescueInterval: .milliseconds(100))
+    var late = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
     #expect(late.handle(.blocked(kind: .first, .deadlinePassed)) == .fail(.deadlinePassed(attempts: 0)))
   }
 
   @Test func aRefusalFailsOverToTheNextNode() {
-    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil, rescueInterval: .milliseconds(100))
+    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
     _ = plan.handle(.launched(node: "a", kind: .first))
     #expect(plan.handle(.refused(node: "a", .unavailable)) == .launch(.failover))
     #expect(plan.tried == ["a"])
@@ -38,17 +41,17 @@ import Testing
 
   @Test func failoverEndsWithTheLastRefusalWhenNothingIsLeft() {
     for refusal in [AttemptRefusal.unavailable, .overloaded, .modelNotReady] {
-      var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil, rescueInterval: .milliseconds(100))
+      var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
       _ = plan.handle(.launched(node: "a", kind: .first))
       _ = plan.handle(.refused(node: "a", refusal))
       #expect(plan.handle(.blocked(kind: .failover, .noCandidate)) == .fail(.exhausted(attempts: 1, last: refusal)))
 
-      var spent = AttemptPlan(arrived: Self.t0, hedgeDelay: nil, rescueInterval: .milliseconds(100))
+      var spent = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
       _ = spent.handle(.launched(node: "a", kind: .first))
       _ = spent.handle(.refused(node: "a", refusal))
       #expect(spent.handle(.blocked(kind: .failover, .budgetSpent)) == .fail(.budgetSpent(attempts: 1, last: refusal)))
 
-      var late = AttemptPlan(arrived: Self.t0, hedgeDelay: nil, rescueInterval: .milliseconds(100))
+      var late = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
       _ = late.handle(.launched(node: "a", kind: .first))
       _ = late.handle(.refused(node: "a", refusal))
       #expect(late.handle(.blocked(kind: .failover, .deadlinePassed)) == .fail(.deadlinePassed(attempts: 1)))
@@ -56,53 +59,54 @@ import Testing
   }
 
   @Test func aNodesErrorAboutTheRequestIsTheAnswer() {
-    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil, rescueInterval: .milliseconds(100))
+    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
     _ = plan.handle(.launched(node: "a", kind: .first))
     #expect(plan.handle(.failed(node: "a")) == .fail(.answeredWithError))
     #expect(plan.handle(.answered(node: "a")) == .wait)
   }
 
   @Test func aHedgeGoesOnceWhenTheDelayPassesWithOneAttemptInFlight() {
-    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: .milliseconds(30), rescueInterval: .milliseconds(100))
+    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: .milliseconds(30))
     _ = plan.handle(.launched(node: "a", kind: .first))
     #expect(plan.nextWake == Self.at(30))
     #expect(plan.handle(.tick(now: Self.at(29), leftRotation: [])) == .wait)
     #expect(plan.handle(.tick(now: Self.at(30), leftRotation: [])) == .launch(.hedge))
     #expect(plan.handle(.launched(node: "b", kind: .hedge)) == .wait)
-    // Two in flight: no timer matters until one ends.
+    // Two in flight: no timer matters and nothing is watched until one ends.
     #expect(plan.nextWake == nil)
+    #expect(plan.watched == nil)
     // One refused while the other is in flight: wait for it, no failover.
     #expect(plan.handle(.refused(node: "a", .unavailable)) == .wait)
-    #expect(plan.nextWake == Self.at(100))
+    #expect(plan.nextWake == nil)
+    #expect(plan.watched == "b")
     // No second hedge.
     #expect(plan.handle(.tick(now: Self.at(60), leftRotation: [])) == .wait)
     #expect(plan.handle(.answered(node: "b")) == .answer(node: "b"))
   }
 
   @Test func aHedgeTheBudgetRefusesIsNotAskedForAgain() {
-    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: .milliseconds(30), rescueInterval: .milliseconds(100))
+    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: .milliseconds(30))
     _ = plan.handle(.launched(node: "a", kind: .first))
     #expect(plan.handle(.tick(now: Self.at(31), leftRotation: [])) == .launch(.hedge))
     #expect(plan.handle(.blocked(kind: .hedge, .budgetSpent)) == .wait)
-    #expect(plan.nextWake == Self.at(100))
+    #expect(plan.nextWake == nil)
     #expect(plan.handle(.tick(now: Self.at(100), leftRotation: [])) == .wait)
     #expect(plan.handle(.answered(node: "a")) == .answer(node: "a"))
   }
 
   @Test func aNodeThatLeavesTheRotationWithTheRequestIsRescued() {
-    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil, rescueInterval: .milliseconds(100))
+    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
     _ = plan.handle(.launched(node: "a", kind: .first))
     #expect(plan.handle(.tick(now: Self.at(100), leftRotation: [])) == .wait)
-    #expect(plan.nextWake == Self.at(200))
-    // Early ticks check nothing.
-    #expect(plan.handle(.tick(now: Self.at(150), leftRotation: ["a"])) == .wait)
+    // Another node leaving changes nothing.
+    #expect(plan.handle(.tick(now: Self.at(150), leftRotation: ["z"])) == .wait)
     #expect(plan.handle(.tick(now: Self.at(200), leftRotation: ["a"])) == .launch(.rescue))
     #expect(plan.handle(.launched(node: "b", kind: .rescue)) == .wait)
     #expect(plan.handle(.answered(node: "b")) == .answer(node: "b"))
   }
 
   @Test func answersFromNodesNotWaitedOnAreIgnored() {
-    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil, rescueInterval: .milliseconds(100))
+    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
     _ = plan.handle(.launched(node: "a", kind: .first))
     #expect(plan.handle(.answered(node: "z")) == .wait)
     #expect(plan.handle(.refused(node: "z", .unavailable)) == .wait)
@@ -121,11 +125,11 @@ import Testing
   }
 
   /// A driver over simulated time: nodes tried in rank order; an answer comes after 10 ms (100 ms
-  /// when slow), a refusal or error after 1 ms; a hung node leaves the rotation at 250 ms and its
-  /// call fails at the deadline, 1 s.
+  /// when slow), a refusal or error after 1 ms; a hung node leaves the rotation at 250 ms (seen
+  /// at the router's next check, every 100 ms) and its call fails at the deadline, 1 s.
   static func simulate(_ behaviours: [Behaviour], budget: Bool, hedge: Duration?) -> (ending: Ending, launches: [AttemptKind]) {
     let names = ["a", "b", "c"]
-    var plan = AttemptPlan(arrived: t0, hedgeDelay: hedge, rescueInterval: .milliseconds(100))
+    var plan = AttemptPlan(arrived: t0, hedgeDelay: hedge)
     var now = t0
     var pending: [(at: ContinuousClock.Instant, event: AttemptEvent)] = []
     var launches: [AttemptKind] = []
@@ -159,7 +163,15 @@ import Testing
         decision = plan.handle(.launched(node: node, kind: kind))
       case .wait:
         pending.sort { $0.at < $1.at }
-        let wake = plan.nextWake
+        // The router's rotation check runs every 100 ms and wakes a request only when the node
+        // it watches has left.
+        func rotationCheck() -> ContinuousClock.Instant? {
+          guard let watched = plan.watched, behaviours[names.firstIndex(of: watched)!] == .hang else { return nil }
+          var check = at(100)
+          while check <= now || check < at(250) { check += .milliseconds(100) }
+          return check
+        }
+        let wake = [plan.nextWake, rotationCheck()].compactMap { $0 }.min()
         if let next = pending.first, wake.map({ next.at <= $0 }) ?? true {
           pending.removeFirst()
           now = max(now, next.at)
