@@ -21,13 +21,16 @@ public struct AttemptPlan: Sendable, Equatable {
   public private(set) var attempts = 0
   /// When to hedge; nil for no hedging.
   public let hedgeAt: Instant?
+  /// When the request's caller stops waiting; a tick at or after it ends the request.
+  public let deadline: Instant?
   private var hedgeDue: Bool
   private var lastRefusal: AttemptRefusal?
   private var finished = false
 
-  public init(arrived: Instant, hedgeDelay: Duration?) {
+  public init(arrived: Instant, hedgeDelay: Duration?, deadline: Instant? = nil) {
     self.hedgeAt = hedgeDelay.map { arrived + $0 }
     self.hedgeDue = hedgeDelay != nil
+    self.deadline = deadline
   }
 
   /// The first decision: send the request to its best node.
@@ -87,6 +90,7 @@ public struct AttemptPlan: Sendable, Equatable {
       return inFlight.isEmpty ? .launch(.failover) : .wait
 
     case .tick(let now, let leftRotation):
+      if let deadline, now >= deadline, !inFlight.isEmpty { return finish(.deadlinePassed(attempts: attempts)) }
       guard inFlight.count == 1, let waited = inFlight.first else { return .wait }
       if hedgeDue, let hedgeAt, now >= hedgeAt {
         hedgeDue = false

@@ -10,8 +10,9 @@ public final class ClusterView: Sendable {
   private let observations = Mutex<[String: NodeObservation]>([:])
   private let retries = Mutex(RetryBudget())
   private let panicking = Atomic<Bool>(false)
-  /// Requests waiting on nodes, woken by `checkRotation` when their node leaves the rotation.
-  public let rotationWatch = RotationWatch()
+  /// Requests waiting on nodes, woken by `checkAttempts` when their node leaves the rotation or
+  /// their deadline passes.
+  public let attemptWatch = AttemptWatch()
   /// Told when the router enters or leaves panic, for the log.
   private let onPanicChange: @Sendable (Bool) -> Void
 
@@ -44,15 +45,16 @@ public final class ClusterView: Sendable {
   /// Whether `id` is in rotation now (heartbeats current, not benched, not on probation).
   public func isInRotation(_ id: String) -> Bool { registry.withLock { $0.isHealthy(id, at: .now) } }
 
-  /// Wakes the requests waiting on nodes that have left the rotation (see NodeForwarder's rescue).
-  public func checkRotation() {
+  /// Wakes the requests waiting on nodes that have left the rotation (see NodeForwarder's
+  /// rescue) and those whose deadline has passed.
+  public func checkAttempts() {
     let now = ContinuousClock.now
-    registry.withLock { registry in rotationWatch.check { registry.isHealthy($0, at: now) } }
+    registry.withLock { registry in attemptWatch.check(now: now) { registry.isHealthy($0, at: now) } }
   }
 
-  /// Checks the rotation every `interval` until cancelled.
-  public func watchRotation(every interval: Duration) async {
-    while (try? await Task.sleep(for: interval)) != nil { checkRotation() }
+  /// Checks the requests waiting on nodes every `interval` until cancelled.
+  public func watchAttempts(every interval: Duration) async {
+    while (try? await Task.sleep(for: interval)) != nil { checkAttempts() }
   }
   public func liveNodes() -> [NodeDescriptor] { registry.withLock { $0.liveNodes(at: .now) } }
 

@@ -161,7 +161,7 @@ public final class EdgeRouter: Service, Sendable {
         }
       }
       group.addTask { [self, forwarder] in
-        await cancelWhenGracefulShutdown { await self.view.watchRotation(every: forwarder.rescueInterval) }
+        await cancelWhenGracefulShutdown { await self.view.watchAttempts(every: forwarder.rescueInterval) }
       }
       group.addTask { [self] in
         let prober = HealthProber(

@@ -2,9 +2,9 @@ public import EdgeRouting
 public import GRPCCore
 
 /// One attempt at a request on one node, as the router's attempt loop (NodeForwarder) makes it:
-/// the node's answer, or the error it gave or its connection failed with. The router's callers
-/// go through its connection pool; tests script one.
+/// the node's answer, or the error it gave or its connection failed with, with `timeout` of the
+/// request's deadline left. The router's callers go through its connection pool; tests script one.
 public protocol NodeCaller<Response>: Sendable {
   associatedtype Response: Sendable
-  func call(_ node: RankedNode, options: CallOptions) async throws -> Response
+  func call(_ node: RankedNode, timeout: Duration) async throws -> Response
 }

@@ -76,8 +76,8 @@ public struct NodeForwarder: Sendable {
     case failed(RPCError)
   }
 
-  /// What the attempt loop waits for: an attempt's end, the hedging delay, or the node waited on
-  /// leaving the rotation.
+  /// What the attempt loop waits for: an attempt's end, the hedging delay, or the router's check
+  /// (the node waited on left the rotation, or the deadline passed).
   private enum Step<Response: Sendable>: Sendable {
     case ended(node: String, NodeResult<Response>)
     case hedgeDelayPassed
@@ -99,7 +99,7 @@ public struct NodeForwarder: Sendable {
     try InferenceError.mapped { () throws(InferenceError) in try RequestLimits(maxDeadline: maxDeadline).checkDeadline(timeout) }
     let deadline = received + (timeout ?? defaultTimeout)
     return try await withThrowingTaskGroup(of: Step<Via.Response>.self) { group in
-      var plan = AttemptPlan(arrived: received, hedgeDelay: hedgeDelay)
+      var plan = AttemptPlan(arrived: received, hedgeDelay: hedgeDelay, deadline: deadline)
       var lastError: RPCError?
       var answer: (response: Via.Response, node: RankedNode)?
       var hedgeArmed = false
@@ -153,12 +153,16 @@ public struct NodeForwarder: Sendable {
               return .hedgeDelayPassed
             }
           }
-          // No timer per request for the rescue: the router's one rotation check wakes the
-          // requests whose node left.
-          if let node = plan.watched, watching != node {
+          // No timer per request for the rescue or the deadline: the router's one check wakes
+          // the requests whose node left or whose deadline passed.
+          // With two attempts in flight nothing more is launched, but the deadline still holds.
+          if let node = plan.watched ?? plan.inFlight.first, watching != node {
             watching = node
+            // A node taken while out of the rotation (a router in panic serves every live node)
+            // cannot leave it: only the deadline is watched.
+            let leaving = view.isInRotation(node) ? node : nil
             group.addTask {
-              await view.rotationWatch.waitUntilOut(node)
+              _ = await view.attemptWatch.wait(on: leaving, until: deadline)
               return .leftRotation
             }
           }
@@ -242,9 +246,7 @@ public struct NodeForwarder: Sendable {
   ) async -> NodeResult<Via.Response> {
     let id = candidate.node.id
     do {
-      var options = CallOptions.defaults
-      options.timeout = timeout
-      let response = try await caller.call(candidate, options: options)
+      let response = try await caller.call(candidate, timeout: timeout)
       view.recordSuccess(id)
       return .answered(response, candidate)
     } catch where Task.isCancelled {

@@ -5,7 +5,8 @@ public import GRPCCore
 public import GRPCNIOTransportHTTP2
 
 /// A call of the Open Inference Protocol made on a node through the router's pooled connection
-/// to it.
+/// to it, with the deadline left as its gRPC timeout (metadata, config: calls too rare for their
+/// timers to matter).
 public struct PooledNodeCaller<Response: Sendable>: NodeCaller {
   public typealias Client = Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>
   public let pool: NodeClientPool
@@ -16,7 +17,9 @@ public struct PooledNodeCaller<Response: Sendable>: NodeCaller {
     self.body = body
   }
 
-  public func call(_ node: RankedNode, options: CallOptions) async throws -> Response {
-    try await body(Client(wrapping: try pool.client(for: node.node.address)), options)
+  public func call(_ node: RankedNode, timeout: Duration) async throws -> Response {
+    var options = CallOptions.defaults
+    options.timeout = timeout
+    return try await body(Client(wrapping: try pool.client(for: node.node.address)), options)
   }
 }

@@ -5,7 +5,9 @@ public import EdgeWire
 public import GRPCCore
 
 /// ModelInfer sent to a node as the serialized request the router received, its answer taken
-/// back as bytes: the router's data plane never decodes or re-encodes a tensor.
+/// back as bytes: the router's data plane never decodes or re-encodes a tensor. The deadline
+/// travels as `x-edge-timeout`, not as a gRPC timeout: the router enforces it (AttemptWatch)
+/// and the node answers by it, so no timer is set per call on either side.
 public struct RawModelInferCaller: NodeCaller {
   public let pool: NodeClientPool
   public let request: [UInt8]
@@ -15,10 +17,11 @@ public struct RawModelInferCaller: NodeCaller {
     self.request = request
   }
 
-  public func call(_ node: RankedNode, options: CallOptions) async throws -> [UInt8] {
+  public func call(_ node: RankedNode, timeout: Duration) async throws -> [UInt8] {
     try await pool.client(for: node.node.address).unary(
-      request: ClientRequest(message: request), descriptor: Inference_GRPCInferenceService.Method.ModelInfer.descriptor,
-      serializer: RawMessageSerializer(), deserializer: RawMessageDeserializer(), options: options
+      request: ClientRequest(message: request, metadata: [GRPCTimeout.forwardedKey: "\(GRPCTimeout.format(timeout))"]),
+      descriptor: Inference_GRPCInferenceService.Method.ModelInfer.descriptor,
+      serializer: RawMessageSerializer(), deserializer: RawMessageDeserializer(), options: .defaults
     ) { try $0.message }
   }
 }

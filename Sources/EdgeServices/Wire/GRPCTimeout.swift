@@ -19,8 +19,25 @@ public enum GRPCTimeout {
     }
   }
 
-  /// The caller's timeout from request metadata, if it sent one.
+  /// The same deadline as a router forwards it to a node: the router enforces the deadline itself
+  /// (AttemptWatch), so its call carries no `grpc-timeout` and neither it nor the node's gRPC
+  /// server sets a timer per call; the node answers by this deadline from its own queue.
+  public static let forwardedKey = "x-edge-timeout"
+
+  /// The caller's timeout from request metadata, if it sent one: `grpc-timeout`, else a router's
+  /// `x-edge-timeout`.
   public static func from(_ metadata: Metadata) -> Duration? {
     metadata[stringValues: "grpc-timeout"].first(where: { _ in true }).flatMap(parse)
+      ?? metadata[stringValues: forwardedKey].first(where: { _ in true }).flatMap(parse)
+  }
+
+  /// `duration` in the header's format, rounded up to a whole unit (microseconds while they fit
+  /// in 8 digits, then milliseconds, then seconds).
+  public static func format(_ duration: Duration) -> String {
+    let microseconds = max(0, (duration.components.seconds * 1_000_000) + (duration.components.attoseconds + 999_999_999_999) / 1_000_000_000_000)
+    if microseconds <= 99_999_999 { return "\(microseconds)u" }
+    let milliseconds = (microseconds + 999) / 1000
+    if milliseconds <= 99_999_999 { return "\(milliseconds)m" }
+    return "\(min(99_999_999, (milliseconds + 999) / 1000))S"
   }
 }

@@ -105,6 +105,16 @@ import Testing
     #expect(plan.handle(.answered(node: "b")) == .answer(node: "b"))
   }
 
+  @Test func aTickAtTheDeadlineEndsTheRequest() {
+    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: .milliseconds(30), deadline: Self.at(250))
+    _ = plan.handle(.launched(node: "a", kind: .first))
+    _ = plan.handle(.tick(now: Self.at(30), leftRotation: []))
+    _ = plan.handle(.launched(node: "b", kind: .hedge))
+    #expect(plan.handle(.tick(now: Self.at(249), leftRotation: [])) == .wait)
+    #expect(plan.handle(.tick(now: Self.at(250), leftRotation: [])) == .fail(.deadlinePassed(attempts: 2)))
+    #expect(plan.handle(.answered(node: "a")) == .wait)
+  }
+
   @Test func answersFromNodesNotWaitedOnAreIgnored() {
     var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
     _ = plan.handle(.launched(node: "a", kind: .first))

@@ -21,6 +21,20 @@ struct RouterPartsTests {
     #expect(GRPCTimeout.parse(text) == nil)
   }
 
+  @Test(arguments: [
+    (Duration.milliseconds(250), "250000u"), (.nanoseconds(1), "1u"), (.zero, "0u"), (.seconds(30), "30000000u"),
+    (.seconds(3600), "3600000m"), (.seconds(300_000), "300000S"), (.seconds(1_000_000_000), "99999999S"),
+  ])
+  func formatsForwardedTimeoutsRoundedUpAndReadsThemBack(_ duration: Duration, _ text: String) {
+    #expect(GRPCTimeout.format(duration) == text)
+    var metadata = Metadata()
+    metadata.addString(text, forKey: GRPCTimeout.forwardedKey)
+    #expect(GRPCTimeout.from(metadata).map { $0 >= min(duration, .seconds(99_999_999)) } == true)
+    // A caller's own grpc-timeout comes first.
+    metadata.addString("5S", forKey: "grpc-timeout")
+    #expect(GRPCTimeout.from(metadata) == .seconds(5))
+  }
+
   @Test func aNodesErrorIsPassedOnWithoutTransportHeaders() {
     var metadata = Metadata()
     metadata.addString("200", forKey: ":status")
