@@ -9,6 +9,7 @@ public final class ClusterView: Sendable {
   /// What this router's own calls have seen of each node.
   private let observations = Mutex<[String: NodeObservation]>([:])
   private let retries = Mutex(RetryBudget())
+  private let resets = Mutex(StreamResetBudget())
   private let panicking = Atomic<Bool>(false)
   /// Requests waiting on nodes, woken by `checkAttempts` when their node leaves the rotation or
   /// their deadline passes.
@@ -136,5 +137,11 @@ public final class ClusterView: Sendable {
       return Set(registry.snapshot(at: .now).map(\.descriptor.id))
     }
     observations.withLock { $0 = $0.filter { known.contains($0.key) } }
+    resets.withLock { $0.retain(known) }
+  }
+
+  /// Whether a cancelled request may reset its stream to `node` (StreamResetBudget).
+  public func mayResetStream(to node: String, deadline: ContinuousClock.Instant) -> Bool {
+    resets.withLock { $0.mayReset(node: node, deadline: deadline, at: .now) }
   }
 }

@@ -246,7 +246,15 @@ public struct NodeForwarder: Sendable {
   ) async -> NodeResult<Via.Response> {
     let id = candidate.node.id
     do {
-      let response = try await caller.call(candidate, timeout: timeout)
+      // A cancelled request leaves the node's stream to end with the node's answer unless
+      // the reset budget allows a reset (StreamResetBudget): a storm of cancellations must not
+      // become a storm of resets that closes the connection every other request shares.
+      let deadline = ContinuousClock.now + timeout
+      let response = try await DetachableCall.run {
+        try await caller.call(candidate, timeout: timeout)
+      } mayCancel: { [view] in
+        view.mayResetStream(to: id, deadline: deadline)
+      }
       view.recordSuccess(id)
       return .answered(response, candidate)
     } catch where Task.isCancelled {
