@@ -36,6 +36,9 @@ public final class EdgeInferenceClient: Sendable {
         config: .defaults { config in
           if let name = configuration.serverName { config.http2.authority = name }
           config.backoff.max = .seconds(1)
+          // Each request is sent at once rather than held up to 100 µs for others to share
+          // its write: the client of a latency service.
+          config.connection.flushCoalescing = nil
         })
       return GRPCClient(transport: transport)
     }

@@ -57,7 +57,10 @@ public final class EdgeExecutor: Service, Sendable {
       transport: .http2NIOPosix(
         address: listen.bindTarget,
         transportSecurity: security.server(requireClientCertificate: true, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
-        config: .defaults { $0.rpc.maxRequestPayloadSize = Int(Int32.max) }),
+        config: .defaults {
+          $0.rpc.maxRequestPayloadSize = Int(Int32.max)
+          $0.connection.flushCoalescing = nil
+        }),
       services: [ExecutorService(store: store, limits: limits), HealthService(board: health)],
       // Loads and unloads change what the node serves: only from the node and admins.
       interceptors: [

@@ -84,7 +84,10 @@ public final class EdgeNode: Service, Sendable {
         let client = GRPCClient(
           transport: try HTTP2ClientTransport.Posix(
             target: remote.target, transportSecurity: configuration.security.client(),
-            config: .defaults { $0.backoff.max = .seconds(1) }))
+            config: .defaults {
+              $0.backoff.max = .seconds(1)
+              $0.connection.flushCoalescing = nil
+            }))
         group.addTask { try? await client.runConnections() }
         remoteExecutor = ExecutorClient(client: client, name: remote.description)
         executor = remoteExecutor!
