@@ -73,11 +73,16 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .target(name: "EdgeRouting", swiftSettings: swiftSettings),
-    // Protobuf's wire format read in place: what the router's data plane needs from a message
-    // it forwards as bytes.
+    // What servers and clients share on the wire: protobuf's wire format read in place (what
+    // the router's data plane needs from a message it forwards as bytes), the pooled connections
+    // to nodes, and which answers allow failover.
     .target(
       name: "EdgeWire",
-      dependencies: [.product(name: "GRPCCore", package: "grpc-swift-2")],
+      dependencies: [
+        "EdgeSecurity",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+      ],
       swiftSettings: swiftSettings
     ),
     // Usage metering's arithmetic (per credential, model and minute): pure, with explicit times.
@@ -121,7 +126,7 @@ let package = Package(
     .target(
       name: "EdgeClient",
       dependencies: [
-        "EdgeProto", "EdgeSecurity", "EdgeRouting",
+        "EdgeProto", "EdgeSecurity", "EdgeRouting", "EdgeWire",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),

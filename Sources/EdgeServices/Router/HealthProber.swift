@@ -1,4 +1,4 @@
-public import EdgeClient
+public import EdgeWire
 import EdgeProto
 import EdgeRouting
 import GRPCCore

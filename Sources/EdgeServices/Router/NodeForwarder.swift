@@ -1,5 +1,5 @@
 import EdgeRuntime
-public import EdgeClient
+public import EdgeWire
 public import EdgeProto
 public import EdgeRouting
 public import GRPCCore

@@ -1,4 +1,4 @@
-public import EdgeClient
+public import EdgeWire
 public import EdgeProto
 public import EdgeRouting
 public import GRPCCore

@@ -1,4 +1,3 @@
-public import EdgeClient
 public import EdgeProto
 public import EdgeRouting
 public import EdgeWire

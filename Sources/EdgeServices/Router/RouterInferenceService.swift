@@ -1,8 +1,8 @@
-import EdgeClient
 import EdgeMetering
 public import EdgeProto
 public import EdgeRuntime
 import EdgeRouting
+import EdgeSecurity
 import EdgeWire
 import Foundation
 public import GRPCCore

@@ -1,5 +1,5 @@
 public import EdgeRuntime
-import EdgeClient
+import EdgeWire
 public import EdgeRouting
 public import EdgeSecurity
 public import GRPCCore
