@@ -11,11 +11,19 @@ public struct LoadedModel: Sendable {
   /// its requests are never batched with the old one's.
   public var generation: UInt64 = 0
 
-  /// Loads a version from the repository: maps its weights and builds its backend.
+  /// Loads a version from the repository: maps its weights and builds its backend. Without
+  /// `weights` (a node whose batches run in a separate executor) only the configuration is
+  /// taken: requests are checked as the backend checks them, and the executor runs them.
   public static func load(
-    _ name: String, version: Int, config: Inference_ModelConfig, repository: ModelRepository
+    _ name: String, version: Int, config: Inference_ModelConfig, repository: ModelRepository, weights: Bool = true
   ) throws(InferenceError) -> LoadedModel {
     let path = repository.modelFilePath(of: name, version: version, config: config)
+    if !weights {
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw .modelLoadFailed(model: name, reason: "no model file at \(path)")
+      }
+      return LoadedModel(name: name, version: version, config: config, model: try ConfiguredModel(config: config, model: name))
+    }
     let file: SafeTensorsFile
     do {
       file = try SafeTensorsFile(path: path)

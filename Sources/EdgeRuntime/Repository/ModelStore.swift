@@ -14,8 +14,13 @@ public final class ModelStore: Sendable {
     var versions: [Int: LoadedModel]
   }
 
-  public init(repository: ModelRepository) {
+  /// Whether loads map the models' weights; a node with a separate executor loads
+  /// configurations only (ConfiguredModel).
+  public let loadsWeights: Bool
+
+  public init(repository: ModelRepository, loadsWeights: Bool = true) {
     self.repository = repository
+    self.loadsWeights = loadsWeights
   }
 
   /// Loads every model in the repository; returns the failures by model name.
@@ -46,7 +51,7 @@ public final class ModelStore: Sendable {
       var loaded: [Int: LoadedModel] = [:]
       let generation = loads.add(1, ordering: .relaxed).newValue
       for version in versions {
-        loaded[version] = try LoadedModel.load(name, version: version, config: config, repository: repository)
+        loaded[version] = try LoadedModel.load(name, version: version, config: config, repository: repository, weights: loadsWeights)
         loaded[version]?.generation = generation
       }
       entries.withLock { $0[name] = Entry(state: .ready(versions), versions: loaded) }
@@ -74,7 +79,7 @@ public final class ModelStore: Sendable {
     guard repository.availableVersions(of: name, config: config).contains(version) else {
       throw .versionNotFound(model: name, version: String(version))
     }
-    var loaded = try LoadedModel.load(name, version: version, config: config, repository: repository)
+    var loaded = try LoadedModel.load(name, version: version, config: config, repository: repository, weights: loadsWeights)
     loaded.generation = loads.add(1, ordering: .relaxed).newValue
     entries.withLock { entries in
       var versions: [Int: LoadedModel] = if case .ready = entries[name]?.state { entries[name]?.versions ?? [:] } else { [:] }

@@ -24,7 +24,8 @@ public final class EdgeNode: Service, Sendable {
 
   public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "edge-node")) {
     self.configuration = configuration
-    self.store = ModelStore(repository: ModelRepository(root: configuration.repository))
+    // With a separate executor the node needs the models' configurations, not their weights.
+    self.store = ModelStore(repository: ModelRepository(root: configuration.repository), loadsWeights: configuration.executor == nil)
     self.load = NodeLoadTracker(capacity: configuration.capacity)
     var logger = logger
     logger[metadataKey: "node"] = "\(configuration.identity.id)"

@@ -29,6 +29,38 @@ struct ModelStoreTests {
     return folder
   }
 
+  /// A node with a separate executor maps no weights: it takes the configurations, checks
+  /// requests as the backend would, and never runs a batch itself.
+  @Test func withoutWeightsAStoreHoldsConfigurationsOnly() throws {
+    let folder = try Self.repository()
+    let store = ModelStore(repository: ModelRepository(root: folder.path), loadsWeights: false)
+    let failures = store.loadAll()
+    let tiny = try store.model(named: "tiny", version: "")
+    #expect(tiny.version == 2)
+    #expect(tiny.model.weightByteCount == 0)
+    #expect(tiny.config.backend == "mlp")
+    #expect(throws: InferenceError.self) { try tiny.model.run([], batchSize: 1) }
+    // A broken weights file is the executor's to find; a missing one is refused here too.
+    #expect(failures["broken"] == nil)
+    try folder.write(Self.mlpConfig.replacingOccurrences(of: "tiny", with: "empty"), to: "empty/config.pbtxt")
+    try FileManager.default.createDirectory(atPath: "\(folder.path)/empty/1", withIntermediateDirectories: true)
+    #expect(throws: InferenceError.self) { try store.load("empty") }
+
+    let bertConfig = try ModelConfigLoader.parse(
+      """
+      name: "texts"
+      backend: "bert"
+      max_batch_size: 4
+      input [ { name: "text" data_type: TYPE_STRING dims: [ 1 ] } ]
+      output [ { name: "embedding" data_type: TYPE_FP32 dims: [ 384 ] } ]
+      """, modelName: "texts")
+    let bert = try ConfiguredModel(config: bertConfig, model: "texts")
+    let invalid: [UInt8] = [3, 0, 0, 0, 0xC3, 0x28, 0x41]
+    #expect(throws: InferenceError.self) { try bert.check([Tensor(name: "text", dataType: .bytes, shape: [1, 1], data: invalid)], batchSize: 1) }
+    let valid: [UInt8] = [2, 0, 0, 0] + Array("hi".utf8)
+    try bert.check([Tensor(name: "text", dataType: .bytes, shape: [1, 1], data: valid)], batchSize: 1)
+  }
+
   @Test func aBrokenModelIsReportedAndTheOthersServe() throws {
     let folder = try Self.repository()
     let store = ModelStore(repository: ModelRepository(root: folder.path))

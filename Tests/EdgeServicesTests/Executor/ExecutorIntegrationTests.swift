@@ -28,6 +28,9 @@ import Testing
       #expect(first.node == "node-1")
       #expect(first.output("class")?.int64s == DigitsFixture.split.labels[0..<2].map(Int64.init))
       #expect(first.parameters["edge_batch_rows"] != nil)
+      // The node holds configurations, not weights: its executor has them.
+      let node1 = try #require(cluster.nodes["node-1"]?.node)
+      #expect(try node1.store.model(named: "digits", version: "").model.weightByteCount == 0)
 
       executor.task.cancel()
       _ = await executor.task.result

@@ -87,11 +87,11 @@ public struct BertModel: InferenceModel {
   /// Texts must be non-empty UTF-8; refused before the request is queued, so a bad row never
   /// costs the other requests of a batch anything.
   public func check(_ inputs: [Tensor], batchSize: Int) throws(InferenceError) {
-    _ = try texts(of: inputs, batchSize: batchSize)
+    _ = try Self.texts(of: inputs, batchSize: batchSize)
   }
 
   public func run(_ inputs: [Tensor], batchSize: Int) throws(InferenceError) -> ModelOutput {
-    let texts = try texts(of: inputs, batchSize: batchSize)
+    let texts = try Self.texts(of: inputs, batchSize: batchSize)
     let tokenized = texts.map { tokenizer.encode($0, maxTokens: maximumTokens) }
     let embeddings = encoder.embed(TokenBatch(tokenized.map(\.ids)), threads: threads)
     return ModelOutput(
@@ -109,7 +109,9 @@ public struct BertModel: InferenceModel {
     encoder.layerInputMaxima(TokenBatch(texts.map { tokenizer.encode($0, maxTokens: maximumTokens).ids }))
   }
 
-  private func texts(of inputs: [Tensor], batchSize: Int) throws(InferenceError) -> [String] {
+  /// The batch's texts, refused unless one BYTES input of non-empty UTF-8 texts; what a node
+  /// checks before queueing, with or without the weights (ConfiguredModel).
+  static func texts(of inputs: [Tensor], batchSize: Int) throws(InferenceError) -> [String] {
     guard inputs.count == 1, inputs[0].dataType == .bytes else {
       throw .invalidRequest("a bert model takes one BYTES input of texts")
     }
