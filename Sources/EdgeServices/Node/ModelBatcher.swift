@@ -1,5 +1,7 @@
 import EdgeBatching
 import EdgeProto
+import NIOCore
+import NIOPosix
 public import EdgeRuntime
 import Synchronization
 
@@ -18,7 +20,8 @@ public actor ModelBatcher {
   /// Requests not yet answered, queued or running.
   private var waiting: [UInt64: Pending] = [:]
   private var busy = 0
-  private var timer: Task<Void, Never>?
+  /// Cancels the pending timer.
+  private var timer: (@Sendable () -> Void)?
   private var timerInstant: ContinuousClock.Instant?
   /// `preserve_ordering`: batches are answered in the order they started, even when a later
   /// one (on another instance) finishes first.
@@ -206,21 +209,24 @@ public actor ModelBatcher {
     }
   }
 
-  /// Sleeps until `instant` with no tolerance (deadlines are answered on time), replacing any
-  /// earlier timer.
+  /// Wakes the batcher at `instant` with no tolerance (deadlines are answered on time), replacing
+  /// any earlier timer. The timer is an event loop's (NIO's scheduled task): a loop waiting in
+  /// epoll takes the deadline as its timeout, where a sleeping task costs a timer thread's
+  /// wake-up and a hand-over per queue delay.
   private func schedule(_ instant: ContinuousClock.Instant?) {
     guard instant != timerInstant else { return }
-    timer?.cancel()
+    timer?()
     timerInstant = instant
     guard let instant else {
       timer = nil
       return
     }
-    timer = Task {
-      try? await Task.sleep(until: instant, tolerance: .zero, clock: .continuous)
-      guard !Task.isCancelled else { return }
-      self.wake(at: instant)
+    let delay = ContinuousClock.now.duration(to: instant)
+    let nanoseconds = max(0, delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)
+    let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(nanoseconds)) {
+      Task { await self.wake(at: instant) }
     }
+    timer = { scheduled.cancel() }
   }
 
   private func wake(at instant: ContinuousClock.Instant) {
