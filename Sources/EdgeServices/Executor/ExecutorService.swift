@@ -33,7 +33,7 @@ public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
       let started = ContinuousClock.now
       let output = try await runner.execute(model, inputs: batch.inputs, batchSize: batch.batchSize)
       let elapsed = ContinuousClock.now - started
-      return ExecutorWire.response(output, names: batch.outputNames, computeNanoseconds: InferenceEngine.nanoseconds(elapsed))
+      return ExecutorWire.response(output, names: batch.outputNames, computeNanoseconds: elapsed.wholeNanoseconds)
     }
   }
 

@@ -34,9 +34,9 @@ public struct InferenceEngine: Sendable {
       hooks: BatchHooks(
         started: { _, _, requests in load.executionStarted(requests: requests) },
         finished: { model, version, requests, rows, compute, succeeded in
-          load.executionFinished(requests: requests, microseconds: Self.microseconds(compute))
+          load.executionFinished(requests: requests, microseconds: compute.fractionalMicroseconds)
           if succeeded {
-            statistics.recordExecution(model: model, version: version, batchRows: rows, computeNanoseconds: Self.nanoseconds(compute))
+            statistics.recordExecution(model: model, version: version, batchRows: rows, computeNanoseconds: compute.wholeNanoseconds)
           }
         }),
       onInstancesChanged: { load.setInstances($0) })
@@ -75,13 +75,13 @@ public struct InferenceEngine: Sendable {
       }
       statistics.recordSuccess(
         model: loaded.name, version: version, rows: validated.batchSize,
-        totalNanoseconds: Self.nanoseconds(ContinuousClock.now - received), queueNanoseconds: Self.nanoseconds(completion.queued),
-        computeNanoseconds: Self.nanoseconds(completion.compute))
+        totalNanoseconds: (ContinuousClock.now - received).wholeNanoseconds, queueNanoseconds: completion.queued.wholeNanoseconds,
+        computeNanoseconds: completion.compute.wholeNanoseconds)
       return response(
         to: request, model: loaded, outputs: completion.output, names: validated.outputNames,
         queue: completion.queued, compute: completion.compute, batchRows: completion.batchRows, requestRows: validated.batchSize)
     } catch {
-      statistics.recordFailure(model: loaded.name, version: version, totalNanoseconds: Self.nanoseconds(ContinuousClock.now - received))
+      statistics.recordFailure(model: loaded.name, version: version, totalNanoseconds: (ContinuousClock.now - received).wholeNanoseconds)
       throw error
     }
   }
@@ -107,23 +107,15 @@ public struct InferenceEngine: Sendable {
     }
     response.parameters[ResponseParameter.node] = .string(identity.id)
     response.parameters[ResponseParameter.region] = .string(identity.region)
-    response.parameters[ResponseParameter.queueMicroseconds] = .int64(Int64(Self.microseconds(queue)))
-    response.parameters[ResponseParameter.computeMicroseconds] = .int64(Int64(Self.microseconds(compute)))
+    response.parameters[ResponseParameter.queueMicroseconds] = .int64(Int64(queue.fractionalMicroseconds))
+    response.parameters[ResponseParameter.computeMicroseconds] = .int64(Int64(compute.fractionalMicroseconds))
     response.parameters[ResponseParameter.batchRows] = .int64(Int64(batchRows))
     response.parameters[ResponseParameter.requestRows] = .int64(Int64(requestRows))
-    let share = batchRows > 0 ? Self.microseconds(compute) * Double(min(requestRows, batchRows)) / Double(batchRows) : Self.microseconds(compute)
+    let share = batchRows > 0 ? compute.fractionalMicroseconds * Double(min(requestRows, batchRows)) / Double(batchRows) : compute.fractionalMicroseconds
     response.parameters[ResponseParameter.computeShareMicroseconds] = .int64(Int64(share.rounded()))
     if !outputs.truncatedRows.isEmpty {
       response.parameters[ResponseParameter.truncatedRows] = .string(outputs.truncatedRows.map(String.init).joined(separator: ","))
     }
     return response
-  }
-
-  static func microseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
-  }
-
-  static func nanoseconds(_ duration: Duration) -> UInt64 {
-    UInt64(max(0, duration.components.seconds)) * 1_000_000_000 + UInt64(max(0, duration.components.attoseconds) / 1_000_000_000)
   }
 }

@@ -99,7 +99,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     var response = outcome.response
     // A node's answer that cannot be read is passed on as it is; the caller's decoder will say so.
     let answer = (try? InferResponseSummary(scanning: response)) ?? InferResponseSummary()
-    let total = InferenceEngine.microseconds(ContinuousClock.now - received)
+    let total = (ContinuousClock.now - received).fractionalMicroseconds
     let onNode = Double(
       (answer.int64Parameters[ResponseParameter.queueMicroseconds] ?? 0)
         + (answer.int64Parameters[ResponseParameter.computeMicroseconds] ?? 0))
