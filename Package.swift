@@ -103,23 +103,89 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    // The services, one module per process, on what every server shares.
+    // EdgeServer: serving, health, access checks and audit, ready files, and the wire names,
+    // timeouts, parameters and the one status mapping (Wire/).
     .target(
-      name: "EdgeServices",
+      name: "EdgeServer",
       dependencies: [
-        "EdgeWire",
-        "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeBatching", "EdgeClient", "EdgeMetering",
+        "EdgeWire", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
-        .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-        .product(name: "X509", package: "swift-certificates"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "X509", package: "swift-certificates"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    // The router: forwarding, attempts, the registry service, health checks, metrics,
+    // residency and usage.
+    .target(
+      name: "EdgeRouterService",
+      dependencies: [
+        "EdgeServer", "EdgeWire", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeMetering",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    // The node: its inference service, batchers, the executors it drives, heartbeats.
+    .target(
+      name: "EdgeNodeService",
+      dependencies: [
+        "EdgeServer", "EdgeWire", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeBatching",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    // A separate executor process (`edge-node --executor`).
+    .target(
+      name: "EdgeExecutorService",
+      dependencies: [
+        "EdgeServer", "EdgeNodeService", "EdgeProto", "EdgeRuntime", "EdgeSecurity",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    // Clusters of those processes: topology, compose, the local cluster and the drills.
+    .target(
+      name: "EdgeCluster",
+      dependencies: [
+        "EdgeServer", "EdgeClient", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
       ],
       swiftSettings: swiftSettings
     ),
@@ -136,7 +202,7 @@ let package = Package(
     .executableTarget(
       name: "edgeinfer",
       dependencies: [
-        "EdgeClient", "EdgeServices", "EdgeSecurity", "EdgeRuntime", "EdgeRouting", "EdgeProto", "EdgeMetering",
+        "EdgeClient", "EdgeServer", "EdgeCluster", "EdgeNodeService", "EdgeSecurity", "EdgeRuntime", "EdgeRouting", "EdgeProto", "EdgeMetering",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -149,7 +215,7 @@ let package = Package(
     .executableTarget(
       name: "edge-router",
       dependencies: [
-        "EdgeServices",
+        "EdgeServer", "EdgeRouterService",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Services/router",
@@ -158,7 +224,7 @@ let package = Package(
     .executableTarget(
       name: "edge-node",
       dependencies: [
-        "EdgeServices", "EdgeRuntime",
+        "EdgeServer", "EdgeNodeService", "EdgeRuntime",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Services/node",
@@ -167,7 +233,7 @@ let package = Package(
     .executableTarget(
       name: "edge-executor",
       dependencies: [
-        "EdgeServices", "EdgeRuntime",
+        "EdgeServer", "EdgeExecutorService", "EdgeRuntime",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Services/executor",
@@ -213,7 +279,8 @@ let package = Package(
     .testTarget(
       name: "EdgeServicesTests",
       dependencies: [
-        "EdgeServices", "EdgeClient", "EdgeSecurity", "EdgeRuntime", "EdgeProto", "EdgeRouting", "EdgeTestSupport",
+        "EdgeServer", "EdgeRouterService", "EdgeNodeService", "EdgeExecutorService", "EdgeCluster",
+        "EdgeClient", "EdgeSecurity", "EdgeRuntime", "EdgeProto", "EdgeRouting", "EdgeTestSupport",
         "EdgeBatching", "EdgeMetering", "EdgeWire",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "X509", package: "swift-certificates"),

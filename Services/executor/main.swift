@@ -1,7 +1,8 @@
 import ArgumentParser
 import EdgeRuntime
 import EdgeSecurity
-import EdgeServices
+import EdgeServer
+import EdgeExecutorService
 import Logging
 
 /// edge-executor: runs a node's batches in a process of its own (`edge-node --executor`).

@@ -2,7 +2,8 @@ import ArgumentParser
 import EdgeRouting
 import EdgeRuntime
 import EdgeSecurity
-import EdgeServices
+import EdgeServer
+import EdgeNodeService
 import Logging
 
 /// edge-node: serves models from a repository folder and registers with routers.

@@ -1,7 +1,8 @@
 import ArgumentParser
 import EdgeRouting
 import EdgeSecurity
-import EdgeServices
+import EdgeServer
+import EdgeRouterService
 import Logging
 
 /// edge-router: routes each request to the nearest healthy node that has the model.

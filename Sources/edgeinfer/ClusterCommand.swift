@@ -1,6 +1,7 @@
 public import ArgumentParser
 import EdgeSecurity
-import EdgeServices
+import EdgeCluster
+import EdgeServer
 import Foundation
 
 struct ClusterCommand: AsyncParsableCommand {

@@ -3,7 +3,8 @@ import Foundation
 import EdgeClient
 import EdgeRouting
 import EdgeSecurity
-import EdgeServices
+import EdgeCluster
+import EdgeServer
 
 /// How a command reaches a router or node.
 struct ConnectionOptions: ParsableArguments {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import EdgeClient
 import EdgeRouting
-import EdgeServices
+import EdgeCluster
+import EdgeServer
 import Foundation
 
 /// The main job: two routers and three nodes at real cities on loopback, clients from several

@@ -1,5 +1,6 @@
 import ArgumentParser
-import EdgeServices
+import EdgeCluster
+import EdgeServer
 import Foundation
 
 /// Failover drills on real processes: a router and three nodes on loopback (two in the

@@ -1,7 +1,8 @@
 public import ArgumentParser
 import EdgeRouting
 import EdgeSecurity
-import EdgeServices
+import EdgeCluster
+import EdgeServer
 import Foundation
 import Logging
 

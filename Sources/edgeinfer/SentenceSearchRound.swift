@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeClient
-import EdgeServices
+import EdgeCluster
+import EdgeServer
 import Foundation
 
 /// The demo's transformer round: a few passages embedded by `minilm` in one batch through the

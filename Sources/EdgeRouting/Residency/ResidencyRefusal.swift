@@ -1,4 +1,4 @@
-/// Why a residency-bound request is refused. Mapped to gRPC statuses in EdgeServices
+/// Why a residency-bound request is refused. Mapped to gRPC statuses in EdgeServer
 /// (RPCError+Inference.swift): malformed INVALID_ARGUMENT, outside the key or through a router
 /// abroad PERMISSION_DENIED, no node inside the bound FAILED_PRECONDITION.
 public enum ResidencyRefusal: Error, Sendable, Equatable, CustomStringConvertible {

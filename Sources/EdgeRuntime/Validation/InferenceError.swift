@@ -1,4 +1,4 @@
-/// Why an inference request or a model operation failed, in the domain's terms. EdgeServices maps
+/// Why an inference request or a model operation failed, in the domain's terms. EdgeServer maps
 /// each case to one gRPC status in a single place.
 public enum InferenceError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The request does not match the model's configuration.

@@ -1,6 +1,6 @@
 /// Why a call is turned away before it runs: no key, a key or certificate without the right, a
 /// key over its rate. Mapped to gRPC statuses in
-/// EdgeServices (RPCError+Inference.swift). Names keys and certificates, never secrets.
+/// EdgeServer (Wire/RPCError+Inference.swift). Names keys and certificates, never secrets.
 public enum AccessError: Error, Sendable, Equatable, CustomStringConvertible {
   case missingKey
   case malformedKey

@@ -1,4 +1,8 @@
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import Testing
 
 struct RestartBackoffTests {

@@ -2,7 +2,11 @@ import EdgeClient
 import EdgeProto
 import EdgeRuntime
 import EdgeSecurity
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import Foundation
 import GRPCCore
 import SwiftProtobuf

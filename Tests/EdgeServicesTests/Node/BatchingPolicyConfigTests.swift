@@ -1,7 +1,11 @@
 import EdgeBatching
 import EdgeProto
 import EdgeRuntime
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import Testing
 
 /// config.pbtxt's dynamic_batching, in Triton's names, to the batcher's policy.

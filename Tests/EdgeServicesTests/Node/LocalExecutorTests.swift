@@ -1,4 +1,8 @@
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import Testing
 
 /// Batches shorter than a thread hop run where they are; the rest, and any model not yet

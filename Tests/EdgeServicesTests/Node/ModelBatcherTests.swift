@@ -1,5 +1,9 @@
 @testable import EdgeRuntime
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import Synchronization
 import Testing
 

@@ -1,7 +1,11 @@
 import EdgeClient
 import EdgeProto
 import EdgeSecurity
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import EdgeTestSupport
 import GRPCCore
 import SwiftProtobuf

@@ -3,7 +3,11 @@ import EdgeMetering
 import EdgeProto
 import EdgeRouting
 import EdgeSecurity
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import EdgeTestSupport
 import Foundation
 import GRPCCore

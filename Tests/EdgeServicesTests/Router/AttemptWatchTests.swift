@@ -1,4 +1,8 @@
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import Testing
 
 /// One check on the router's clock for every request waiting on a node.

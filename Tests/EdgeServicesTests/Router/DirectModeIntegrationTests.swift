@@ -1,7 +1,11 @@
 import EdgeClient
 import EdgeRouting
 import EdgeSecurity
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import GRPCCore
 import Testing
 

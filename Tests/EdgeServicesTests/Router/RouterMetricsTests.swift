@@ -1,7 +1,11 @@
 import EdgeClient
 import EdgeRouting
 import EdgeSecurity
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import Testing
 
 /// The router's counters and panic state, through ListNodes and the Prometheus endpoint.

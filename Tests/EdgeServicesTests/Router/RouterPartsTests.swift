@@ -1,7 +1,11 @@
 import EdgeClient
 import EdgeProto
 import EdgeSecurity
-@testable import EdgeServices
+@testable import EdgeCluster
+@testable import EdgeExecutorService
+@testable import EdgeNodeService
+@testable import EdgeRouterService
+@testable import EdgeServer
 import GRPCCore
 import SwiftProtobuf
 import Testing

@@ -2,7 +2,11 @@ import EdgeClient
 import EdgeProto
 import EdgeRouting
 import EdgeSecurity
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import GRPCCore
 import SwiftProtobuf
 import Testing

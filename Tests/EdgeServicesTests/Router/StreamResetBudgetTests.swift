@@ -1,4 +1,8 @@
-@testable import EdgeServices
+@testable import EdgeCluster
+@testable import EdgeExecutorService
+@testable import EdgeNodeService
+@testable import EdgeRouterService
+@testable import EdgeServer
 import Synchronization
 import Testing
 

@@ -1,6 +1,10 @@
 import EdgeProto
 import EdgeSecurity
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import EdgeTestSupport
 import Foundation
 import GRPCCore

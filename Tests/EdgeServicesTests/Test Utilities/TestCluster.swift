@@ -3,7 +3,11 @@ import EdgeProto
 import EdgeRouting
 import EdgeRuntime
 import EdgeSecurity
-import EdgeServices
+import EdgeCluster
+import EdgeExecutorService
+import EdgeNodeService
+import EdgeRouterService
+import EdgeServer
 import EdgeTestSupport
 import Foundation
 import Logging

@@ -1,0 +1,105 @@
+public import EdgeProto
+public import EdgeRuntime
+import Foundation
+import SwiftProtobuf
+public import GRPCCore
+import EdgeServer
+import EdgeNodeService
+
+/// `edgeinfer.v1.Executor` in an `edge-executor` process: runs a node's formed batches on the
+/// CPU kernels, from its own model store, reached over mTLS, so a crash in a model costs the node
+/// only UNAVAILABLE answers until it is back. (A node without `--executor` calls LocalExecutor
+/// directly.) Batches are checked as fully as client requests, within the node's limits times
+/// the model's batch size: the executor trusts its node's certificate, not the bytes.
+public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
+  public let store: ModelStore
+  /// The node's limits on one request (`edge-executor --max-…`, the same as the node's).
+  public let limits: RequestLimits
+  private let runner = LocalExecutor()
+
+  public init(store: ModelStore, limits: RequestLimits = RequestLimits()) {
+    self.store = store
+    self.limits = limits
+  }
+
+  public func executeBatch(
+    request: Edgeinfer_V1_ExecuteBatchRequest, context: ServerContext
+  ) async throws -> Edgeinfer_V1_ExecuteBatchResponse {
+    try await InferenceError.mapped { () async throws(InferenceError) -> Edgeinfer_V1_ExecuteBatchResponse in
+      let model = try store.model(named: request.modelName, version: request.modelVersion)
+      let batch = try RequestValidator.validate(
+        ExecutorWire.inferRequest(request), config: model.config, limits: Self.batchLimits(model.config, limits))
+      guard batch.batchSize == Int(request.batchSize) else {
+        throw .invalidRequest("the batch declares \(request.batchSize) rows but its inputs hold \(batch.batchSize)")
+      }
+      let started = ContinuousClock.now
+      let output = try await runner.execute(model, inputs: batch.inputs, batchSize: batch.batchSize)
+      let elapsed = ContinuousClock.now - started
+      return ExecutorWire.response(output, names: batch.outputNames, computeNanoseconds: elapsed.wholeNanoseconds)
+    }
+  }
+
+  public func loadModel(
+    request: Edgeinfer_V1_LoadModelRequest, context: ServerContext
+  ) async throws -> Edgeinfer_V1_LoadModelResponse {
+    let version = try Self.version(request.version)
+    try InferenceError.mapped { () throws(InferenceError) in
+      guard ModelRepository.isSafeName(request.modelName) else { throw .modelNotFound(request.modelName) }
+      if let version { try store.load(request.modelName, version: version) } else { try store.load(request.modelName) }
+    }
+    guard case .ready(let versions) = store.state(of: request.modelName) else {
+      throw RPCError(.modelNotReady(request.modelName))
+    }
+    return .with { $0.versions = versions.map(String.init) }
+  }
+
+  public func unloadModel(
+    request: Edgeinfer_V1_UnloadModelRequest, context: ServerContext
+  ) async throws -> Edgeinfer_V1_UnloadModelResponse {
+    let version = try Self.version(request.version)
+    try InferenceError.mapped { () throws(InferenceError) in
+      guard ModelRepository.isSafeName(request.modelName) else { throw .modelNotFound(request.modelName) }
+      if let version { try store.unload(request.modelName, version: version) } else { try store.unload(request.modelName) }
+    }
+    return Edgeinfer_V1_UnloadModelResponse()
+  }
+
+  public func listModels(
+    request: Edgeinfer_V1_ListModelsRequest, context: ServerContext
+  ) async throws -> Edgeinfer_V1_ListModelsResponse {
+    var response = Edgeinfer_V1_ListModelsResponse()
+    for (name, state) in store.states() {
+      guard case .ready(let versions) = state else { continue }
+      for version in versions {
+        guard let loaded = try? store.model(named: name, version: String(version)) else { continue }
+        response.models.append(
+          .with {
+            $0.name = name
+            $0.version = String(version)
+            $0.backend = loaded.config.backend
+            $0.weightBytes = UInt64(loaded.model.weightByteCount)
+          })
+      }
+    }
+    return response
+  }
+
+  /// A request's version: nil when empty (the whole model), else a version number.
+  static func version(_ text: String) throws(RPCError) -> Int? {
+    guard !text.isEmpty else { return nil }
+    guard let number = Int(text), number >= 0 else {
+      throw RPCError(code: .invalidArgument, message: "version must be a version number, not '\(text)'")
+    }
+    return number
+  }
+
+  /// A batch joins up to `max_batch_size` requests, each within the node's limits; the executor
+  /// bounds what one batch may hold accordingly.
+  static func batchLimits(_ config: Inference_ModelConfig, _ single: RequestLimits) -> RequestLimits {
+    let requests = max(1, Int(config.maxBatchSize))
+    return RequestLimits(
+      maxElementsPerTensor: single.maxElementsPerTensor.multipliedReportingOverflow(by: requests).partialValue,
+      maxBytesElementLength: single.maxBytesElementLength,
+      maxRequestBytes: single.maxRequestBytes.multipliedReportingOverflow(by: requests).partialValue)
+  }
+}

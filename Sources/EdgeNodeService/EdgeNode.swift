@@ -1,0 +1,192 @@
+public import EdgeProto
+public import EdgeRuntime
+import EdgeRouting
+public import EdgeSecurity
+import GRPCCore
+import GRPCNIOTransportHTTP2
+public import Logging
+public import ServiceLifecycle
+import SwiftProtobuf
+public import EdgeServer
+
+/// An inference node: serves the Open Inference Protocol and health over TLS from its model
+/// repository, and keeps itself registered with its routers. On graceful shutdown it leaves the
+/// routers' rotation first, then finishes what is in flight, then exits.
+public final class EdgeNode: Service, Sendable {
+  public let configuration: NodeConfiguration
+  public let store: ModelStore
+  public let load: NodeLoadTracker
+  public let statistics = StatisticsBook()
+  public let health = HealthBoard(services: ["inference.GRPCInferenceService"])
+  /// Whether the executor answers; always while it runs in this process.
+  public let executorAvailability = ExecutorAvailability()
+  private let logger: Logger
+  private let bound = PublishedValue<ServiceAddress>()
+
+  public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "edge-node")) {
+    self.configuration = configuration
+    // With a separate executor the node needs the models' configurations, not their weights.
+    self.store = ModelStore(repository: ModelRepository(root: configuration.repository), loadsWeights: configuration.executor == nil)
+    self.load = NodeLoadTracker(capacity: configuration.capacity)
+    var logger = logger
+    logger[metadataKey: "node"] = "\(configuration.identity.id)"
+    self.logger = logger
+  }
+
+  /// The address the node listens on, once it does.
+  public func listeningAddress() async -> ServiceAddress {
+    await bound.value
+  }
+
+  /// This node's status as the heartbeat reports it.
+  public func status(advertising address: String) -> Edgeinfer_V1_NodeStatus {
+    var status = Edgeinfer_V1_NodeStatus()
+    status.nodeID = configuration.identity.id
+    status.address = address
+    status.region = configuration.identity.region
+    status.location = Edgeinfer_V1_Location(configuration.identity.location)
+    let executorUp = executorAvailability.isAvailable
+    for (name, state) in store.states() {
+      switch state {
+      case .ready where !executorUp:
+        status.models.append(.with { $0.name = name; $0.state = .unavailable })
+      case .ready(let versions):
+        for version in versions {
+          status.models.append(.with { $0.name = name; $0.version = String(version); $0.state = .ready })
+        }
+      case .loading:
+        status.models.append(.with { $0.name = name; $0.state = .loading })
+      case .unavailable:
+        status.models.append(.with { $0.name = name; $0.state = .unavailable })
+      }
+    }
+    let report = load.report()
+    status.load.queueDepth = UInt32(clamping: report.queueDepth)
+    status.load.inFlight = UInt32(clamping: report.inFlight)
+    status.load.capacity = UInt32(clamping: report.capacity)
+    status.load.recentExecutionUs = report.recentExecutionMicroseconds
+    status.load.instances = UInt32(clamping: report.instances)
+    return status
+  }
+
+  public func run() async throws {
+    for (model, error) in store.loadAll().sorted(by: { $0.key < $1.key }) {
+      logger.error("model failed to load; serving the others", metadata: ["model": "\(model)", "error": "\(error)"])
+    }
+    for (model, state) in store.states() {
+      if case .ready(let versions) = state {
+        logger.info("model ready", metadata: ["model": "\(model)", "versions": "\(versions)"])
+      }
+    }
+    try await withThrowingDiscardingTaskGroup { group in
+      let executor: any BatchExecutor
+      let remoteExecutor: ExecutorClient<HTTP2ClientTransport.Posix>?
+      let stopExecutor: @Sendable () -> Void
+      if let remote = configuration.executor {
+        let client = GRPCClient(
+          transport: try HTTP2ClientTransport.Posix(
+            target: remote.target, transportSecurity: configuration.security.client(),
+            config: .defaults {
+              $0.backoff.max = .seconds(1)
+              $0.connection.flushCoalescing = nil
+            }))
+        group.addTask { try? await client.runConnections() }
+        remoteExecutor = ExecutorClient(client: client, name: remote.description)
+        executor = remoteExecutor!
+        stopExecutor = { client.beginGracefulShutdown() }
+      } else {
+        // In this process: batches go straight to the kernels' queue, with nothing serialized
+        // (the Executor service is for a separate `edge-executor`).
+        executor = LocalExecutor()
+        remoteExecutor = nil
+        stopExecutor = {}
+      }
+      let audit = try AuditLog(path: configuration.auditLog, logger: logger)
+      let certificate: String? = if case .tls(let identity) = configuration.security { identity.certificatePath } else { nil }
+      let routerNames = RouterNames(reserved: SharedNames.of(certificateAt: certificate))
+      let plaintext = if case .plaintext = configuration.security { true } else { false }
+      let engine = InferenceEngine(
+        identity: configuration.identity, store: store, load: load, statistics: statistics, executor: executor,
+        availability: executorAvailability, limits: configuration.limits)
+      let monitor = remoteExecutor.map { watched in
+        Task { [self] in
+          await ExecutorMonitor(
+            executor: watched, availability: executorAvailability, batchers: engine.batchers, logger: logger
+          ).run()
+        }
+      }
+      let server = GRPCServer(
+        transport: .http2NIOPosix(
+          address: configuration.listen.bindTarget,
+          // Nodes take inference only from holders of cluster certificates, and with
+          // `allowedPeers` only from the routers and clients named there.
+          transportSecurity: configuration.security.server(
+            requireClientCertificate: true, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
+          config: .defaults {
+            $0.rpc.maxRequestPayloadSize = configuration.limits.maxRequestBytes.multipliedReportingOverflow(by: 4).partialValue
+            $0.connection.flushCoalescing = nil
+          }),
+        services: [NodeInferenceService(engine: engine), HealthService(board: health)],
+        // Repository changes only from the routers' certificates and `--admin` ones; inference,
+        // with `allowedPeers`, only from the names there.
+        interceptors: [
+          AccessInterceptor(
+            policy: AccessPolicy(
+              listener: .node, adminNames: configuration.adminNames, plaintext: plaintext,
+              insecureAdmin: configuration.insecureAdmin),
+            audit: audit, routers: routerNames)
+        ] + (configuration.allowedPeers.isEmpty ? [] : [PeerAllowList(names: configuration.allowedPeers)]))
+
+      group.addTask {
+        defer {
+          monitor?.cancel()
+          stopExecutor()
+        }
+        try await server.serveUntilCancelled()
+      }
+      let listening = try await server.listeningAddress
+      guard let port = listening?.ipv4?.port ?? listening?.ipv6?.port else {
+        throw RPCError(code: .internalError, message: "server did not bind \(configuration.listen)")
+      }
+      let address = ServiceAddress(host: configuration.listen.host, port: port)
+      bound.publish(address)
+      let advertised = configuration.advertise ?? Self.dialable(address).description
+      logger.info("serving", metadata: ["address": "\(address)", "advertise": "\(advertised)"])
+      if let path = configuration.readyFile {
+        try ReadyFile.write(["address": "\(address)", "advertise": advertised], to: path)
+      }
+
+      let senders = try configuration.routers.map { router in
+        try HeartbeatSender(
+          router: router, security: configuration.security, logger: logger, onRegistered: { routerNames.insert($0) }
+        ) { [self] in
+          status(advertising: advertised)
+        }
+      }
+      for sender in senders {
+        group.addTask { await sender.run() }
+      }
+      group.addTask { [self] in
+        // Drain: out of the rotation first, then let in-flight requests finish.
+        guard (try? await gracefulShutdown()) != nil else { return }
+        logger.info("draining")
+        health.setAllNotServing()
+        await withDiscardingTaskGroup { drains in
+          for sender in senders { drains.addTask { await sender.drain(nodeID: self.configuration.identity.id) } }
+        }
+        server.beginGracefulShutdown()
+      }
+    }
+    logger.info("stopped")
+  }
+
+
+  /// A wildcard listening address is not dialable: advertise loopback instead.
+  static func dialable(_ address: ServiceAddress) -> ServiceAddress {
+    switch address.host {
+    case "0.0.0.0": return ServiceAddress(host: "127.0.0.1", port: address.port)
+    case "::": return ServiceAddress(host: "::1", port: address.port)
+    default: return address
+    }
+  }
+}

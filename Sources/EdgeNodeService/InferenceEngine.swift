@@ -1,0 +1,122 @@
+public import EdgeProto
+public import EdgeRuntime
+import Foundation
+public import GRPCCore
+import EdgeServer
+
+/// The node's request path: find the model, validate the request against its configuration,
+/// admit it within capacity, queue it on the model's dynamic batcher, and answer with its rows
+/// of the batch's outputs and where it ran.
+public struct InferenceEngine: Sendable {
+  public let identity: NodeIdentity
+  public let store: ModelStore
+  public let load: NodeLoadTracker
+  public let statistics: StatisticsBook
+  public let batchers: ModelBatchers
+  public let availability: ExecutorAvailability
+  public let limits: RequestLimits
+  /// Where batches run; repository changes are passed on to it.
+  public let executor: any BatchExecutor
+
+  public init(
+    identity: NodeIdentity, store: ModelStore, load: NodeLoadTracker, statistics: StatisticsBook,
+    executor: any BatchExecutor = LocalExecutor(), availability: ExecutorAvailability = ExecutorAvailability(),
+    limits: RequestLimits = RequestLimits()
+  ) {
+    self.availability = availability
+    self.executor = executor
+    self.identity = identity
+    self.store = store
+    self.load = load
+    self.statistics = statistics
+    self.limits = limits
+    self.batchers = ModelBatchers(
+      executor: executor,
+      hooks: BatchHooks(
+        started: { _, _, requests in load.executionStarted(requests: requests) },
+        finished: { model, version, requests, rows, compute, succeeded in
+          load.executionFinished(requests: requests, microseconds: compute.fractionalMicroseconds)
+          if succeeded {
+            statistics.recordExecution(model: model, version: version, batchRows: rows, computeNanoseconds: compute.wholeNanoseconds)
+          }
+        }),
+      onInstancesChanged: { load.setInstances($0) })
+  }
+
+  /// Runs one request. `deadline` is the client's gRPC deadline: a request still queued then is
+  /// answered DEADLINE_EXCEEDED at that instant and never executed.
+  public func infer(
+    _ request: Inference_ModelInferRequest, deadline: ContinuousClock.Instant? = nil
+  ) async throws(RPCError) -> Inference_ModelInferResponse {
+    let received = ContinuousClock.now
+    let loaded = try InferenceError.mapped { () throws(InferenceError) in
+      try store.model(named: request.modelName, version: request.modelVersion)
+    }
+    let version = String(loaded.version)
+    do throws(RPCError) {
+      let (validated, schedule) = try InferenceError.mapped { () throws(InferenceError) in
+        let validated = try RequestValidator.validate(request, config: loaded.config, limits: limits)
+        try loaded.model.check(validated.inputs, batchSize: validated.batchSize)
+        return (validated, try RequestSchedule(parameters: request.parameters))
+      }
+      guard availability.isAvailable else {
+        throw RPCError(InferenceError.unavailable("model '\(loaded.name)' is not ready on node \(identity.id): its executor is unreachable"))
+      }
+      guard load.admit() else {
+        throw RPCError.overloaded(
+          "node \(identity.id) is at capacity (\(load.capacity) requests)", retryAfterMilliseconds: load.retryAfterMilliseconds())
+      }
+      defer { load.release() }
+      let completion: ModelBatcher.Completion
+      do {
+        completion = try await batchers.batcher(for: loaded).submit(
+          validated, priority: schedule.priority, timeout: schedule.timeout, deadline: deadline)
+      } catch {
+        throw RPCError(error)
+      }
+      statistics.recordSuccess(
+        model: loaded.name, version: version, rows: validated.batchSize,
+        totalNanoseconds: (ContinuousClock.now - received).wholeNanoseconds, queueNanoseconds: completion.queued.wholeNanoseconds,
+        computeNanoseconds: completion.compute.wholeNanoseconds)
+      return response(
+        to: request, model: loaded, outputs: completion.output, names: validated.outputNames,
+        queue: completion.queued, compute: completion.compute, batchRows: completion.batchRows, requestRows: validated.batchSize)
+    } catch {
+      statistics.recordFailure(model: loaded.name, version: version, totalNanoseconds: (ContinuousClock.now - received).wholeNanoseconds)
+      throw error
+    }
+  }
+
+  private func response(
+    to request: Inference_ModelInferRequest, model: LoadedModel, outputs: ModelOutput, names: [String],
+    queue: Duration, compute: Duration, batchRows: Int, requestRows: Int
+  ) -> Inference_ModelInferResponse {
+    var response = Inference_ModelInferResponse()
+    response.modelName = model.name
+    response.modelVersion = String(model.version)
+    response.id = request.id
+    let unbatched = model.config.maxBatchSize == 0
+    for name in names {
+      guard let tensor = outputs[name] else { continue }
+      var output = Inference_ModelInferResponse.InferOutputTensor()
+      output.name = tensor.name
+      output.datatype = tensor.dataType.rawValue
+      // A model without a batch dimension answers in its declared shape.
+      output.shape = (unbatched ? Array(tensor.shape.dropFirst()) : tensor.shape).map(Int64.init)
+      response.outputs.append(output)
+      response.rawOutputContents.append(Data(tensor.data))
+    }
+    response.parameters[ResponseParameter.node] = .string(identity.id)
+    response.parameters[ResponseParameter.region] = .string(identity.region)
+    response.parameters[ResponseParameter.queueMicroseconds] = .int64(Int64(queue.fractionalMicroseconds))
+    response.parameters[ResponseParameter.computeMicroseconds] = .int64(Int64(compute.fractionalMicroseconds))
+    response.parameters[ResponseParameter.batchRows] = .int64(Int64(batchRows))
+    response.parameters[ResponseParameter.requestRows] = .int64(Int64(requestRows))
+    let share = batchRows > 0 ? compute.fractionalMicroseconds * Double(min(requestRows, batchRows)) / Double(batchRows) : compute.fractionalMicroseconds
+    response.parameters[ResponseParameter.computeShareMicroseconds] = .int64(Int64(share.rounded()))
+    if !outputs.truncatedRows.isEmpty {
+      response.parameters[ResponseParameter.truncatedRows] = .string(outputs.truncatedRows.map(String.init).joined(separator: ","))
+    }
+    return response
+  }
+}

@@ -1,0 +1,82 @@
+import Synchronization
+import EdgeServer
+
+/// Runs a call in a task of its own and waits for it. When the waiting task is cancelled, the
+/// wait ends at once (CancellationError) and `mayCancel` decides whether the call is cancelled
+/// too or runs on to its end unobserved: how the router leaves a node's stream to finish cleanly
+/// rather than reset it (StreamResetBudget).
+enum DetachableCall {
+  static func run<T: Sendable>(
+    _ operation: @escaping @Sendable () async throws -> T, mayCancel: @escaping @Sendable () -> Bool
+  ) async throws -> T {
+    let meeting = Meeting<T>()
+    let task = Task {
+      do {
+        meeting.deliver(.success(try await operation()))
+      } catch {
+        meeting.deliver(.failure(error))
+      }
+    }
+    return try await withTaskCancellationHandler {
+      try await meeting.wait()
+    } onCancel: {
+      meeting.abandon()
+      if mayCancel() { task.cancel() }
+    }
+  }
+
+  /// Where the call's result meets its waiter, whichever comes first.
+  private final class Meeting<T: Sendable>: Sendable {
+    private enum State {
+      case empty
+      case waiting(CheckedContinuation<T, any Error>)
+      case finished(Result<T, any Error>)
+      case abandoned
+    }
+
+    private let state = Mutex(State.empty)
+
+    func deliver(_ result: Result<T, any Error>) {
+      let waiter = state.withLock { state -> CheckedContinuation<T, any Error>? in
+        switch state {
+        case .waiting(let continuation):
+          state = .abandoned
+          return continuation
+        case .empty:
+          state = .finished(result)
+          return nil
+        case .finished, .abandoned:
+          return nil
+        }
+      }
+      waiter?.resume(with: result)
+    }
+
+    func wait() async throws -> T {
+      try await withCheckedThrowingContinuation { continuation in
+        let ready = state.withLock { state -> Result<T, any Error>? in
+          switch state {
+          case .finished(let result):
+            state = .abandoned
+            return result
+          case .abandoned:
+            return .failure(CancellationError())
+          case .empty, .waiting:
+            state = .waiting(continuation)
+            return nil
+          }
+        }
+        if let ready { continuation.resume(with: ready) }
+      }
+    }
+
+    func abandon() {
+      let waiter = state.withLock { state -> CheckedContinuation<T, any Error>? in
+        defer { state = .abandoned }
+        if case .waiting(let continuation) = state { return continuation }
+        return nil
+      }
+      waiter?.resume(throwing: CancellationError())
+    }
+  }
+}

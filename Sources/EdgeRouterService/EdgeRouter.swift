@@ -1,0 +1,202 @@
+public import EdgeWire
+import EdgeProto
+import EdgeRouting
+import EdgeRuntime
+public import EdgeSecurity
+import GRPCCore
+import GRPCNIOTransportHTTP2
+public import Logging
+public import ServiceLifecycle
+public import EdgeServer
+
+/// A geo-router: routes each client request to the nearest healthy node that has the model,
+/// from a registry that nodes keep current with heartbeats. It holds no other state, so any
+/// number of routers can run side by side.
+public final class EdgeRouter: Service, Sendable {
+  public let configuration: RouterConfiguration
+  public let view: ClusterView
+  public let pool: NodeClientPool
+  public let metrics = RouterMetrics()
+  public let health = HealthBoard(services: ["inference.GRPCInferenceService", "edgeinfer.v1.Registry"])
+  private let logger: Logger
+  private let bound = PublishedValue<BoundAddresses>()
+
+  /// The ports the router listens on, once bound.
+  public struct BoundAddresses: Sendable {
+    public var clients: ServiceAddress
+    public var cluster: ServiceAddress
+    /// The Prometheus listener, when configured.
+    public var metrics: ServiceAddress?
+  }
+
+  public init(configuration: RouterConfiguration, logger: Logger = Logger(label: "edge-router")) {
+    self.configuration = configuration
+    var logger = logger
+    logger[metadataKey: "router"] = "\(configuration.id)"
+    self.logger = logger
+    var registry = NodeRegistry(expiry: configuration.heartbeatExpiry, unreachableBench: .seconds(1))
+    registry.panicThreshold = configuration.panicThreshold
+    registry.failOpen = configuration.failOpen
+    let failOpen = configuration.failOpen
+    self.view = ClusterView(location: configuration.location, registry: registry) { [logger] panic in
+      if panic {
+        logger.error(
+          "panic: most nodes are out of rotation; \(failOpen ? "failing open: routing to every node with current heartbeats" : "failing closed: routing only to nodes in rotation")")
+      } else {
+        logger.notice("panic over: routing to nodes in rotation")
+      }
+    }
+    self.pool = NodeClientPool(security: configuration.security)
+  }
+
+  public func listeningAddresses() async -> BoundAddresses {
+    await bound.value
+  }
+
+  public func run() async throws {
+    let residency = ResidencyResolver(routerRegion: configuration.region, transit: configuration.transit, metrics: metrics)
+    var forwarder = NodeForwarder(view: view, pool: pool, metrics: metrics, logger: logger)
+    forwarder.defaultHedgeDelay = configuration.hedgeDelay
+    forwarder.maxDeadline = configuration.maxDeadline
+    forwarder.residency = residency
+    let audit = try AuditLog(path: configuration.auditLog, logger: logger)
+    let keys = try configuration.apiKeysFile.map { try APIKeyGate(path: $0, logger: logger, audit: audit) }
+    let usage = try UsageRecorder(path: configuration.usageLog, logger: logger)
+    var inference = RouterInferenceService(forwarder: forwarder, limits: RequestLimits(maxRequestBytes: configuration.maxMessageBytes))
+    inference.routerID = configuration.id
+    inference.usage = usage
+    let plaintext = if case .plaintext = configuration.security { true } else { false }
+    let reservedNodeIDs = Self.reservedNodeIDs(configuration)
+    func registry(acceptsRegistrations: Bool) -> RegistryService {
+      var service = RegistryService(
+        routerID: configuration.id, view: view, acceptsRegistrations: acceptsRegistrations,
+        heartbeatInterval: configuration.heartbeatInterval, metrics: metrics, logger: logger)
+      service.usage = usage
+      service.residency = residency
+      service.reservedNodeIDs = reservedNodeIDs
+      return service
+    }
+    let clientAccess = AccessInterceptor(
+      policy: AccessPolicy(
+        listener: .client, keysRequired: keys != nil, adminNames: configuration.adminNames, plaintext: plaintext,
+        insecureAdmin: configuration.insecureAdmin),
+      keys: keys, audit: audit)
+    let clusterAccess = AccessInterceptor(
+      policy: AccessPolicy(
+        listener: .cluster, adminNames: configuration.adminNames, plaintext: plaintext, insecureAdmin: configuration.insecureAdmin),
+      audit: audit)
+    let clientServer = GRPCServer(
+      transport: .http2NIOPosix(
+        address: configuration.listen.bindTarget,
+        transportSecurity: configuration.security.server(
+          requireClientCertificate: false, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
+        config: .defaults {
+          $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue
+          $0.connection.flushCoalescing = nil
+        }),
+      services: [RouterInferenceRoutes(inference), registry(acceptsRegistrations: false), HealthService(board: health)],
+      interceptors: [clientAccess])
+    // The cluster listener takes nodes' registrations and, from admin certificates only, the
+    // admin plane: repository changes, usage, and the reads an operator needs beside them.
+    let clusterServer = GRPCServer(
+      transport: .http2NIOPosix(
+        address: configuration.clusterListen.bindTarget,
+        transportSecurity: configuration.security.server(requireClientCertificate: true)),
+      services: [RouterInferenceRoutes(inference), registry(acceptsRegistrations: true), HealthService(board: health)],
+      interceptors: [clusterAccess])
+
+    // What calls finishing during the drain metered is written too: the flusher stops with the
+    // drain's start, the servers after it.
+    defer { usage.flush() }
+    try await withThrowingDiscardingTaskGroup { group in
+      group.addTask { try await clientServer.serveUntilCancelled() }
+      group.addTask { try await clusterServer.serveUntilCancelled() }
+      group.addTask { await self.pool.run() }
+      // Flushes usage every second until the drain, then once more.
+      group.addTask { await cancelWhenGracefulShutdown { await usage.run() } }
+      if let keys {
+        group.addTask { await cancelWhenGracefulShutdown { await keys.watch() } }
+      }
+      let clients = try await Self.port(of: clientServer, configured: configuration.listen)
+      let cluster = try await Self.port(of: clusterServer, configured: configuration.clusterListen)
+      var metricsAddress: ServiceAddress?
+      if let listen = configuration.metricsListen {
+        let (addresses, announce) = AsyncStream<ServiceAddress>.makeStream()
+        let server = MetricsServer(listen: listen) { [self] in
+          MetricsExposition.render(
+            routerID: configuration.id, counts: metrics.snapshot(), rotation: view.rotation(), nodes: view.snapshot(),
+            usage: usage.totals())
+        }
+        group.addTask {
+          // A listener that cannot bind ends the stream unannounced and fails the group.
+          defer { announce.finish() }
+          do {
+            try await cancelWhenGracefulShutdown { try await server.run { announce.yield($0); announce.finish() } }
+          } catch is CancellationError {
+            // Stopped by the drain: the router exits cleanly (status 0), as without the page.
+          }
+        }
+        for await address in addresses { metricsAddress = address }
+      }
+      bound.publish(BoundAddresses(clients: clients, cluster: cluster, metrics: metricsAddress))
+      if let path = configuration.readyFile {
+        var addresses = ["clients": "\(clients)", "cluster": "\(cluster)"]
+        addresses["metrics"] = metricsAddress.map { "\($0)" }
+        try ReadyFile.write(addresses, to: path)
+      }
+      logger.info(
+        "serving",
+        metadata: [
+          "clients": "\(clients)", "cluster": "\(cluster)", "location": "\(configuration.location)",
+          "region": "\(configuration.region ?? "none")", "admin": "\(configuration.adminNames.sorted().joined(separator: ","))",
+        ])
+      group.addTask { [self] in
+        // Forget long-silent nodes and close connections to departed ones, so neither the
+        // registry nor the pool grows without bound.
+        try? await cancelWhenGracefulShutdown { [self] in
+          while !Task.isCancelled {
+            try await Task.sleep(for: configuration.heartbeatExpiry)
+            view.prune()
+            pool.retain(Set(view.snapshot().map(\.descriptor.address)))
+          }
+        }
+      }
+      group.addTask { [self, forwarder] in
+        await cancelWhenGracefulShutdown { await self.view.watchAttempts(every: forwarder.rescueInterval) }
+      }
+      group.addTask { [self] in
+        let prober = HealthProber(
+          view: view, pool: pool, interval: configuration.healthCheckInterval, timeout: configuration.healthCheckTimeout,
+          logger: logger)
+        await cancelWhenGracefulShutdown { await prober.run() }
+      }
+      group.addTask { [self] in
+        guard (try? await gracefulShutdown()) != nil else { return }
+        logger.info("shutting down")
+        health.setAllNotServing()
+        clientServer.beginGracefulShutdown()
+        clusterServer.beginGracefulShutdown()
+        pool.shutdown()
+      }
+    }
+    logger.info("stopped")
+  }
+
+  /// Names no node may register under: the shared names in this router's certificate, its id,
+  /// and the admin names.
+  static func reservedNodeIDs(_ configuration: RouterConfiguration) -> Set<String> {
+    let certificate: String? = if case .tls(let identity) = configuration.security { identity.certificatePath } else { nil }
+    return SharedNames.of(certificateAt: certificate).union(configuration.adminNames).union([configuration.id])
+  }
+
+  private static func port(
+    of server: GRPCServer<HTTP2ServerTransport.Posix>, configured: ServiceAddress
+  ) async throws -> ServiceAddress {
+    let listening = try await server.listeningAddress
+    guard let port = listening?.ipv4?.port ?? listening?.ipv6?.port else {
+      throw RPCError(code: .internalError, message: "server did not bind \(configured)")
+    }
+    return ServiceAddress(host: configured.host, port: port)
+  }
+
+}

@@ -1,0 +1,27 @@
+public import EdgeProto
+public import EdgeRouting
+public import EdgeWire
+public import GRPCCore
+import EdgeServer
+
+/// ModelInfer sent to a node as the serialized request the router received, its answer taken
+/// back as bytes: the router's data plane never decodes or re-encodes a tensor. The deadline
+/// travels as `x-edge-timeout`, not as a gRPC timeout: the router enforces it (AttemptWatch)
+/// and the node answers by it, so no timer is set per call on either side.
+public struct RawModelInferCaller: NodeCaller {
+  public let pool: NodeClientPool
+  public let request: [UInt8]
+
+  public init(pool: NodeClientPool, request: [UInt8]) {
+    self.pool = pool
+    self.request = request
+  }
+
+  public func call(_ node: RankedNode, timeout: Duration) async throws -> [UInt8] {
+    try await pool.client(for: node.node.address).unary(
+      request: ClientRequest(message: request, metadata: [GRPCTimeout.forwardedKey: "\(GRPCTimeout.format(timeout))"]),
+      descriptor: Inference_GRPCInferenceService.Method.ModelInfer.descriptor,
+      serializer: RawMessageSerializer(), deserializer: RawMessageDeserializer(), options: .defaults
+    ) { try $0.message }
+  }
+}
