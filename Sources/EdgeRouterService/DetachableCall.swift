@@ -4,15 +4,18 @@ import EdgeServer
 /// Runs a call in a task of its own and waits for it. When the waiting task is cancelled, the
 /// wait ends at once (CancellationError) and `mayCancel` decides whether the call is cancelled
 /// too or runs on to its end unobserved: how the router leaves a node's stream to finish cleanly
-/// rather than reset it (StreamResetBudget).
+/// rather than reset it (StreamResetBudget). A result that arrives after its waiter left goes to
+/// `orphaned` (the router meters the compute it cost).
 enum DetachableCall {
   static func run<T: Sendable>(
-    _ operation: @escaping @Sendable () async throws -> T, mayCancel: @escaping @Sendable () -> Bool
+    _ operation: @escaping @Sendable () async throws -> T, mayCancel: @escaping @Sendable () -> Bool,
+    orphaned: @escaping @Sendable (T) -> Void = { _ in }
   ) async throws -> T {
     let meeting = Meeting<T>()
     let task = Task {
       do {
-        meeting.deliver(.success(try await operation()))
+        let value = try await operation()
+        if !meeting.deliver(.success(value)) { orphaned(value) }
       } catch {
         meeting.deliver(.failure(error))
       }
@@ -36,20 +39,23 @@ enum DetachableCall {
 
     private let state = Mutex(State.empty)
 
-    func deliver(_ result: Result<T, any Error>) {
-      let waiter = state.withLock { state -> CheckedContinuation<T, any Error>? in
+    /// Hands the result to the waiter; false when the waiter had already left.
+    @discardableResult
+    func deliver(_ result: Result<T, any Error>) -> Bool {
+      let (waiter, taken) = state.withLock { state -> (CheckedContinuation<T, any Error>?, Bool) in
         switch state {
         case .waiting(let continuation):
           state = .abandoned
-          return continuation
+          return (continuation, true)
         case .empty:
           state = .finished(result)
-          return nil
+          return (nil, true)
         case .finished, .abandoned:
-          return nil
+          return (nil, false)
         }
       }
       waiter?.resume(with: result)
+      return taken
     }
 
     func wait() async throws -> T {

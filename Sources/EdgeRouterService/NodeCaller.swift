@@ -8,4 +8,11 @@ import EdgeServer
 public protocol NodeCaller<Response>: Sendable {
   associatedtype Response: Sendable
   func call(_ node: RankedNode, timeout: Duration) async throws -> Response
+  /// A node's answer that arrived after the caller cancelled before its deadline (the stream was
+  /// left to finish, StreamResetBudget): the node did the work all the same.
+  func answeredAfterCallerLeft(_ response: Response)
+}
+
+extension NodeCaller {
+  public func answeredAfterCallerLeft(_ response: Response) {}
 }

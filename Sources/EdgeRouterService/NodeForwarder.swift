@@ -101,6 +101,7 @@ public struct NodeForwarder: Sendable {
     let deadline = received + (timeout ?? defaultTimeout)
     return try await withThrowingTaskGroup(of: Step<Via.Response>.self) { group in
       var plan = AttemptPlan(arrived: received, hedgeDelay: hedgeDelay, deadline: deadline)
+      let settled = Settlement()
       var lastError: RPCError?
       var answer: (response: Via.Response, node: RankedNode)?
       var hedgeArmed = false
@@ -136,7 +137,7 @@ public struct NodeForwarder: Sendable {
         metrics.attemptLaunched(kind)
         group.addTask {
           defer { if isRetry { view.retryFinished() } }
-          return .ended(node: candidate.node.id, await one(candidate, model: model, version: version, timeout: remaining, via: caller))
+          return .ended(node: candidate.node.id, await one(candidate, model: model, version: version, timeout: remaining, via: caller, settled: settled))
         }
         return .launched(node: candidate.node.id, kind: kind)
       }
@@ -197,6 +198,7 @@ public struct NodeForwarder: Sendable {
             decision = plan.handle(.refused(node: node, refusal))
           }
         case .answer:
+          settled.answer()
           group.cancelAll()
           guard let answer else { throw RPCError(code: .internalError, message: "router lost an answer") }
           return Outcome(response: answer.response, node: answer.node, attempts: plan.attempts)
@@ -243,7 +245,7 @@ public struct NodeForwarder: Sendable {
   /// model alone (not ready, not found there) takes the node out of that model's ranking and
   /// blames the node for nothing.
   private func one<Via: NodeCaller>(
-    _ candidate: RankedNode, model: String, version: String, timeout: Duration, via caller: Via
+    _ candidate: RankedNode, model: String, version: String, timeout: Duration, via caller: Via, settled: Settlement
   ) async -> NodeResult<Via.Response> {
     let id = candidate.node.id
     do {
@@ -254,7 +256,13 @@ public struct NodeForwarder: Sendable {
       let response = try await DetachableCall.run {
         try await caller.call(candidate, timeout: timeout)
       } mayCancel: { [view] in
-        view.mayResetStream(to: id, deadline: deadline)
+        if !settled.isAnswered, ContinuousClock.now < deadline - .milliseconds(10) { settled.callerLeftBeforeDeadline() }
+        return view.mayResetStream(to: id, deadline: deadline)
+      } orphaned: { response in
+        // Metered only when the caller left before its deadline: an attempt that lost to another
+        // is the router's choice, and one that ran past the deadline the node was told is not
+        // the caller's doing.
+        if settled.chargesLateAnswers { caller.answeredAfterCallerLeft(response) }
       }
       view.recordSuccess(id)
       return .answered(response, candidate)

@@ -11,10 +11,16 @@ import EdgeServer
 public struct RawModelInferCaller: NodeCaller {
   public let pool: NodeClientPool
   public let request: [UInt8]
+  /// Told of an answer that came after the caller left, so its compute is metered all the same.
+  public var onAnswerAfterCallerLeft: (@Sendable ([UInt8]) -> Void)?
 
   public init(pool: NodeClientPool, request: [UInt8]) {
     self.pool = pool
     self.request = request
+  }
+
+  public func answeredAfterCallerLeft(_ response: [UInt8]) {
+    onAnswerAfterCallerLeft?(response)
   }
 
   public func call(_ node: RankedNode, timeout: Duration) async throws -> [UInt8] {

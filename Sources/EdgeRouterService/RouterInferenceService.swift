@@ -94,9 +94,16 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     try InferenceError.mapped { () throws(InferenceError) in
       try RequestValidator.checkSize(payloadBytes: summary.payloadBytes, limits: limits)
     }
+    let credential = Caller.current?.credential.name ?? "anonymous"
+    var caller = RawModelInferCaller(pool: forwarder.pool, request: request)
+    // A caller that cancels before its deadline while the node works is charged for what the
+    // node did: cancelling is no way to use compute unmetered.
+    caller.onAnswerAfterCallerLeft = { [usage] answer in
+      let totals = Self.usage(of: summary, answer: (try? InferResponseSummary(scanning: answer)) ?? InferResponseSummary())
+      usage?.record(totals, credential: credential, model: summary.modelName)
+    }
     let outcome = try await forwarder.forward(
-      model: summary.modelName, version: summary.modelVersion, metadata: metadata, received: received,
-      via: RawModelInferCaller(pool: forwarder.pool, request: request))
+      model: summary.modelName, version: summary.modelVersion, metadata: metadata, received: received, via: caller)
     var response = outcome.response
     // A node's answer that cannot be read is passed on as it is; the caller's decoder will say so.
     let answer = (try? InferResponseSummary(scanning: response)) ?? InferResponseSummary()
@@ -108,9 +115,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     WireParameter.append(ResponseParameter.attempts, .int64(Int64(outcome.attempts)), to: &response)
     WireParameter.append(ResponseParameter.distanceKilometres, .double(outcome.node.distanceKilometres), to: &response)
     if !routerID.isEmpty { WireParameter.append(ResponseParameter.router, .string(routerID), to: &response) }
-    usage?.record(
-      Self.usage(of: summary, answer: answer), credential: Caller.current?.credential.name ?? "anonymous",
-      model: summary.modelName)
+    usage?.record(Self.usage(of: summary, answer: answer), credential: credential, model: summary.modelName)
     return response
   }
 

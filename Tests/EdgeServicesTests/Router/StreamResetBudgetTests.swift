@@ -64,4 +64,34 @@ import Testing
     await #expect(throws: CancellationError.self) { try await resetting.value }
     #expect(try await DetachableCall.run({ 3 }, mayCancel: { true }) == 3)
   }
+
+  @Test func anAnswerAfterTheCallerLeftIsHandedOnAndAnAnsweredOneIsNot() async throws {
+    let orphans = Mutex<[Int]>([])
+    let release = AsyncStream<Void>.makeStream()
+    let waiter = Task {
+      try await DetachableCall.run {
+        for await _ in release.stream {}
+        return 7
+      } mayCancel: { false } orphaned: { value in orphans.withLock { $0.append(value) } }
+    }
+    waiter.cancel()
+    await #expect(throws: CancellationError.self) { try await waiter.value }
+    release.continuation.finish()
+    while orphans.withLock({ $0.isEmpty }) { await Task.yield() }
+    #expect(orphans.withLock { $0 } == [7])
+
+    let answered = try await DetachableCall.run({ 8 }, mayCancel: { true }, orphaned: { value in orphans.withLock { $0.append(value) } })
+    #expect(answered == 8)
+    #expect(orphans.withLock { $0 } == [7])
+  }
+
+  @Test func onlyACallerWhoLeftBeforeTheDeadlinePaysForALateAnswer() {
+    let left = Settlement()
+    #expect(!left.chargesLateAnswers)
+    left.callerLeftBeforeDeadline()
+    #expect(left.chargesLateAnswers)
+    // Once answered, another attempt's late answer is the router's extra.
+    left.answer()
+    #expect(!left.chargesLateAnswers)
+  }
 }
