@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import EdgeRuntime
 import EdgeSecurity
@@ -6,7 +7,6 @@ import EdgeExecutorService
 import Logging
 
 /// edge-executor: runs a node's batches in a process of its own (`edge-node --executor`).
-@main
 struct EdgeExecutorCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "edge-executor", abstract: "An EdgeInfer batch executor for one node.")
@@ -32,7 +32,6 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
-    EventLoopExecutor.install()
     ServiceRunner.bootstrapLogging(level: logLevel)
     let logger = Logger(label: "edge-executor")
     guard maxRequestBytes > 0, maxTensorElements > 0, maxStringBytes > 0 else {
@@ -50,4 +49,16 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
       adminNames: Set(adminNames), insecureAdmin: insecureAdmin, auditLog: auditLog, logger: logger)
     try await ServiceRunner.run(executor, logger: logger)
   }
+}
+
+// Swift tasks run on NIO's event loops (see EventLoopExecutor): installed here, on the main
+// thread, before any task has started.
+if !EventLoopExecutor.install() {
+  FileHandle.standardError.write(Data("NIO's event loops could not become Swift's executor; running on Swift's own threads\n".utf8))
+}
+do {
+  let command = try EdgeExecutorCommand.parse()
+  try await command.run()
+} catch {
+  EdgeExecutorCommand.exit(withError: error)
 }

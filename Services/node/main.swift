@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import EdgeRouting
 import EdgeRuntime
@@ -7,7 +8,6 @@ import EdgeNodeService
 import Logging
 
 /// edge-node: serves models from a repository folder and registers with routers.
-@main
 struct EdgeNodeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "edge-node", abstract: "An EdgeInfer inference node.")
@@ -40,7 +40,6 @@ struct EdgeNodeCommand: AsyncParsableCommand {
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
-    EventLoopExecutor.install()
     ServiceRunner.bootstrapLogging(level: logLevel)
     var configuration = NodeConfiguration(
       identity: NodeIdentity(id: id, region: region, location: try GeoPoint(parsing: location)),
@@ -75,4 +74,16 @@ struct EdgeNodeCommand: AsyncParsableCommand {
     let logger = Logger(label: "edge-node")
     try await ServiceRunner.run(EdgeNode(configuration: configuration, logger: logger), logger: logger)
   }
+}
+
+// Swift tasks run on NIO's event loops (see EventLoopExecutor): installed here, on the main
+// thread, before any task has started.
+if !EventLoopExecutor.install() {
+  FileHandle.standardError.write(Data("NIO's event loops could not become Swift's executor; running on Swift's own threads\n".utf8))
+}
+do {
+  let command = try EdgeNodeCommand.parse()
+  try await command.run()
+} catch {
+  EdgeNodeCommand.exit(withError: error)
 }

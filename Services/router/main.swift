@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import EdgeRouting
 import EdgeSecurity
@@ -6,7 +7,6 @@ import EdgeRouterService
 import Logging
 
 /// edge-router: routes each request to the nearest healthy node that has the model.
-@main
 struct EdgeRouterCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "edge-router", abstract: "An EdgeInfer geo-router.")
@@ -43,7 +43,6 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
-    EventLoopExecutor.install()
     ServiceRunner.bootstrapLogging(level: logLevel)
     guard heartbeatIntervalMs > 0, heartbeatExpiryMs > heartbeatIntervalMs else {
       throw ValidationError("need 0 < --heartbeat-interval-ms < --heartbeat-expiry-ms")
@@ -86,4 +85,16 @@ struct EdgeRouterCommand: AsyncParsableCommand {
     let logger = Logger(label: "edge-router")
     try await ServiceRunner.run(EdgeRouter(configuration: configuration, logger: logger), logger: logger)
   }
+}
+
+// Swift tasks run on NIO's event loops (see EventLoopExecutor): installed here, on the main
+// thread, before any task has started.
+if !EventLoopExecutor.install() {
+  FileHandle.standardError.write(Data("NIO's event loops could not become Swift's executor; running on Swift's own threads\n".utf8))
+}
+do {
+  let command = try EdgeRouterCommand.parse()
+  try await command.run()
+} catch {
+  EdgeRouterCommand.exit(withError: error)
 }

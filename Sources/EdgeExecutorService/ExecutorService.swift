@@ -43,9 +43,12 @@ public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
     request: Edgeinfer_V1_LoadModelRequest, context: ServerContext
   ) async throws -> Edgeinfer_V1_LoadModelResponse {
     let version = try Self.version(request.version)
-    try InferenceError.mapped { () throws(InferenceError) in
-      guard ModelRepository.isSafeName(request.modelName) else { throw .modelNotFound(request.modelName) }
-      if let version { try store.load(request.modelName, version: version) } else { try store.load(request.modelName) }
+    let name = request.modelName
+    try await InferenceError.mapped { [store] () async throws(InferenceError) in
+      guard ModelRepository.isSafeName(name) else { throw .modelNotFound(name) }
+      try await BlockingWork.run { () throws(InferenceError) in
+        if let version { try store.load(name, version: version) } else { try store.load(name) }
+      }
     }
     guard case .ready(let versions) = store.state(of: request.modelName) else {
       throw RPCError(.modelNotReady(request.modelName))

@@ -149,7 +149,9 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
       guard ModelRepository.isSafeName(name) else { throw .modelNotFound(name) }
       // Where the batches run first, so the node never serves a version its executor lacks.
       try await executor.load(name, version: version)
-      if let version { try store.load(name, version: version) } else { try store.load(name) }
+      try await BlockingWork.run { [store] () throws(InferenceError) in
+        if let version { try store.load(name, version: version) } else { try store.load(name) }
+      }
     }
     return ServerResponse(message: Inference_RepositoryModelLoadResponse())
   }

@@ -15,7 +15,10 @@ public final class AttemptWatch: Sendable {
   }
 
   private enum Entry {
+    /// Registered, its continuation not stored yet.
+    case pending
     case waiting(node: String?, deadline: ContinuousClock.Instant, CheckedContinuation<Wake, Never>)
+    /// Cancelled before its continuation was stored.
     case cancelled
   }
 
@@ -34,6 +37,7 @@ public final class AttemptWatch: Sendable {
   public func wait(on node: String?, until deadline: ContinuousClock.Instant) async -> Wake {
     let id = state.withLock { state -> UInt64 in
       state.next &+= 1
+      state.entries[state.next] = .pending
       return state.next
     }
     return await withTaskCancellationHandler {
@@ -50,12 +54,17 @@ public final class AttemptWatch: Sendable {
       }
     } onCancel: {
       let waiting = state.withLock { state -> CheckedContinuation<Wake, Never>? in
-        guard case .waiting(_, _, let continuation) = state.entries[id] else {
+        switch state.entries[id] {
+        case .waiting(_, _, let continuation):
+          state.entries[id] = nil
+          return continuation
+        case .pending:
           state.entries[id] = .cancelled
           return nil
+        case .cancelled, nil:
+          // Already woken by a check (or already cancelled): nothing is left to clean up.
+          return nil
         }
-        state.entries[id] = nil
-        return continuation
       }
       waiting?.resume(returning: .cancelled)
     }
@@ -83,5 +92,7 @@ public final class AttemptWatch: Sendable {
   }
 
   /// Requests waiting now.
-  public var waiting: Int { state.withLock { $0.entries.count } }
+  public var waiting: Int {
+    state.withLock { $0.entries.values.count { if case .waiting = $0 { true } else { false } } }
+  }
 }

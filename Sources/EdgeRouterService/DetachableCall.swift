@@ -4,13 +4,15 @@ import EdgeServer
 /// Runs a call in a task of its own and waits for it. When the waiting task is cancelled, the
 /// wait ends at once (CancellationError) and `mayCancel` decides whether the call is cancelled
 /// too or runs on to its end unobserved: how the router leaves a node's stream to finish cleanly
-/// rather than reset it (StreamResetBudget). A result that arrives after its waiter left goes to
-/// `orphaned` (the router meters the compute it cost).
+/// rather than reset it (StreamResetBudget). A call left running is cancelled all the same at
+/// `backstop` (a node that never answers must not hold a stream and a task forever). A result
+/// that arrives after its waiter left goes to `orphaned` (the router meters the compute it cost).
 enum DetachableCall {
   static func run<T: Sendable>(
     _ operation: @escaping @Sendable () async throws -> T, mayCancel: @escaping @Sendable () -> Bool,
-    orphaned: @escaping @Sendable (T) -> Void = { _ in }
+    backstop: ContinuousClock.Instant? = nil, orphaned: @escaping @Sendable (T) -> Void = { _ in }
   ) async throws -> T {
+    try Task.checkCancellation()
     let meeting = Meeting<T>()
     let task = Task {
       do {
@@ -23,8 +25,15 @@ enum DetachableCall {
     return try await withTaskCancellationHandler {
       try await meeting.wait()
     } onCancel: {
-      meeting.abandon()
-      if mayCancel() { task.cancel() }
+      if case .success(let value)? = meeting.abandon() { orphaned(value) }
+      if mayCancel() {
+        task.cancel()
+      } else if let backstop {
+        Task {
+          try? await Task.sleep(until: backstop, clock: .continuous)
+          task.cancel()
+        }
+      }
     }
   }
 
@@ -76,13 +85,19 @@ enum DetachableCall {
       }
     }
 
-    func abandon() {
-      let waiter = state.withLock { state -> CheckedContinuation<T, any Error>? in
+    /// Ends the wait; returns a result that had come before the waiter took it.
+    @discardableResult
+    func abandon() -> Result<T, any Error>? {
+      let (waiter, finished) = state.withLock { state -> (CheckedContinuation<T, any Error>?, Result<T, any Error>?) in
         defer { state = .abandoned }
-        if case .waiting(let continuation) = state { return continuation }
-        return nil
+        switch state {
+        case .waiting(let continuation): return (continuation, nil)
+        case .finished(let result): return (nil, result)
+        case .empty, .abandoned: return (nil, nil)
+        }
       }
       waiter?.resume(throwing: CancellationError())
+      return finished
     }
   }
 }

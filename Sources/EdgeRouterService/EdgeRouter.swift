@@ -108,6 +108,10 @@ public final class EdgeRouter: Service, Sendable {
     // What calls finishing during the drain metered is written too: the flusher stops with the
     // drain's start, the servers after it.
     defer { usage.flush() }
+    // Rescues and deadlines of forwarded calls hold until the servers have drained, not just
+    // until the drain begins.
+    let attemptChecks = Task { [view, forwarder] in await view.watchAttempts(every: forwarder.rescueInterval) }
+    defer { attemptChecks.cancel() }
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await clientServer.serveUntilCancelled() }
       group.addTask { try await clusterServer.serveUntilCancelled() }
@@ -160,9 +164,6 @@ public final class EdgeRouter: Service, Sendable {
             pool.retain(Set(view.snapshot().map(\.descriptor.address)))
           }
         }
-      }
-      group.addTask { [self, forwarder] in
-        await cancelWhenGracefulShutdown { await self.view.watchAttempts(every: forwarder.rescueInterval) }
       }
       group.addTask { [self] in
         let prober = HealthProber(

@@ -82,7 +82,9 @@ public struct NodeForwarder: Sendable {
   private enum Step<Response: Sendable>: Sendable {
     case ended(node: String, NodeResult<Response>)
     case hedgeDelayPassed
-    case leftRotation
+    /// The router's check woke the watch on this node (it left the rotation, or the deadline
+    /// passed).
+    case checked(node: String)
   }
 
   /// Drives the request's AttemptPlan: launches what it asks for (taking the best candidate not
@@ -144,6 +146,12 @@ public struct NodeForwarder: Sendable {
 
       var decision = plan.start()
       while true {
+        // A caller that left (cancelled, or its deadline passed at the router's server) ends
+        // the request: nothing more is launched for it.
+        if Task.isCancelled, case .launch = decision {
+          group.cancelAll()
+          throw callerLeft(deadline: deadline, attempts: plan.attempts)
+        }
         switch decision {
         case .launch(let kind):
           decision = plan.handle(try await launch(kind))
@@ -165,16 +173,20 @@ public struct NodeForwarder: Sendable {
             let leaving = view.isInRotation(node) ? node : nil
             group.addTask {
               _ = await view.attemptWatch.wait(on: leaving, until: deadline)
-              return .leftRotation
+              return .checked(node: node)
             }
           }
           guard let step = try await group.next() else {
             throw RPCError(code: .unavailable, message: "no node could serve '\(model)' after \(plan.attempts) attempt(s)")
           }
+          if Task.isCancelled {
+            group.cancelAll()
+            throw callerLeft(deadline: deadline, attempts: plan.attempts)
+          }
           switch step {
-          case .hedgeDelayPassed, .leftRotation:
-            if case .leftRotation = step { watching = nil }
-            guard !Task.isCancelled else { break }
+          case .hedgeDelayPassed, .checked:
+            if case .hedgeDelayPassed = step { hedgeArmed = false }
+            if case .checked(let node) = step, node == watching { watching = nil }
             let left = plan.inFlight.filter { !view.isInRotation($0) }
             decision = plan.handle(.tick(now: .now, leftRotation: left))
             if decision == .launch(.rescue), let node = left.first {
@@ -198,16 +210,26 @@ public struct NodeForwarder: Sendable {
             decision = plan.handle(.refused(node: node, refusal))
           }
         case .answer:
-          settled.answer()
+          settled.end()
           group.cancelAll()
           guard let answer else { throw RPCError(code: .internalError, message: "router lost an answer") }
           return Outcome(response: answer.response, node: answer.node, attempts: plan.attempts)
         case .fail(let failure):
+          settled.end()
           group.cancelAll()
           throw error(for: failure, model: model, version: version, mode: mode, bound: bound, last: lastError)
         }
       }
     }
+  }
+
+  /// The error for a request whose caller left: past its deadline, the deadline's; else a
+  /// cancellation (nobody reads it; the server needs one).
+  private func callerLeft(deadline: ContinuousClock.Instant, attempts: Int) -> RPCError {
+    if ContinuousClock.now >= deadline - .milliseconds(10) {
+      return RPCError(code: .deadlineExceeded, message: "deadline passed after \(attempts) attempt(s)")
+    }
+    return RPCError(code: .cancelled, message: "the caller cancelled the request")
   }
 
   /// The caller's error for a request that ended without an answer.
@@ -236,6 +258,8 @@ public struct NodeForwarder: Sendable {
       if refusal == .overloaded, let last { return Self.passedOn(last) }
       return RPCError(
         code: .unavailable, message: "no node could serve '\(model)' after \(attempts) attempt(s); last: \(last?.message ?? "")")
+    case .callerLeft(let attempts):
+      return RPCError(code: .cancelled, message: "the caller cancelled the request after \(attempts) attempt(s)")
     case .answeredWithError:
       return last ?? RPCError(code: .unknown, message: "node failed without an error")
     }
@@ -253,17 +277,21 @@ public struct NodeForwarder: Sendable {
       // the reset budget allows a reset (StreamResetBudget): a storm of cancellations must not
       // become a storm of resets that closes the connection every other request shares.
       let deadline = ContinuousClock.now + timeout
-      let response = try await DetachableCall.run {
-        try await caller.call(candidate, timeout: timeout)
-      } mayCancel: { [view] in
-        if !settled.isAnswered, ContinuousClock.now < deadline - .milliseconds(10) { settled.callerLeftBeforeDeadline() }
-        return view.mayResetStream(to: id, deadline: deadline)
-      } orphaned: { response in
-        // Metered only when the caller left before its deadline: an attempt that lost to another
-        // is the router's choice, and one that ran past the deadline the node was told is not
-        // the caller's doing.
-        if settled.chargesLateAnswers { caller.answeredAfterCallerLeft(response) }
-      }
+      // A call left running ends a second past its deadline at the latest: a node that never
+      // answers (stopped, not dead) must not hold a stream and a task forever.
+      let response = try await DetachableCall.run(
+        { try await caller.call(candidate, timeout: timeout) },
+        mayCancel: { [view] in
+          if !settled.isEnded, ContinuousClock.now < deadline - .milliseconds(10) { settled.callerLeftBeforeDeadline() }
+          return view.mayResetStream(to: id, deadline: deadline)
+        },
+        backstop: deadline + .seconds(1),
+        orphaned: { response in
+          // Metered only when the caller left before its deadline: an attempt that lost to
+          // another is the router's choice, and one that ran past the deadline the node was told
+          // is not the caller's doing.
+          if settled.chargesLateAnswers { caller.answeredAfterCallerLeft(response) }
+        })
       view.recordSuccess(id)
       return .answered(response, candidate)
     } catch where Task.isCancelled {

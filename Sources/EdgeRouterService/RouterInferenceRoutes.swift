@@ -22,7 +22,18 @@ public struct RouterInferenceRoutes: RegistrableRPCService {
       serializer: RawMessageSerializer()
     ) { [service] request, _ in
       let single = try await ServerRequest(stream: request)
-      let answer = try await service.forwardInfer(single.message, metadata: single.metadata)
+      // gRPC reports a caller that left (a reset stream, or its deadline passed) through the
+      // RPC's context, not by cancelling this task: relay it, so the request stops at once.
+      let forwarding = Task { try await service.forwardInfer(single.message, metadata: single.metadata) }
+      let answer = try await withTaskCancellationHandler {
+        try await withRPCCancellationHandler {
+          try await forwarding.value
+        } onCancelRPC: {
+          forwarding.cancel()
+        }
+      } onCancel: {
+        forwarding.cancel()
+      }
       return StreamingServerResponse(single: ServerResponse(message: answer))
     }
   }

@@ -10,4 +10,6 @@ public enum AttemptFailure: Sendable, Equatable {
   case deadlinePassed(attempts: Int)
   /// A node answered with an error about the request: it is the caller's answer.
   case answeredWithError
+  /// The request's caller left: an attempt was cancelled while the request was still open.
+  case callerLeft(attempts: Int)
 }

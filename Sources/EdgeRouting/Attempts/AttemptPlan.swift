@@ -86,6 +86,9 @@ public struct AttemptPlan: Sendable, Equatable {
 
     case .refused(let node, let refusal):
       guard inFlight.remove(node) != nil else { return .wait }
+      // An attempt cancelled while the request is still open: its caller left. Nothing more is
+      // sent for it.
+      if refusal == .cancelled { return finish(.callerLeft(attempts: attempts)) }
       lastRefusal = refusal
       return inFlight.isEmpty ? .launch(.failover) : .wait
 

@@ -115,6 +115,13 @@ import Testing
     #expect(plan.handle(.answered(node: "a")) == .wait)
   }
 
+  @Test func anAttemptCancelledWhileTheRequestIsOpenMeansTheCallerLeft() {
+    var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
+    _ = plan.handle(.launched(node: "a", kind: .first))
+    #expect(plan.handle(.refused(node: "a", .cancelled)) == .fail(.callerLeft(attempts: 1)))
+    #expect(plan.watched == nil)
+  }
+
   @Test func answersFromNodesNotWaitedOnAreIgnored() {
     var plan = AttemptPlan(arrived: Self.t0, hedgeDelay: nil)
     _ = plan.handle(.launched(node: "a", kind: .first))

@@ -14,7 +14,7 @@ import Testing
       group.addTask { ("a", await watch.wait(on: "a", until: now + .seconds(60))) }
       group.addTask { ("b", await watch.wait(on: "b", until: now + .seconds(60))) }
       group.addTask { ("late", await watch.wait(on: "b", until: now + .seconds(1))) }
-      while watch.waiting < 3 { await Task.yield() }
+      while watch.waiting < 3 { try? await Task.sleep(for: .milliseconds(1)) }
       watch.check(now: now) { $0 != "a" }
       let first = await group.next()
       #expect(first?.0 == "a" && first?.1 == .leftRotation)
@@ -38,7 +38,7 @@ import Testing
     }
     #expect(await cancelledFirst.value == .cancelled)
     let cancelledLater = Task { await watch.wait(on: "a", until: .now + .seconds(60)) }
-    while watch.waiting < 1 { await Task.yield() }
+    while watch.waiting < 1 { try? await Task.sleep(for: .milliseconds(1)) }
     cancelledLater.cancel()
     #expect(await cancelledLater.value == .cancelled)
     #expect(watch.waiting == 0)

@@ -112,7 +112,7 @@ import Testing
     async let result = Self.forward(forwarder, caller)
     for await _ in started { break }
     // The health checks take the hung node out; the router's one check wakes its requests.
-    while forwarder.view.attemptWatch.waiting == 0 { await Task.yield() }
+    while forwarder.view.attemptWatch.waiting == 0 { try? await Task.sleep(for: .milliseconds(1)) }
     forwarder.view.failCheck("a")
     forwarder.view.checkAttempts()
     let outcome = try await result.get()
@@ -135,7 +135,7 @@ import Testing
     let forwarder = Self.forwarder()
     let caller = ScriptedCaller { _ in try await Self.hang() }
     async let result = Self.forward(forwarder, caller, metadata: ["grpc-timeout": "100m"])
-    while forwarder.view.attemptWatch.waiting == 0 { await Task.yield() }
+    while forwarder.view.attemptWatch.waiting == 0 { try? await Task.sleep(for: .milliseconds(1)) }
     try? await Task.sleep(for: .milliseconds(120))
     forwarder.view.checkAttempts()
     let ended = await result

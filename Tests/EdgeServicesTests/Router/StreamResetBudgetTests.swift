@@ -37,22 +37,24 @@ import Testing
   }
 
   @Test func aDetachedCallEndsItsWaitAtOnceAndRunsOnWhenNotCancelled() async throws {
-    let finished = Mutex(false)
+    let (started, start) = AsyncStream<Void>.makeStream()
+    let (finished, finish) = AsyncStream<Int>.makeStream()
     let release = AsyncStream<Void>.makeStream()
     let waiter = Task {
       try await DetachableCall.run {
+        start.yield()
         for await _ in release.stream {}
-        finished.withLock { $0 = true }
+        finish.yield(1)
         return 1
       } mayCancel: { false }
     }
+    for await _ in started { break }
     waiter.cancel()
     await #expect(throws: CancellationError.self) { try await waiter.value }
     // The call was left to run: it finishes once let go.
-    let finishedEarly = finished.withLock { $0 }
-    #expect(!finishedEarly)
     release.continuation.finish()
-    while !finished.withLock({ $0 }) { await Task.yield() }
+    var iterator = finished.makeAsyncIterator()
+    #expect(await iterator.next() == 1)
 
     let resetting = Task {
       try await DetachableCall.run {
@@ -66,23 +68,37 @@ import Testing
   }
 
   @Test func anAnswerAfterTheCallerLeftIsHandedOnAndAnAnsweredOneIsNot() async throws {
-    let orphans = Mutex<[Int]>([])
+    let (started, start) = AsyncStream<Void>.makeStream()
+    let (orphans, orphan) = AsyncStream<Int>.makeStream()
     let release = AsyncStream<Void>.makeStream()
     let waiter = Task {
       try await DetachableCall.run {
+        start.yield()
         for await _ in release.stream {}
         return 7
-      } mayCancel: { false } orphaned: { value in orphans.withLock { $0.append(value) } }
+      } mayCancel: { false } orphaned: { orphan.yield($0) }
     }
+    for await _ in started { break }
     waiter.cancel()
     await #expect(throws: CancellationError.self) { try await waiter.value }
     release.continuation.finish()
-    while orphans.withLock({ $0.isEmpty }) { await Task.yield() }
-    #expect(orphans.withLock { $0 } == [7])
+    var iterator = orphans.makeAsyncIterator()
+    #expect(await iterator.next() == 7)
 
-    let answered = try await DetachableCall.run({ 8 }, mayCancel: { true }, orphaned: { value in orphans.withLock { $0.append(value) } })
+    let answered = try await DetachableCall.run({ 8 }, mayCancel: { true }, orphaned: { orphan.yield($0) })
     #expect(answered == 8)
-    #expect(orphans.withLock { $0 } == [7])
+    orphan.finish()
+    #expect(await iterator.next() == nil)
+  }
+
+  @Test func aCallNotStartedBeforeItsCallerLeftNeverStarts() async {
+    let ran = Mutex(false)
+    let waiter = Task {
+      withUnsafeCurrentTask { $0?.cancel() }
+      return try await DetachableCall.run({ ran.withLock { $0 = true }; return 1 }, mayCancel: { false })
+    }
+    await #expect(throws: CancellationError.self) { try await waiter.value }
+    #expect(ran.withLock { $0 } == false)
   }
 
   @Test func onlyACallerWhoLeftBeforeTheDeadlinePaysForALateAnswer() {
@@ -91,7 +107,7 @@ import Testing
     left.callerLeftBeforeDeadline()
     #expect(left.chargesLateAnswers)
     // Once answered, another attempt's late answer is the router's extra.
-    left.answer()
+    left.end()
     #expect(!left.chargesLateAnswers)
   }
 }
