@@ -17,6 +17,8 @@ let package = Package(
     // with the fuzzer sanitizer).
     .library(name: "EdgeRuntime", targets: ["EdgeRuntime"]),
     .library(name: "EdgeProto", targets: ["EdgeProto"]),
+    // The router's wire scanner, for its fuzz target.
+    .library(name: "EdgeWire", targets: ["EdgeWire"]),
     .executable(name: "edgeinfer", targets: ["edgeinfer"]),
     .executable(name: "edge-router", targets: ["edge-router"]),
     .executable(name: "edge-node", targets: ["edge-node"]),

@@ -2,7 +2,8 @@
 import PackageDescription
 
 // libFuzzer targets for the code that reads untrusted bytes: inference requests (protobuf and
-// validation), BYTES tensors, the tokenizer, safetensors files and config.pbtxt. A package of
+// validation), the router's wire scanner (against SwiftProtobuf's decoding), BYTES tensors, the
+// tokenizer, safetensors files and config.pbtxt. A package of
 // its own because every target is built with `--sanitize=fuzzer` (libFuzzer supplies `main`);
 // dev/fuzz.sh builds and runs them.
 let package = Package(
@@ -18,6 +19,12 @@ let package = Package(
       dependencies: [
         .product(name: "EdgeRuntime", package: "EdgeInfer"), .product(name: "EdgeProto", package: "EdgeInfer"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]),
+    .executableTarget(
+      name: "FuzzWireScanner",
+      dependencies: [
+        .product(name: "EdgeWire", package: "EdgeInfer"), .product(name: "EdgeRuntime", package: "EdgeInfer"),
+        .product(name: "EdgeProto", package: "EdgeInfer"), .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]),
     .executableTarget(name: "FuzzBytesTensor", dependencies: [.product(name: "EdgeRuntime", package: "EdgeInfer")]),
     .executableTarget(name: "FuzzTokenizer", dependencies: [.product(name: "EdgeRuntime", package: "EdgeInfer")]),

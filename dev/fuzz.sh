@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-1000000}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzInferRequest FuzzBytesTensor FuzzTokenizer FuzzSafeTensors FuzzModelConfig)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzInferRequest FuzzWireScanner FuzzBytesTensor FuzzTokenizer FuzzSafeTensors FuzzModelConfig)
 
 # One -sanitize= list for Swift: swiftc keeps only the last -sanitize= flag it is given, and
 # SwiftPM orders two --sanitize options arbitrarily, which left either the coverage that guides

@@ -23,7 +23,8 @@ public struct InferRequestSummary: Sendable, Equatable {
         if !sawInput { rows = input.firstDimension ?? 1 }
         sawInput = true
       case (7, .lengthDelimited(let range)): payloadBytes += range.count
-      case (1, _), (2, _), (5, _), (7, _): throw WireFormatError("field \(number) of ModelInferRequest has the wrong wire type")
+      // A field whose wire type does not match its declaration is an unknown field to
+      // protobuf's parsers (the node's among them), and is skipped here too.
       default: continue
       }
     }

@@ -13,7 +13,9 @@ public struct InferResponseSummary: Sendable, Equatable {
       guard case .lengthDelimited(let range) = value else { continue }
       switch number {
       case 4:
-        if let (key, parameter) = try Self.int64Parameter(bytes, entry: range) { int64Parameters[key] = parameter }
+        // The last entry for a key is its value, whatever kind it is.
+        let (key, parameter) = try Self.parameter(bytes, entry: range)
+        int64Parameters[key] = parameter
       case 5:
         var output = ProtobufScanner(bytes, range: range)
         while let (field, contents) = try output.next() {
@@ -27,8 +29,9 @@ public struct InferResponseSummary: Sendable, Equatable {
     }
   }
 
-  /// A parameters map entry whose value is an `int64_param`; nil for other kinds.
-  private static func int64Parameter(_ bytes: [UInt8], entry: Range<Int>) throws(WireFormatError) -> (String, Int64)? {
+  /// A parameters map entry's key, and its value when that is an `int64_param` (nil for other
+  /// kinds).
+  private static func parameter(_ bytes: [UInt8], entry: Range<Int>) throws(WireFormatError) -> (String, Int64?) {
     var scanner = ProtobufScanner(bytes, range: entry)
     var key = ""
     var parameter: Int64?
@@ -36,14 +39,19 @@ public struct InferResponseSummary: Sendable, Equatable {
       switch (number, value) {
       case (1, .lengthDelimited(let range)): key = try ProtobufScanner.string(in: bytes, range: range)
       case (2, .lengthDelimited(let range)):
+        // A value seen twice is merged, as protobuf merges a message field: the last member of
+        // the oneof set wins; unknown fields change nothing.
         var inner = ProtobufScanner(bytes, range: range)
-        parameter = nil
         while let (field, choice) = try inner.next() {
-          if case .varint(let raw) = choice { parameter = field == 2 ? Int64(bitPattern: raw) : nil } else { parameter = nil }
+          switch (field, choice) {
+          case (2, .varint(let raw)): parameter = Int64(bitPattern: raw)
+          case (1, .varint), (3, .lengthDelimited), (4, .fixed64), (5, .varint): parameter = nil
+          default: continue  // unknown, or a wire type that does not match: skipped
+          }
         }
       default: continue
       }
     }
-    return parameter.map { (key, $0) }
+    return (key, parameter)
   }
 }

@@ -89,7 +89,7 @@ import Testing
         ("a model name that is not UTF-8", .invalidArgument, "not valid UTF-8", {
           _ = try await Self.rawInfer([0x0A, 0x02, 0xC3, 0x28], client: client)
         }),
-        ("a field of the wrong wire type", .invalidArgument, "wrong wire type", {
+        ("a model name of the wrong wire type, an unknown field to protobuf", .notFound, "no node serves model ''", {
           _ = try await Self.rawInfer([0x0D, 0, 0, 0, 0], client: client)
         }),
       ]
