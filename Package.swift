@@ -36,6 +36,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
     .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
@@ -77,13 +78,19 @@ let package = Package(
     .target(name: "EdgeRouting", swiftSettings: swiftSettings),
     // What servers and clients share on the wire: protobuf's wire format read in place (what
     // the router's data plane needs from a message it forwards as bytes), the pooled connections
-    // to nodes, and which answers allow failover.
+    // to nodes (gRPC clients for the control plane, NodeLink for ModelInfer), and which answers
+    // allow failover.
     .target(
       name: "EdgeWire",
       dependencies: [
         "EdgeSecurity",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+        .product(name: "NIOHPACK", package: "swift-nio-http2"),
       ],
       swiftSettings: swiftSettings
     ),
@@ -211,6 +218,11 @@ let package = Package(
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "Histogram", package: "hdrhistogram-swift"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+        .product(name: "NIOHPACK", package: "swift-nio-http2"),
       ],
       swiftSettings: swiftSettings
     ),
@@ -270,7 +282,11 @@ let package = Package(
     ),
     .testTarget(
       name: "EdgeWireTests",
-      dependencies: ["EdgeWire", "EdgeProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      dependencies: [
+        "EdgeWire", "EdgeProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHPACK", package: "swift-nio-http2"),
+      ],
       swiftSettings: swiftSettings
     ),
     .testTarget(

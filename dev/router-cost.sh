@@ -4,6 +4,8 @@
 # TLS on the server side), with tritonclient as the client, one call at a time.
 # With PLAINTEXT=1, one node alone over plaintext instead: what a trivial model (digits) costs
 # beyond a ServerLive on the same connection, and the node's CPU for each.
+# The floor line: the same ServerLive answered by `edgeinfer bench call-floor`, what a unary call
+# over TLS costs a server on swift-nio-http2 with nothing else (what a hand-written path could reach).
 # Usage: dev/router-cost.sh [CALLS]   (needs a release build of edgeinfer, edge-router, edge-node)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,12 +51,18 @@ PY
   exit 0
 fi
 LOG_LEVEL=error . dev/router-and-node.sh
-python3 - "$CALLS" "$certs" "$base" "$router_pid" "$node_pid" <<'PY'
+# The floor: a server written on swift-nio-http2 alone, same TLS and client certificates, that
+# answers every unary call without stream channels, tasks or decoding (edgeinfer bench call-floor).
+$BIN/edgeinfer bench call-floor --listen 127.0.0.1:$((base + 5)) --ca $certs/ca.pem --cert $certs/router.pem \
+  --key $certs/router-key.pem >/dev/null &
+floor_pid=$!
+pids+=($floor_pid)
+python3 - "$CALLS" "$certs" "$base" "$router_pid" "$node_pid" "$floor_pid" <<'PY'
 import os, statistics, sys, time
 import numpy as np
 import tritonclient.grpc as grpcclient
 
-calls, certs, base, router, node = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+calls, certs, base, router, node, floor = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 tick = os.sysconf("SC_CLK_TCK")
 
 def cpu(pid):
@@ -85,6 +93,13 @@ def measure(name, port, call):
           f"router {(r1 - r0) / calls * 1e3:.3f} ms, node {(n1 - n0) / calls * 1e3:.3f} ms")
 
 measure("ServerLive at the router", base, lambda c: c.is_server_live())
+c = client(base + 5)
+for _ in range(50): c.is_server_live()
+f0, latencies = cpu(floor), []
+for _ in range(calls):
+    t = time.perf_counter(); c.is_server_live(); latencies.append(time.perf_counter() - t)
+print(f"ServerLive at the swift-nio-http2 floor (edgeinfer bench call-floor): client p50 "
+      f"{statistics.median(latencies) * 1e3:.3f} ms; its CPU per call {(cpu(floor) - f0) / calls * 1e3:.3f} ms")
 measure("ServerLive at the node", base + 2, lambda c: c.is_server_live())
 measure("ModelInfer straight to the node", base + 2, lambda c: c.infer("digits", [pixels]))
 measure("ModelInfer through the router", base, lambda c: c.infer("digits", [pixels]))

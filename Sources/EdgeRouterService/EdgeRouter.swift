@@ -16,6 +16,8 @@ public final class EdgeRouter: Service, Sendable {
   public let configuration: RouterConfiguration
   public let view: ClusterView
   public let pool: NodeClientPool
+  /// The data plane's connections to nodes (ModelInfer); the pool above carries the rest.
+  public let links: NodeLinkPool
   public let metrics = RouterMetrics()
   public let health = HealthBoard(services: ["inference.GRPCInferenceService", "edgeinfer.v1.Registry"])
   private let logger: Logger
@@ -47,6 +49,7 @@ public final class EdgeRouter: Service, Sendable {
       }
     }
     self.pool = NodeClientPool(security: configuration.security)
+    self.links = NodeLinkPool(security: configuration.security, maximumResponseBytes: configuration.maxMessageBytes)
   }
 
   public func listeningAddresses() async -> BoundAddresses {
@@ -55,7 +58,7 @@ public final class EdgeRouter: Service, Sendable {
 
   public func run() async throws {
     let residency = ResidencyResolver(routerRegion: configuration.region, transit: configuration.transit, metrics: metrics)
-    var forwarder = NodeForwarder(view: view, pool: pool, metrics: metrics, logger: logger)
+    var forwarder = NodeForwarder(view: view, pool: pool, links: links, metrics: metrics, logger: logger)
     forwarder.defaultHedgeDelay = configuration.hedgeDelay
     forwarder.maxDeadline = configuration.maxDeadline
     forwarder.residency = residency
@@ -112,6 +115,8 @@ public final class EdgeRouter: Service, Sendable {
     // until the drain begins.
     let attemptChecks = Task { [view, forwarder] in await view.watchAttempts(every: forwarder.rescueInterval) }
     defer { attemptChecks.cancel() }
+    // Calls forwarded while the servers drain still need their nodes: the links close after.
+    defer { links.shutdown() }
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await clientServer.serveUntilCancelled() }
       group.addTask { try await clusterServer.serveUntilCancelled() }
@@ -161,7 +166,9 @@ public final class EdgeRouter: Service, Sendable {
           while !Task.isCancelled {
             try await Task.sleep(for: configuration.heartbeatExpiry)
             view.prune()
-            pool.retain(Set(view.snapshot().map(\.descriptor.address)))
+            let addresses = Set(view.snapshot().map(\.descriptor.address))
+            pool.retain(addresses)
+            links.retain(addresses)
           }
         }
       }

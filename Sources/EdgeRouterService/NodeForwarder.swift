@@ -15,6 +15,8 @@ import EdgeServer
 public struct NodeForwarder: Sendable {
   public let view: ClusterView
   public let pool: NodeClientPool
+  /// The data plane's links to nodes, for ModelInfer (RawModelInferCaller).
+  public let links: NodeLinkPool
   public let logger: Logger
   public let metrics: RouterMetrics
   /// The deadline for callers that set none.
@@ -31,10 +33,13 @@ public struct NodeForwarder: Sendable {
   /// Residency bounds: the router's region and whether it carries transit traffic.
   public var residency: ResidencyResolver
 
-  public init(view: ClusterView, pool: NodeClientPool, metrics: RouterMetrics = RouterMetrics(), logger: Logger) {
+  public init(
+    view: ClusterView, pool: NodeClientPool, links: NodeLinkPool, metrics: RouterMetrics = RouterMetrics(), logger: Logger
+  ) {
     self.view = view
     self.metrics = metrics
     self.pool = pool
+    self.links = links
     self.logger = logger
     self.residency = ResidencyResolver(metrics: metrics)
   }

@@ -5,29 +5,29 @@ public import GRPCCore
 import EdgeServer
 
 /// ModelInfer sent to a node as the serialized request the router received, its answer taken
-/// back as bytes: the router's data plane never decodes or re-encodes a tensor. The deadline
+/// back as bytes: the router's data plane never decodes or re-encodes a tensor, and the call is
+/// written straight on the node's HTTP/2 connection (NodeLink), not through a gRPC client. The deadline
 /// travels as `x-edge-timeout`, not as a gRPC timeout: the router enforces it (AttemptWatch)
 /// and the node answers by it, so no timer is set per call on either side.
 public struct RawModelInferCaller: NodeCaller {
-  public let pool: NodeClientPool
+  public let links: NodeLinkPool
   public let request: [UInt8]
   /// Told of an answer that came after the caller left, so its compute is metered all the same.
   public var onAnswerAfterCallerLeft: (@Sendable ([UInt8]) -> Void)?
 
-  public init(pool: NodeClientPool, request: [UInt8]) {
-    self.pool = pool
+  public init(links: NodeLinkPool, request: [UInt8]) {
+    self.links = links
     self.request = request
   }
+
+  private static let path = "/" + Inference_GRPCInferenceService.Method.ModelInfer.descriptor.fullyQualifiedMethod
 
   public func answeredAfterCallerLeft(_ response: [UInt8]) {
     onAnswerAfterCallerLeft?(response)
   }
 
   public func call(_ node: RankedNode, timeout: Duration) async throws -> [UInt8] {
-    try await pool.client(for: node.node.address).unary(
-      request: ClientRequest(message: request, metadata: [GRPCTimeout.forwardedKey: "\(GRPCTimeout.format(timeout))"]),
-      descriptor: Inference_GRPCInferenceService.Method.ModelInfer.descriptor,
-      serializer: RawMessageSerializer(), deserializer: RawMessageDeserializer(), options: .defaults
-    ) { try $0.message }
+    try await links.link(for: node.node.address).unary(
+      path: Self.path, metadata: [(GRPCTimeout.forwardedKey, GRPCTimeout.format(timeout))], message: request)
   }
 }

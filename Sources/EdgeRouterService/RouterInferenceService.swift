@@ -95,7 +95,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
       try RequestValidator.checkSize(payloadBytes: summary.payloadBytes, limits: limits)
     }
     let credential = Caller.current?.credential.name ?? "anonymous"
-    var caller = RawModelInferCaller(pool: forwarder.pool, request: request)
+    var caller = RawModelInferCaller(links: forwarder.links, request: request)
     // A caller that cancels before its deadline while the node works is charged for what the
     // node did: cancelling is no way to use compute unmetered.
     caller.onAnswerAfterCallerLeft = { [usage] answer in

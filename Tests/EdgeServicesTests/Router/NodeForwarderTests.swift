@@ -36,7 +36,8 @@ import Testing
           id: id, address: "127.0.0.1:1", region: id, location: try! GeoPoint(latitude: latitude, longitude: longitude),
           models: [ModelAvailability(name: "digits", version: "1", isReady: true)]))
     }
-    return NodeForwarder(view: view, pool: NodeClientPool(security: .plaintext), logger: Logger(label: "test"))
+    return NodeForwarder(
+      view: view, pool: NodeClientPool(security: .plaintext), links: NodeLinkPool(security: .plaintext), logger: Logger(label: "test"))
   }
 
   static func forward(

@@ -1,0 +1,25 @@
+public import NIOSSL
+import NIOCertificateReloading
+
+extension TLSIdentity {
+  /// Client side for connections made on swift-nio directly (the router's data plane to nodes,
+  /// NodeLink): the same trust and certificate as `clientSecurity`, HTTP/2 by ALPN. The
+  /// certificate and key are read now (an unusable pair is an error here, not at the first
+  /// handshake) and renewed ones are presented from the next connection on.
+  public func nioClientConfiguration(
+    onCertificateEvent: (@Sendable (CertificateFiles.Event) -> Void)? = nil
+  ) throws -> TLSConfiguration {
+    var config = TLSConfiguration.makeClientConfiguration()
+    config.trustRoots = .file(caPath)
+    config.certificateVerification = .fullVerification
+    config.applicationProtocols = ["h2"]
+    if let certificatePath, let keyPath, let files = certificateFiles(onEvent: onCertificateEvent) {
+      let current = files.sslContextConfigurationOverride
+      config.certificateChain = try current.certificateChain
+        ?? NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) }
+      config.privateKey = try current.privateKey ?? .privateKey(NIOSSLPrivateKey(file: keyPath, format: .pem))
+      config.setCertificateReloader(files)
+    }
+    return config
+  }
+}
