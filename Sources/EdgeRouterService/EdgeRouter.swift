@@ -79,7 +79,7 @@ public final class EdgeRouter: Service, Sendable {
       service.reservedNodeIDs = reservedNodeIDs
       return service
     }
-    let clientAccess = AccessInterceptor(
+    var clientAccess = AccessInterceptor(
       policy: AccessPolicy(
         listener: .client, keysRequired: keys != nil, adminNames: configuration.adminNames, plaintext: plaintext,
         insecureAdmin: configuration.insecureAdmin),
@@ -88,17 +88,41 @@ public final class EdgeRouter: Service, Sendable {
       policy: AccessPolicy(
         listener: .cluster, adminNames: configuration.adminNames, plaintext: plaintext, insecureAdmin: configuration.insecureAdmin),
       audit: audit)
+    // The client listener is the front (FrontListener): ModelInfer and ServerLive are answered
+    // from its HTTP/2 frames, every other call is relayed to this gRPC server on a private
+    // Unix socket, which runs the same access checks with the caller's address from the front.
+    clientAccess.trustsRelayedPeer = true
+    let relayFolder = try PrivateFolder(prefix: "edge-router")
+    defer { relayFolder.remove() }
+    let relaySocket = relayFolder.path + "/grpc.sock"
     let clientServer = GRPCServer(
       transport: .http2NIOPosix(
-        address: configuration.listen.bindTarget,
-        transportSecurity: configuration.security.server(
-          requireClientCertificate: false, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
+        address: .unixDomainSocket(path: relaySocket), transportSecurity: .plaintext,
         config: .defaults {
           $0.rpc.maxRequestPayloadSize = configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue
           $0.connection.flushCoalescing = nil
         }),
       services: [RouterInferenceRoutes(inference), registry(acceptsRegistrations: false), HealthService(board: health)],
       interceptors: [clientAccess])
+    let admission = clientAccess
+    let inferenceRoutes = inference
+    var frontConfiguration = FrontListener.Configuration(
+      listen: configuration.listen, security: configuration.security,
+      routes: [
+        FrontRoute(Inference_GRPCInferenceService.Method.ModelInfer.descriptor) { call in
+          let caller = try admission.admit(call)
+          return try await Caller.$current.withValue(caller) {
+            try await inferenceRoutes.forwardInfer(call.message, metadata: call.metadata)
+          }
+        },
+        FrontRoute(Inference_GRPCInferenceService.Method.ServerLive.descriptor) { call in
+          _ = try admission.admit(call)
+          return Self.liveAnswer
+        },
+      ],
+      maxRequestBytes: configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue, relaySocket: relaySocket)
+    frontConfiguration.onCertificateEvent = { [logger] in logger.log(certificate: $0) }
+    let front = FrontListener(configuration: frontConfiguration)
     // The cluster listener takes nodes' registrations and, from admin certificates only, the
     // admin plane: repository changes, usage, and the reads an operator needs beside them.
     let clusterServer = GRPCServer(
@@ -118,7 +142,7 @@ public final class EdgeRouter: Service, Sendable {
     // Calls forwarded while the servers drain still need their nodes: the links close after.
     defer { links.shutdown() }
     try await withThrowingDiscardingTaskGroup { group in
-      group.addTask { try await clientServer.serveUntilCancelled() }
+      group.addTask { try await front.serveUntilCancelled(behind: clientServer) }
       group.addTask { try await clusterServer.serveUntilCancelled() }
       group.addTask { await self.pool.run() }
       // Flushes usage every second until the drain, then once more.
@@ -126,7 +150,7 @@ public final class EdgeRouter: Service, Sendable {
       if let keys {
         group.addTask { await cancelWhenGracefulShutdown { await keys.watch() } }
       }
-      let clients = try await Self.port(of: clientServer, configured: configuration.listen)
+      let clients = await front.listeningAddress()
       let cluster = try await Self.port(of: clusterServer, configured: configuration.clusterListen)
       var metricsAddress: ServiceAddress?
       if let listen = configuration.metricsListen {
@@ -182,7 +206,7 @@ public final class EdgeRouter: Service, Sendable {
         guard (try? await gracefulShutdown()) != nil else { return }
         logger.info("shutting down")
         health.setAllNotServing()
-        clientServer.beginGracefulShutdown()
+        front.beginGracefulShutdown()
         clusterServer.beginGracefulShutdown()
         pool.shutdown()
       }
@@ -196,6 +220,9 @@ public final class EdgeRouter: Service, Sendable {
     let certificate: String? = if case .tls(let identity) = configuration.security { identity.certificatePath } else { nil }
     return SharedNames.of(certificateAt: certificate).union(configuration.adminNames).union([configuration.id])
   }
+
+  /// `ServerLiveResponse { live: true }`, serialized: the router is live while it answers.
+  private static let liveAnswer: [UInt8] = [0x08, 0x01]
 
   private static func port(
     of server: GRPCServer<HTTP2ServerTransport.Posix>, configured: ServiceAddress

@@ -17,6 +17,10 @@ public struct AccessInterceptor: ServerInterceptor {
   public let audit: AuditLog?
   /// On a node: the routers it is registered with, learned as it registers.
   public let routers: RouterNames?
+  /// Behind the router's front (FrontListener), whose relayed calls all come from one local
+  /// socket: the caller's address is the one the front puts in the metadata (and it presents
+  /// no certificate names: the front asks for no certificate and drops any the caller claims).
+  public var trustsRelayedPeer = false
 
   public init(policy: AccessPolicy, keys: APIKeyGate? = nil, audit: AuditLog? = nil, routers: RouterNames? = nil) {
     self.policy = policy
@@ -54,25 +58,18 @@ public struct AccessInterceptor: ServerInterceptor {
       guard audited, let audit else { return }
       audit.write(
         AuditRecord(
-          credential: credential.name, peer: context.remotePeer, listener: policy.listener.rawValue, method: method,
+          credential: credential.name, peer: peer(of: request.metadata, context: context), listener: policy.listener.rawValue, method: method,
           model: target.model, version: target.version, result: result))
     }
 
     var credential = Credential.anonymous
     var keyRegions: ResidencyBound?
-    if let keys, policy.listener == .client {
-      let authorization = request.metadata[stringValues: "authorization"].first(where: { _ in true })
-      switch keys.authorize(authorization) {
-      case .success(let key):
-        credential = .key(name: key.name, scope: key.effectiveScope)
-        keyRegions = key.regions.flatMap { ResidencyBound($0) }
-      case .failure(let refusal):
-        let error = RPCError(refusal)
-        record(Self.result(error), credential)
-        throw error
-      }
-    } else if let names = PeerNames.of(context) {
-      credential = .certificate(names: names)
+    switch authenticate(request.metadata, peerNames: PeerNames.of(context, relayed: trustsRelayedPeer ? request.metadata : nil)) {
+    case .success(let admitted):
+      (credential, keyRegions) = admitted
+    case .failure(let error):
+      record(Self.result(error), credential)
+      throw error
     }
     if audited { try await readTarget() }
     var effective = policy
@@ -83,7 +80,7 @@ public struct AccessInterceptor: ServerInterceptor {
       throw error
     }
     let caller = Caller(
-      credential: credential, keyRegions: keyRegions, peer: context.remotePeer,
+      credential: credential, keyRegions: keyRegions, peer: peer(of: request.metadata, context: context),
       askedResidency: Array(request.metadata[stringValues: RequestMetadata.residency]))
     guard audited else {
       return try await Caller.$current.withValue(caller) { try await next(request, context) }
@@ -100,6 +97,44 @@ public struct AccessInterceptor: ServerInterceptor {
       record(Self.result(error), credential)
       throw error
     }
+  }
+
+  /// Who is calling: the API key on a client listener that has keys, else the certificate
+  /// presented over mutual TLS, else nobody in particular.
+  private func authenticate(_ metadata: Metadata, peerNames: [String]?) -> Result<(Credential, ResidencyBound?), RPCError> {
+    if let keys, policy.listener == .client {
+      let authorization = metadata[stringValues: "authorization"].first(where: { _ in true })
+      switch keys.authorize(authorization) {
+      case .success(let key):
+        return .success((.key(name: key.name, scope: key.effectiveScope), key.regions.flatMap { ResidencyBound($0) }))
+      case .failure(let refusal):
+        return .failure(RPCError(refusal))
+      }
+    }
+    if let peerNames { return .success((.certificate(names: peerNames), nil)) }
+    return .success((.anonymous, nil))
+  }
+
+  private func peer(of metadata: Metadata, context: ServerContext) -> String {
+    guard trustsRelayedPeer else { return context.remotePeer }
+    return metadata[stringValues: FrontListener.peerKey].first(where: { _ in true }) ?? context.remotePeer
+  }
+
+  /// The access check for a call the front answers itself (an inference call: never audited,
+  /// no certificate asked for): the caller to run it as, or the refusal.
+  package func admit(_ call: FrontCall) throws(RPCError) -> Caller {
+    let service = call.descriptor.service.fullyQualifiedService
+    let callClass = CallClass.of(service: service, method: call.descriptor.method)
+    precondition(callClass.scope != .admin, "the front answers no admin call")
+    let (credential, keyRegions) = try authenticate(call.metadata, peerNames: nil).get()
+    var effective = policy
+    if let routers { effective.routerNames = routers.current }
+    if callClass != .health, case .failure(let refusal) = effective.decide(callClass, method: call.descriptor.method, credential: credential) {
+      throw RPCError(refusal)
+    }
+    return Caller(
+      credential: credential, keyRegions: keyRegions, peer: call.peer,
+      askedResidency: Array(call.metadata[stringValues: RequestMetadata.residency]))
   }
 
   package static func result(_ error: any Error) -> String {

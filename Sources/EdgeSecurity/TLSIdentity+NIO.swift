@@ -23,3 +23,23 @@ extension TLSIdentity {
     return config
   }
 }
+
+extension TLSIdentity {
+  /// Server side for listeners written on swift-nio directly (the router's FrontListener): the
+  /// certificate and key (renewed ones served from the next connection on), HTTP/2 by ALPN, no
+  /// client certificate asked for.
+  public func nioServerConfiguration(
+    onCertificateEvent: (@Sendable (CertificateFiles.Event) -> Void)? = nil
+  ) throws -> TLSConfiguration {
+    guard let certificatePath, let keyPath, let files = certificateFiles(onEvent: onCertificateEvent) else {
+      throw NIOSSLError.failedToLoadCertificate
+    }
+    let current = files.sslContextConfigurationOverride
+    var config = TLSConfiguration.makeServerConfiguration(
+      certificateChain: try current.certificateChain ?? NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) },
+      privateKey: try current.privateKey ?? .privateKey(NIOSSLPrivateKey(file: keyPath, format: .pem)))
+    config.applicationProtocols = ["h2"]
+    config.setCertificateReloader(files)
+    return config
+  }
+}

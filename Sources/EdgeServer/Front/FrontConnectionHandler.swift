@@ -1,0 +1,343 @@
+import GRPCCore
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+import NIOPosix
+
+/// One client connection to the front: the streams of the methods it answers itself are read
+/// from the connection's frames and answered on them (no stream channel, no gRPC server
+/// machinery per call); every other stream is relayed to the process's gRPC server over a
+/// connection of its own (RelayHandler), opened at the first such stream.
+final class FrontConnectionHandler: ChannelInboundHandler {
+  typealias InboundIn = HTTP2Frame
+  typealias OutboundOut = HTTP2Frame
+
+  struct Settings {
+    var routes: [String: FrontRoute]
+    var maxRequestBytes: Int
+    /// The process's gRPC server, for relayed methods.
+    var relayAddress: SocketAddress
+    /// Stream and connection windows granted to the caller.
+    var streamWindow: Int
+    var connectionWindow: Int
+  }
+
+  private enum Stream {
+    /// A call to a route: its request so far, then the task answering it.
+    case native(route: FrontRoute, metadata: Metadata, body: ByteBuffer?, task: Task<Void, Never>?)
+    /// Relayed on this relay connection.
+    case relayed(RelayHandler)
+  }
+
+  private let settings: Settings
+  private var context: ChannelHandlerContext?
+  private var streams: [HTTP2StreamID: Stream] = [:]
+  private var relay: RelayHandler?
+  /// Relay connections this connection opened (a draining one finishes its streams beside the
+  /// current one), closed with it.
+  private var relayChannels: [any Channel] = []
+  private var unacknowledged = 0
+  private var peer = ""
+  /// The listener is draining: GOAWAY sent, the connection closes once its streams are done.
+  private var draining = false
+  /// The highest stream the caller opened: the last one a drain lets finish.
+  private var lastStreamID = HTTP2StreamID(0)
+
+  init(settings: Settings) {
+    self.settings = settings
+  }
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    self.context = context
+    peer = Self.describe(context.channel.remoteAddress)
+  }
+
+  func channelActive(context: ChannelHandlerContext) {
+    peer = Self.describe(context.channel.remoteAddress)
+    let increment = settings.connectionWindow - 65_535
+    if increment > 0 {
+      context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))), promise: nil)
+    }
+    context.fireChannelActive()
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    let frame = unwrapInboundIn(data)
+    let id = frame.streamID
+    switch frame.payload {
+    case .headers(let headers):
+      switch streams[id] {
+      case nil:
+        open(id, headers: headers, context: context)
+      case .native(let route, let metadata, let body, nil):
+        // Trailers from the caller end its request.
+        if headers.endStream { dispatch(id, route: route, metadata: metadata, body: body) }
+      case .native:
+        break
+      case .relayed(let relay):
+        relay.send(frame.payload, from: id)
+      }
+    case .data(let payload):
+      let length = payload.data.readableBytes + (payload.paddingBytes ?? 0)
+      credit(id, length: length, streamOpen: !payload.endStream, context: context)
+      switch streams[id] {
+      case .native(let route, let metadata, var body, nil):
+        guard case .byteBuffer(var bytes) = payload.data else { return }
+        if (body?.readableBytes ?? 0) + bytes.readableBytes > settings.maxRequestBytes + 5 {
+          streams.removeValue(forKey: id)
+          return refuse(id, RPCError(code: .resourceExhausted, message: "the request exceeds \(settings.maxRequestBytes) bytes"), reset: true)
+        }
+        if body == nil { body = bytes } else { body!.writeBuffer(&bytes) }
+        if payload.endStream {
+          dispatch(id, route: route, metadata: metadata, body: body)
+        } else {
+          streams[id] = .native(route: route, metadata: metadata, body: body, task: nil)
+        }
+      case .relayed(let relay):
+        relay.send(frame.payload, from: id)
+      case .native, nil:
+        break
+      }
+    case .rstStream:
+      end(id)
+    default:
+      break
+    }
+  }
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if let closed = event as? StreamClosedEvent, closed.reason != nil {
+      end(closed.streamID)
+    }
+    context.fireUserInboundEventTriggered(event)
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    if let streamError = error as? NIOHTTP2Errors.StreamError {
+      end(streamError.streamID)
+      return
+    }
+    context.close(promise: nil)
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    for id in Array(streams.keys) { end(id) }
+    for channel in relayChannels { channel.close(promise: nil) }
+    relayChannels = []
+    relay = nil
+    self.context = nil
+    context.fireChannelInactive()
+  }
+
+  /// Stops taking new streams: GOAWAY now, the connection closes when its streams are done.
+  func drain() {
+    guard let context, !draining else { return }
+    draining = true
+    context.writeAndFlush(
+      wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil))),
+      promise: nil)
+    closeIfDone()
+  }
+
+  // MARK: - Streams
+
+  private func open(_ id: HTTP2StreamID, headers: HTTP2Frame.FramePayload.Headers, context: ChannelHandlerContext) {
+    guard !draining else {
+      // Past the drain's GOAWAY: refused, so the caller may retry it elsewhere.
+      context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.refusedStream))), promise: nil)
+      return
+    }
+    lastStreamID = max(lastStreamID, id)
+    let path = headers.headers.first(name: ":path") ?? ""
+    guard let route = settings.routes[path] else {
+      // Not answered here: the process's gRPC server answers, told who called. The front asks
+      // for no certificate, so it relays no certificate names; whatever the caller wrote in
+      // these fields itself is dropped.
+      var relayed = headers
+      relayed.headers.remove(name: FrontListener.peerKey)
+      relayed.headers.remove(name: PeerNames.relayedKey)
+      relayed.headers.add(name: FrontListener.peerKey, value: peer)
+      guard let relay = relay ?? openRelay() else { return }
+      streams[id] = .relayed(relay)
+      relay.send(.headers(relayed), from: id)
+      return
+    }
+    guard headers.headers.first(name: ":method") == "POST",
+      headers.headers.first(name: "content-type")?.hasPrefix("application/grpc") == true
+    else {
+      return refuse(id, RPCError(code: .invalidArgument, message: "not a gRPC request"), reset: !headers.endStream)
+    }
+    if let encoding = headers.headers.first(name: "grpc-encoding"), encoding != "identity" {
+      return refuse(id, RPCError(code: .unimplemented, message: "compression '\(encoding)' is not supported"), reset: !headers.endStream)
+    }
+    let metadata = GRPCFrames.metadata(of: headers.headers)
+    if headers.endStream {
+      dispatch(id, route: route, metadata: metadata, body: nil)
+    } else {
+      streams[id] = .native(route: route, metadata: metadata, body: nil, task: nil)
+    }
+  }
+
+  /// The request is whole: runs the route in a task and answers on the stream when it is done.
+  private func dispatch(_ id: HTTP2StreamID, route: FrontRoute, metadata: Metadata, body: ByteBuffer?) {
+    guard let context else { return }
+    guard var body, body.readableBytes >= 5, let compressed = body.readInteger(as: UInt8.self),
+      let length = body.readInteger(as: UInt32.self), Int(length) == body.readableBytes
+    else {
+      streams.removeValue(forKey: id)
+      return refuse(id, RPCError(code: .internalError, message: "the request is not one gRPC message"), reset: false)
+    }
+    guard compressed == 0 else {
+      streams.removeValue(forKey: id)
+      return refuse(id, RPCError(code: .unimplemented, message: "compressed messages are not supported"), reset: false)
+    }
+    let call = FrontCall(
+      descriptor: Self.descriptor(route.path), message: body.readBytes(length: Int(length)) ?? [], metadata: metadata, peer: peer)
+    let loop = context.eventLoop
+    let handler = NIOLoopBound(self, eventLoop: loop)
+    let task = Task {
+      let result: Result<[UInt8], RPCError>
+      do {
+        result = .success(try await route.handle(call))
+      } catch let error as RPCError {
+        result = .failure(error)
+      } catch is CancellationError {
+        result = .failure(RPCError(code: .cancelled, message: "the call was cancelled"))
+      } catch {
+        result = .failure(RPCError(code: .unknown, message: "\(error)"))
+      }
+      loop.execute { handler.value.answer(id, result) }
+    }
+    streams[id] = .native(route: route, metadata: metadata, body: nil, task: task)
+  }
+
+  private func answer(_ id: HTTP2StreamID, _ result: Result<[UInt8], RPCError>) {
+    guard case .native(_, _, _, .some) = streams.removeValue(forKey: id), let context else { return closeIfDone() }
+    switch result {
+    case .success(let message):
+      var body = context.channel.allocator.buffer(capacity: 5 + message.count)
+      body.writeInteger(UInt8(0))
+      body.writeInteger(UInt32(message.count))
+      body.writeBytes(message)
+      context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: GRPCFrames.responseHead)))), promise: nil)
+      context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(body))))), promise: nil)
+      context.writeAndFlush(
+        wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: GRPCFrames.okTrailers, endStream: true)))), promise: nil)
+    case .failure(let error):
+      refuse(id, error, reset: false)
+    }
+    closeIfDone()
+  }
+
+  /// Ends a call with `error` as its status; with `reset`, also ends the caller's side (its
+  /// request was still arriving).
+  private func refuse(_ id: HTTP2StreamID, _ error: RPCError, reset: Bool) {
+    guard let context else { return }
+    context.write(
+      wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: GRPCFrames.trailersOnly(error), endStream: true)))),
+      promise: nil)
+    if reset { context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.noError))), promise: nil) }
+    context.flush()
+  }
+
+  /// The caller reset the stream or it failed: a running call is cancelled, a relayed one reset.
+  private func end(_ id: HTTP2StreamID) {
+    switch streams.removeValue(forKey: id) {
+    case .native(_, _, _, let task?): task.cancel()
+    case .relayed(let relay): relay.reset(id)
+    case .native, nil: break
+    }
+    closeIfDone()
+  }
+
+  private func closeIfDone() {
+    if draining, streams.isEmpty { context?.close(promise: nil) }
+  }
+
+  /// Credits the caller's windows for request bytes taken off the connection.
+  private func credit(_ id: HTTP2StreamID, length: Int, streamOpen: Bool, context: ChannelHandlerContext) {
+    guard length > 0 else { return }
+    if streamOpen {
+      context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: length))), promise: nil)
+    }
+    unacknowledged += length
+    if unacknowledged >= settings.connectionWindow / 2 {
+      context.write(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: unacknowledged))), promise: nil)
+      unacknowledged = 0
+    }
+    if streamOpen || unacknowledged == 0 { context.flush() }
+  }
+
+  // MARK: - Relay
+
+  private func openRelay() -> RelayHandler? {
+    guard let context else { return nil }
+    let relay = RelayHandler()
+    let front = NIOLoopBound(self, eventLoop: context.eventLoop)
+    relay.deliver = { id, payload in front.value.relayed(payload, to: id) }
+    let handle = ObjectIdentifier(relay)
+    relay.closed = { front.value.relayClosed(handle) }
+    self.relay = relay
+    let bound = NIOLoopBound(relay, eventLoop: context.eventLoop)
+    ClientBootstrap(group: context.eventLoop)
+      .channelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(NIOHTTP2Handler(
+            mode: .client,
+            initialSettings: [
+              HTTP2Setting(parameter: .enablePush, value: 0),
+              HTTP2Setting(parameter: .maxConcurrentStreams, value: 0),
+              HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
+            ]))
+          try channel.pipeline.syncOperations.addHandler(bound.value)
+        }
+      }
+      .connect(to: settings.relayAddress)
+      .whenComplete { result in
+        switch result {
+        case .success(let channel): front.value.relayChannels.append(channel)
+        case .failure: bound.value.connectFailed()
+        }
+      }
+    return relay
+  }
+
+  /// A frame of the gRPC server's answer on a relayed stream.
+  private func relayed(_ payload: HTTP2Frame.FramePayload, to id: HTTP2StreamID) {
+    guard case .relayed = streams[id], let context else { return }
+    var ends = false
+    switch payload {
+    case .headers(let headers): ends = headers.endStream
+    case .data(let data): ends = data.endStream
+    case .rstStream: ends = true
+    default: break
+    }
+    if ends { streams.removeValue(forKey: id) }
+    context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: nil)
+    if ends { closeIfDone() }
+  }
+
+  /// A relay connection takes no more streams: the next relayed stream opens another.
+  private func relayClosed(_ handle: ObjectIdentifier) {
+    if let relay, ObjectIdentifier(relay) == handle { self.relay = nil }
+    relayChannels.removeAll { !$0.isActive }
+  }
+
+  // MARK: - Naming
+
+  private static func descriptor(_ path: String) -> MethodDescriptor {
+    let parts = path.dropFirst().split(separator: "/", maxSplits: 1)
+    return MethodDescriptor(
+      fullyQualifiedService: String(parts.first ?? ""), method: String(parts.count > 1 ? parts[1] : ""))
+  }
+
+  /// A peer as gRPC describes it.
+  static func describe(_ address: SocketAddress?) -> String {
+    switch address {
+    case .v4(let v4)?: return "ipv4:\(v4.host):\(address!.port ?? 0)"
+    case .v6(let v6)?: return "ipv6:[\(v6.host)]:\(address!.port ?? 0)"
+    case .unixDomainSocket(let path)?: return "unix:\(path)"
+    case nil: return ""
+    }
+  }
+}
