@@ -91,8 +91,20 @@ for text in ${TEXTS:-dev/serve-passages.txt dev/serve-sentences.txt}; do
       sleep 0.25
     done ) > "$work/rss.txt" &
   sampler=$!
-  $BIN/edgeinfer bench serve "${tls[@]}" ${key_args[@]+"${key_args[@]}"} --text "$text" --rate "$rate" --concurrency 4096 --duration "$DURATION" \
-    --timeout-ms "$DEADLINE_MS" > "$work/run.json"
+  # CPU seconds each process spends while the overload runs: the load generator shares the
+  # cores, and what it spends bounds what is left for the router and node to serve with.
+  cpu() { awk '{print $14 + $15}' /proc/$1/stat; }
+  router_cpu=$(cpu $router_pid); node_cpu=$(cpu $node_pid)
+  TIMEFORMAT='%U %S'
+  { time $BIN/edgeinfer bench serve "${tls[@]}" ${key_args[@]+"${key_args[@]}"} --text "$text" --rate "$rate" --concurrency 4096 --duration "$DURATION" \
+    --timeout-ms "$DEADLINE_MS" > "$work/run.json"; } 2> "$work/generator-time.txt"
+  tick=$(getconf CLK_TCK)
+  python3 - "$(cpu $router_pid)" "$router_cpu" "$(cpu $node_pid)" "$node_cpu" "$tick" "$(tail -1 "$work/generator-time.txt")" "$DURATION" <<'PY'
+import os, sys
+router = (int(sys.argv[1]) - int(sys.argv[2])) / int(sys.argv[5]); node = (int(sys.argv[3]) - int(sys.argv[4])) / int(sys.argv[5])
+generator = sum(float(x) for x in sys.argv[6].split())
+print(f"  CPU while overloaded ({sys.argv[7]} s on {os.cpu_count()} cores): load generator {generator:.1f} s, router {router:.1f} s, node {node:.1f} s")
+PY
   kill $sampler 2>/dev/null || true
   wait $sampler 2>/dev/null || true
   summary "$work/run.json" "$work/rss.txt"
