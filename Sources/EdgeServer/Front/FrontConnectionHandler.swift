@@ -1,3 +1,4 @@
+import EdgeWire
 import GRPCCore
 import NIOCore
 import NIOHPACK
@@ -36,7 +37,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
   /// Relay connections this connection opened (a draining one finishes its streams beside the
   /// current one), closed with it.
   private var relayChannels: [any Channel] = []
-  private var unacknowledged = 0
+  private let connectionWindow: ConnectionWindow
   private var peer = ""
   /// The listener is draining: GOAWAY sent, the connection closes once its streams are done.
   private var draining = false
@@ -45,6 +46,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
   init(settings: Settings) {
     self.settings = settings
+    self.connectionWindow = ConnectionWindow(target: settings.connectionWindow)
   }
 
   func handlerAdded(context: ChannelHandlerContext) {
@@ -54,8 +56,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
   func channelActive(context: ChannelHandlerContext) {
     peer = Self.describe(context.channel.remoteAddress)
-    let increment = settings.connectionWindow - 65_535
-    if increment > 0 {
+    if let increment = connectionWindow.opening {
       context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))), promise: nil)
     }
     context.fireChannelActive()
@@ -106,6 +107,9 @@ final class FrontConnectionHandler: ChannelInboundHandler {
   }
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if let increment = connectionWindow.increment(after: event) {
+      context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))), promise: nil)
+    }
     if let closed = event as? StreamClosedEvent, closed.reason != nil {
       end(closed.streamID)
     }
@@ -254,18 +258,11 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     if draining, streams.isEmpty { context?.close(promise: nil) }
   }
 
-  /// Credits the caller's windows for request bytes taken off the connection.
+  /// Credits the stream of an open request for bytes taken off the connection (the
+  /// connection's window is kept open from NIO's reports, userInboundEventTriggered).
   private func credit(_ id: HTTP2StreamID, length: Int, streamOpen: Bool, context: ChannelHandlerContext) {
-    guard length > 0 else { return }
-    if streamOpen {
-      context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: length))), promise: nil)
-    }
-    unacknowledged += length
-    if unacknowledged >= settings.connectionWindow / 2 {
-      context.write(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: unacknowledged))), promise: nil)
-      unacknowledged = 0
-    }
-    if streamOpen || unacknowledged == 0 { context.flush() }
+    guard length > 0, streamOpen else { return }
+    context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: length))), promise: nil)
   }
 
   // MARK: - Relay

@@ -1,3 +1,4 @@
+import EdgeWire
 import NIOCore
 import NIOHPACK
 import NIOHTTP2
@@ -22,20 +23,19 @@ final class RelayHandler: ChannelInboundHandler {
   private var frontStreams: [HTTP2StreamID: HTTP2StreamID] = [:]
   private var relayStreams: [HTTP2StreamID: HTTP2StreamID] = [:]
   private var nextStreamID = HTTP2StreamID(1)
-  private var unacknowledged = 0
   /// Frames sent before the connection is up (the Unix socket's connect takes a loop turn).
   private var queued: [(HTTP2StreamID, HTTP2Frame.FramePayload)] = []
   private var active = false
-  static let connectionWindow = 8 << 20
+  private let connectionWindow = ConnectionWindow(target: 8 << 20)
 
   func handlerAdded(context: ChannelHandlerContext) {
     self.context = context
   }
 
   func channelActive(context: ChannelHandlerContext) {
-    context.writeAndFlush(
-      wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: Self.connectionWindow - 65_535))),
-      promise: nil)
+    if let increment = connectionWindow.opening {
+      context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))), promise: nil)
+    }
     active = true
     context.fireChannelActive()
     let waiting = queued
@@ -76,17 +76,12 @@ final class RelayHandler: ChannelInboundHandler {
     guard let front = frontStreams[frame.streamID] else { return }
     switch frame.payload {
     case .data(let payload):
-      // Credit what passed through at once: the front's caller is the one to hold back.
+      // Credit the stream at once: the front's caller is the one to hold back (the connection
+      // is kept open from NIO's reports, userInboundEventTriggered).
       let length = payload.data.readableBytes + (payload.paddingBytes ?? 0)
-      unacknowledged += length
       if !payload.endStream, length > 0 {
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: frame.streamID, payload: .windowUpdate(windowSizeIncrement: length))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: frame.streamID, payload: .windowUpdate(windowSizeIncrement: length))), promise: nil)
       }
-      if unacknowledged >= Self.connectionWindow / 2 {
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: unacknowledged))), promise: nil)
-        unacknowledged = 0
-      }
-      context.flush()
       deliver?(front, frame.payload)
     case .headers, .rstStream:
       deliver?(front, frame.payload)
@@ -111,6 +106,9 @@ final class RelayHandler: ChannelInboundHandler {
   }
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if let increment = connectionWindow.increment(after: event) {
+      context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))), promise: nil)
+    }
     if let closedStream = event as? StreamClosedEvent, let front = frontStreams.removeValue(forKey: closedStream.streamID) {
       relayStreams.removeValue(forKey: front)
       if let reason = closedStream.reason { deliver?(front, .rstStream(reason)) }

@@ -23,15 +23,14 @@ final class UnaryCallHandler: ChannelInboundHandler {
   private let scheme: String
   private let authority: String
   private let maximumResponseBytes: Int
-  /// What the connection's inbound window is topped up by, and when.
-  private let connectionWindow: Int
+  /// The connection's inbound window, kept open as answers arrive.
+  private let connectionWindow: ConnectionWindow
   private var context: ChannelHandlerContext?
   private var calls: [HTTP2StreamID: Call] = [:]
   private var streams: [UInt64: HTTP2StreamID] = [:]
   /// Calls cancelled before they started (the cancellation overtook the start on the loop).
   private var cancelledEarly: Set<UInt64> = []
   private var nextStreamID = HTTP2StreamID(1)
-  private var unacknowledged = 0
   /// The node sent GOAWAY, or stream ids ran out: no new calls here.
   private(set) var draining = false
   private(set) var closed = false
@@ -45,7 +44,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
     self.scheme = scheme
     self.authority = authority
     self.maximumResponseBytes = maximumResponseBytes
-    self.connectionWindow = connectionWindow
+    self.connectionWindow = ConnectionWindow(target: connectionWindow)
   }
 
   var activeCalls: Int { calls.count }
@@ -55,9 +54,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
   }
 
   func channelActive(context: ChannelHandlerContext) {
-    // The connection window starts at HTTP/2's 65,535 bytes whatever the settings say.
-    let increment = connectionWindow - 65_535
-    if increment > 0 {
+    if let increment = connectionWindow.opening {
       context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))), promise: nil)
     }
     context.fireChannelActive()
@@ -113,13 +110,8 @@ final class UnaryCallHandler: ChannelInboundHandler {
     case .headers(let headers):
       step(frame.streamID, ended: headers.endStream) { $0.receive(headers: headers.headers, endStream: headers.endStream) }
     case .data(let payload):
-      // Credit the connection window as answers arrive (the stream windows are as large as
-      // the largest answer taken, so no stream needs topping up).
-      unacknowledged += payload.data.readableBytes + (payload.paddingBytes ?? 0)
-      if unacknowledged >= connectionWindow / 2 {
-        context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: unacknowledged))), promise: nil)
-        unacknowledged = 0
-      }
+      // The stream windows are as large as the largest answer taken, so no stream needs
+      // topping up; the connection's is kept open from NIO's reports (userInboundEventTriggered).
       guard case .byteBuffer(let bytes) = payload.data else { return }
       step(frame.streamID, ended: payload.endStream) { $0.receive(data: bytes, endStream: payload.endStream) }
     case .rstStream(let code):
@@ -136,6 +128,9 @@ final class UnaryCallHandler: ChannelInboundHandler {
   }
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if let increment = connectionWindow.increment(after: event) {
+      context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))), promise: nil)
+    }
     if let closed = event as? StreamClosedEvent, calls[closed.streamID] != nil {
       fail(closed.streamID, Self.error(resetBy: closed.reason ?? .protocolError))
     }

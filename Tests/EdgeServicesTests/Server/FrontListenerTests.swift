@@ -80,6 +80,14 @@ import Testing
       ]
     }
     #expect(codes == [.resourceExhausted, .invalidArgument, nil])
+    // Refused requests, 12 MiB of them on one connection, more than its flow-control window:
+    // the window is given back for every refused byte, and the connection serves the next call.
+    let afterFlood = try await RawClient.with(address, security: security) { client in
+      var refused = 0
+      for _ in 0..<40 where await Self.infer(client, Self.oversized(bytes: 300 * 1024)) == .resourceExhausted { refused += 1 }
+      return (refused, await Self.infer(client, DigitsFixture.request(rows: 0..<1)))
+    }
+    #expect(afterFlood.0 == 40 && afterFlood.1 == nil)
     // A compressed request: refused clearly, not misread.
     let compressing = try HTTP2ClientTransport.Posix(
       target: address.target, transportSecurity: security,
@@ -106,10 +114,10 @@ import Testing
     await code { _ = try await inference(client).modelInfer(request, metadata: metadata, options: options) }
   }
 
-  /// A request of 64 KiB.
-  static func oversized() -> Inference_ModelInferRequest {
+  /// A request of `bytes` bytes and a little more.
+  static func oversized(bytes: Int = 64 * 1024) -> Inference_ModelInferRequest {
     var request = DigitsFixture.request(rows: 0..<1)
-    request.rawInputContents = [Data(count: 64 * 1024)]
+    request.rawInputContents = [Data(count: bytes)]
     return request
   }
 
