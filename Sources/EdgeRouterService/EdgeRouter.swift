@@ -109,16 +109,14 @@ public final class EdgeRouter: Service, Sendable {
     var frontConfiguration = FrontListener.Configuration(
       listen: configuration.listen, security: configuration.security,
       routes: [
-        FrontRoute(Inference_GRPCInferenceService.Method.ModelInfer.descriptor) { call in
-          let caller = try admission.admit(call)
-          return try await Caller.$current.withValue(caller) {
-            try await inferenceRoutes.forwardInfer(call.message, metadata: call.metadata)
-          }
-        },
-        FrontRoute(Inference_GRPCInferenceService.Method.ServerLive.descriptor) { call in
-          _ = try admission.admit(call)
-          return Self.liveAnswer
-        },
+        FrontRoute(
+          Inference_GRPCInferenceService.Method.ModelInfer.descriptor, admit: { try admission.admit($0) },
+          handle: { call, caller in
+            try await Caller.$current.withValue(caller) { try await inferenceRoutes.forwardInfer(call.message, metadata: call.metadata) }
+          }),
+        FrontRoute(
+          Inference_GRPCInferenceService.Method.ServerLive.descriptor, admit: { try admission.admit($0) },
+          handle: { _, _ in Self.liveAnswer }),
       ],
       maxRequestBytes: configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue, relaySocket: relaySocket)
     frontConfiguration.onCertificateEvent = { [logger] in logger.log(certificate: $0) }
@@ -150,7 +148,7 @@ public final class EdgeRouter: Service, Sendable {
       if let keys {
         group.addTask { await cancelWhenGracefulShutdown { await keys.watch() } }
       }
-      let clients = await front.listeningAddress()
+      let clients = try await front.listeningAddress()
       let cluster = try await Self.port(of: clusterServer, configured: configuration.clusterListen)
       var metricsAddress: ServiceAddress?
       if let listen = configuration.metricsListen {

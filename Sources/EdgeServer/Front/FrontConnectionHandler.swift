@@ -16,6 +16,8 @@ final class FrontConnectionHandler: ChannelInboundHandler {
   struct Settings {
     var routes: [String: FrontRoute]
     var maxRequestBytes: Int
+    /// Request bytes one connection may hold for calls still arriving.
+    var maxBufferedBytes: Int
     /// The process's gRPC server, for relayed methods.
     var relayAddress: SocketAddress
     /// Stream and connection windows granted to the caller.
@@ -23,9 +25,19 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     var connectionWindow: Int
   }
 
+  /// A call to a route, from its admitted headers to its answer.
+  private struct NativeCall {
+    let route: FrontRoute
+    let caller: Caller
+    let metadata: Metadata
+    /// The request so far, until it is whole.
+    var body: ByteBuffer?
+    /// The task answering it, once the request is whole.
+    var task: Task<Void, Never>?
+  }
+
   private enum Stream {
-    /// A call to a route: its request so far, then the task answering it.
-    case native(route: FrontRoute, metadata: Metadata, body: ByteBuffer?, task: Task<Void, Never>?)
+    case native(NativeCall)
     /// Relayed on this relay connection.
     case relayed(RelayHandler)
   }
@@ -33,6 +45,11 @@ final class FrontConnectionHandler: ChannelInboundHandler {
   private let settings: Settings
   private var context: ChannelHandlerContext?
   private var streams: [HTTP2StreamID: Stream] = [:]
+  /// Request bytes held for calls still arriving (bounded by Settings.maxBufferedBytes).
+  private var buffered = 0
+  /// Streams whose answer is written but may still wait in NIO's flow-control buffer for the
+  /// caller's window: a drain closes the connection only once NIO reports them closed.
+  private var closing: Set<HTTP2StreamID> = []
   private var relay: RelayHandler?
   /// Relay connections this connection opened (a draining one finishes its streams beside the
   /// current one), closed with it.
@@ -70,9 +87,9 @@ final class FrontConnectionHandler: ChannelInboundHandler {
       switch streams[id] {
       case nil:
         open(id, headers: headers, context: context)
-      case .native(let route, let metadata, let body, nil):
+      case .native(let call) where call.task == nil:
         // Trailers from the caller end its request.
-        if headers.endStream { dispatch(id, route: route, metadata: metadata, body: body) }
+        if headers.endStream { dispatch(id, call) }
       case .native:
         break
       case .relayed(let relay):
@@ -82,17 +99,25 @@ final class FrontConnectionHandler: ChannelInboundHandler {
       let length = payload.data.readableBytes + (payload.paddingBytes ?? 0)
       credit(id, length: length, streamOpen: !payload.endStream, context: context)
       switch streams[id] {
-      case .native(let route, let metadata, var body, nil):
+      case .native(var call) where call.task == nil:
         guard case .byteBuffer(var bytes) = payload.data else { return }
-        if (body?.readableBytes ?? 0) + bytes.readableBytes > settings.maxRequestBytes + 5 {
-          streams.removeValue(forKey: id)
+        let held = call.body?.readableBytes ?? 0
+        if held + bytes.readableBytes > settings.maxRequestBytes + 5 {
+          release(id)
           return refuse(id, RPCError(code: .resourceExhausted, message: "the request exceeds \(settings.maxRequestBytes) bytes"), reset: true)
         }
-        if body == nil { body = bytes } else { body!.writeBuffer(&bytes) }
+        if buffered + bytes.readableBytes > settings.maxBufferedBytes {
+          release(id)
+          return refuse(
+            id, RPCError(code: .resourceExhausted, message: "more than \(settings.maxBufferedBytes) bytes of requests are arriving on this connection"),
+            reset: true)
+        }
+        buffered += bytes.readableBytes
+        if call.body == nil { call.body = bytes } else { call.body!.writeBuffer(&bytes) }
         if payload.endStream {
-          dispatch(id, route: route, metadata: metadata, body: body)
+          dispatch(id, call)
         } else {
-          streams[id] = .native(route: route, metadata: metadata, body: body, task: nil)
+          streams[id] = .native(call)
         }
       case .relayed(let relay):
         relay.send(frame.payload, from: id)
@@ -110,8 +135,9 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     if let increment = connectionWindow.increment(after: event) {
       context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))), promise: nil)
     }
-    if let closed = event as? StreamClosedEvent, closed.reason != nil {
-      end(closed.streamID)
+    if let closed = event as? StreamClosedEvent {
+      closing.remove(closed.streamID)
+      if closed.reason != nil { end(closed.streamID) } else { closeIfDone() }
     }
     context.fireUserInboundEventTriggered(event)
   }
@@ -121,6 +147,11 @@ final class FrontConnectionHandler: ChannelInboundHandler {
       end(streamError.streamID)
       return
     }
+    // Any other HTTP/2 error is NIO's to act on: an inbound stream error arrives bare, after
+    // NIO has reset that stream alone (its StreamClosedEvent ends the call), and a connection
+    // error is followed by NIO's GOAWAY and close. Only TLS and I/O failures end the connection
+    // here.
+    if error is any NIOHTTP2Error { return }
     context.close(promise: nil)
   }
 
@@ -175,17 +206,33 @@ final class FrontConnectionHandler: ChannelInboundHandler {
       return refuse(id, RPCError(code: .unimplemented, message: "compression '\(encoding)' is not supported"), reset: !headers.endStream)
     }
     let metadata = GRPCFrames.metadata(of: headers.headers)
+    // The access check runs on the headers: a caller it refuses never has a byte of its body held.
+    let caller: Caller
+    do {
+      caller = try route.admit(FrontCall(descriptor: Self.descriptor(route.path), message: [], metadata: metadata, peer: peer))
+    } catch {
+      return refuse(id, error as? RPCError ?? RPCError(code: .permissionDenied, message: "\(error)"), reset: !headers.endStream)
+    }
+    let call = NativeCall(route: route, caller: caller, metadata: metadata)
     if headers.endStream {
-      dispatch(id, route: route, metadata: metadata, body: nil)
+      dispatch(id, call)
     } else {
-      streams[id] = .native(route: route, metadata: metadata, body: nil, task: nil)
+      streams[id] = .native(call)
     }
   }
 
+  /// Lets go of a call still arriving: its held bytes no longer count against the connection.
+  private func release(_ id: HTTP2StreamID) {
+    if case .native(let call)? = streams.removeValue(forKey: id) { buffered -= call.body?.readableBytes ?? 0 }
+  }
+
   /// The request is whole: runs the route in a task and answers on the stream when it is done.
-  private func dispatch(_ id: HTTP2StreamID, route: FrontRoute, metadata: Metadata, body: ByteBuffer?) {
+  private func dispatch(_ id: HTTP2StreamID, _ native: NativeCall) {
     guard let context else { return }
-    guard var body, body.readableBytes >= 5, let compressed = body.readInteger(as: UInt8.self),
+    buffered -= native.body?.readableBytes ?? 0
+    let route = native.route
+    let caller = native.caller
+    guard var body = native.body, body.readableBytes >= 5, let compressed = body.readInteger(as: UInt8.self),
       let length = body.readInteger(as: UInt32.self), Int(length) == body.readableBytes
     else {
       streams.removeValue(forKey: id)
@@ -196,13 +243,13 @@ final class FrontConnectionHandler: ChannelInboundHandler {
       return refuse(id, RPCError(code: .unimplemented, message: "compressed messages are not supported"), reset: false)
     }
     let call = FrontCall(
-      descriptor: Self.descriptor(route.path), message: body.readBytes(length: Int(length)) ?? [], metadata: metadata, peer: peer)
+      descriptor: Self.descriptor(route.path), message: body.readBytes(length: Int(length)) ?? [], metadata: native.metadata, peer: peer)
     let loop = context.eventLoop
     let handler = NIOLoopBound(self, eventLoop: loop)
     let task = Task {
       let result: Result<[UInt8], RPCError>
       do {
-        result = .success(try await route.handle(call))
+        result = .success(try await route.handle(call, caller))
       } catch let error as RPCError {
         result = .failure(error)
       } catch is CancellationError {
@@ -212,11 +259,16 @@ final class FrontConnectionHandler: ChannelInboundHandler {
       }
       loop.execute { handler.value.answer(id, result) }
     }
-    streams[id] = .native(route: route, metadata: metadata, body: nil, task: task)
+    var running = native
+    running.body = nil
+    running.task = task
+    streams[id] = .native(running)
   }
 
   private func answer(_ id: HTTP2StreamID, _ result: Result<[UInt8], RPCError>) {
-    guard case .native(_, _, _, .some) = streams.removeValue(forKey: id), let context else { return closeIfDone() }
+    guard case .native(let call)? = streams.removeValue(forKey: id), call.task != nil, let context else { return closeIfDone() }
+    // Marked before the last frame is written: NIO reports the stream closed from inside that write.
+    closing.insert(id)
     switch result {
     case .success(let message):
       var body = context.channel.allocator.buffer(capacity: 5 + message.count)
@@ -247,15 +299,24 @@ final class FrontConnectionHandler: ChannelInboundHandler {
   /// The caller reset the stream or it failed: a running call is cancelled, a relayed one reset.
   private func end(_ id: HTTP2StreamID) {
     switch streams.removeValue(forKey: id) {
-    case .native(_, _, _, let task?): task.cancel()
+    case .native(let call):
+      call.task?.cancel()
+      buffered -= call.body?.readableBytes ?? 0
     case .relayed(let relay): relay.reset(id)
-    case .native, nil: break
+    case nil: break
     }
     closeIfDone()
   }
 
   private func closeIfDone() {
-    if draining, streams.isEmpty { context?.close(promise: nil) }
+    guard draining, streams.isEmpty, closing.isEmpty, let context else { return }
+    // On the next turn of the loop: NIO reports a stream closed from inside the write of its
+    // last frame, before that frame is flushed.
+    let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+    context.eventLoop.execute {
+      let front = handler.value
+      if front.streams.isEmpty, front.closing.isEmpty { front.context?.close(promise: nil) }
+    }
   }
 
   /// Credits the stream of an open request for bytes taken off the connection (the
@@ -309,7 +370,11 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     case .rstStream: ends = true
     default: break
     }
-    if ends { streams.removeValue(forKey: id) }
+    if ends {
+      streams.removeValue(forKey: id)
+      // Marked before the last frame is written: NIO reports the stream closed from inside that write.
+      closing.insert(id)
+    }
     context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: nil)
     if ends { closeIfDone() }
   }

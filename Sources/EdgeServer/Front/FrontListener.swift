@@ -42,8 +42,13 @@ public final class FrontListener: Sendable {
   /// Stream resets a connection may send a second (averaged over 10 s) before it is closed as
   /// a flood: more than a connection can send requests through this front.
   public static let maxResetsPerSecond = 20_000
+  /// How long a drain waits for the calls in flight before closing their connections: longer
+  /// than any answer takes, bounded so a caller that never ends its request cannot hold a
+  /// process that is stopping.
+  public static let drainGrace: Duration = .seconds(30)
   private let connections = Mutex<[ObjectIdentifier: Connection]>([:])
-  private let bound = PublishedValue<ServiceAddress>()
+  /// The bound address once listening, or why the front could not start.
+  private let bound = PublishedValue<Result<ServiceAddress, any Error>>()
   /// The listening channel while it listens; `stopped` once a drain was asked for.
   private let listener = Mutex<(channel: (any Channel)?, stopped: Bool)>((nil, false))
 
@@ -56,14 +61,24 @@ public final class FrontListener: Sendable {
     self.configuration = configuration
   }
 
-  /// The address bound, once listening.
-  public func listeningAddress() async -> ServiceAddress {
-    await bound.value
+  /// The address bound, once listening; throws why, when the front could not start.
+  public func listeningAddress() async throws -> ServiceAddress {
+    try await bound.value.get()
   }
 
   /// Serves until cancelled, then drains: no new connections, GOAWAY on every open one, and
   /// returns when their calls are done.
   public func serveUntilCancelled() async throws {
+    do {
+      try await serve()
+    } catch {
+      // Whoever waits for the address learns why the front did not start or stopped.
+      bound.publish(.failure(error))
+      throw error
+    }
+  }
+
+  private func serve() async throws {
     let tls: NIOSSLContext? =
       switch configuration.security {
       case .tls(let identity):
@@ -73,6 +88,8 @@ public final class FrontListener: Sendable {
     let settings = FrontConnectionHandler.Settings(
       routes: Dictionary(configuration.routes.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last }),
       maxRequestBytes: configuration.maxRequestBytes,
+      // At least one largest request, and 64 MiB of smaller ones at once.
+      maxBufferedBytes: max(configuration.maxRequestBytes + 5, 64 << 20),
       relayAddress: try SocketAddress(unixDomainSocketPath: configuration.relaySocket),
       streamWindow: 1 << 20, connectionWindow: 8 << 20)
     var connection = NIOHTTP2Handler.ConnectionConfiguration()
@@ -113,7 +130,7 @@ public final class FrontListener: Sendable {
       return state.stopped
     }
     if stopAtOnce { server.close(promise: nil) }
-    bound.publish(ServiceAddress(host: configuration.listen.host, port: server.localAddress?.port ?? configuration.listen.port))
+    bound.publish(.success(ServiceAddress(host: configuration.listen.host, port: server.localAddress?.port ?? configuration.listen.port)))
     await withTaskCancellationHandler {
       try? await server.closeFuture.get()
     } onCancel: {
@@ -124,7 +141,13 @@ public final class FrontListener: Sendable {
     for connection in open {
       connection.channel.eventLoop.execute { connection.handler.value.drain() }
     }
+    // Calls get the drain's grace to finish; connections still open after it are closed.
+    let deadline = Task {
+      try await Task.sleep(for: Self.drainGrace)
+      for connection in open { connection.channel.close(promise: nil) }
+    }
     for connection in open { try? await connection.channel.closeFuture.get() }
+    deadline.cancel()
   }
 
   /// Serves the front and, behind it, the gRPC server its relayed calls go to, until cancelled
@@ -135,6 +158,19 @@ public final class FrontListener: Sendable {
     let behind = Task { try await server.serve() }
     do {
       _ = try await server.listeningAddress
+    } catch {
+      bound.publish(.failure(error))
+      _ = await behind.result
+      throw error
+    }
+    // A server behind that stops on its own (it failed) stops the front too: the front would
+    // otherwise answer ModelInfer while every relayed call failed.
+    let watch = Task { [self] in
+      _ = await behind.result
+      beginGracefulShutdown()
+    }
+    defer { watch.cancel() }
+    do {
       try await serveUntilCancelled()
     } catch {
       server.beginGracefulShutdown()

@@ -6,10 +6,19 @@ public import GRPCCore
 public struct FrontRoute: Sendable {
   /// `/package.Service/Method`.
   public var path: String
-  public var handle: @Sendable (FrontCall) async throws -> [UInt8]
+  /// The access check, run as soon as the request's headers arrive (the call's `message` is
+  /// still empty): the caller to run the call as, or the refusal. A refused caller's body is
+  /// never held.
+  public var admit: @Sendable (FrontCall) throws -> Caller
+  /// The call, once its request is whole, with the caller `admit` answered.
+  public var handle: @Sendable (FrontCall, Caller) async throws -> [UInt8]
 
-  public init(_ descriptor: MethodDescriptor, handle: @escaping @Sendable (FrontCall) async throws -> [UInt8]) {
+  public init(
+    _ descriptor: MethodDescriptor, admit: @escaping @Sendable (FrontCall) throws -> Caller,
+    handle: @escaping @Sendable (FrontCall, Caller) async throws -> [UInt8]
+  ) {
     self.path = "/" + descriptor.fullyQualifiedMethod
+    self.admit = admit
     self.handle = handle
   }
 }

@@ -16,8 +16,11 @@ final class RelayHandler: ChannelInboundHandler {
   /// Told when this connection takes no more streams (it closed, failed, or the server sent
   /// GOAWAY): the front opens another for its next relayed stream.
   var closed: (() -> Void)?
-  /// The server sent GOAWAY: the streams it took finish here, then the connection closes.
+  /// The server sent GOAWAY (or stream ids ran out): the streams it took finish here, then the
+  /// connection closes.
   private var draining = false
+  /// The connection could not be made or has closed: nothing more is sent on it.
+  private var failed = false
 
   private var context: ChannelHandlerContext?
   private var frontStreams: [HTTP2StreamID: HTTP2StreamID] = [:]
@@ -44,9 +47,11 @@ final class RelayHandler: ChannelInboundHandler {
   }
 
   /// Sends a front stream's frame on; a stream's first frame (its request headers) opens it.
+  /// On a connection that failed or closed, the stream is refused (UNAVAILABLE, safe to retry).
   func send(_ payload: HTTP2Frame.FramePayload, from front: HTTP2StreamID) {
-    guard let context else { return }
+    guard !failed else { return deliver?(front, .rstStream(.refusedStream)) ?? () }
     guard active else { return queued.append((front, payload)) }
+    guard let context else { return deliver?(front, .rstStream(.refusedStream)) ?? () }
     let stream: HTTP2StreamID
     if let existing = relayStreams[front] {
       stream = existing
@@ -56,6 +61,11 @@ final class RelayHandler: ChannelInboundHandler {
       nextStreamID = nextStreamID.advanced(by: 2)
       relayStreams[front] = stream
       frontStreams[stream] = front
+      // Stream ids run out after about a billion: the next streams go to a new connection.
+      if nextStreamID >= HTTP2StreamID.maxID.advanced(by: -2), !draining {
+        draining = true
+        closed?()
+      }
     }
     context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: stream, payload: payload)), promise: nil)
   }
@@ -125,11 +135,17 @@ final class RelayHandler: ChannelInboundHandler {
       }
       return
     }
+    // Any other HTTP/2 error is NIO's to act on: an inbound stream error arrives bare, after
+    // NIO has reset that stream alone (its StreamClosedEvent ends the call), and a connection
+    // error is followed by NIO's GOAWAY and close. Only TLS and I/O failures end the connection
+    // here.
+    if error is any NIOHTTP2Error { return }
     context.close(promise: nil)
   }
 
   func channelInactive(context: ChannelHandlerContext) {
     active = false
+    failed = true
     var fronts = Set(relayStreams.keys)
     for (front, _) in queued { fronts.insert(front) }
     queued = []
@@ -145,6 +161,7 @@ final class RelayHandler: ChannelInboundHandler {
 extension RelayHandler {
   /// The connection could not be made: the streams waiting for it end (UNAVAILABLE).
   func connectFailed() {
+    failed = true
     let fronts = Set(queued.map(\.0))
     queued = []
     for front in fronts { deliver?(front, .rstStream(.refusedStream)) }

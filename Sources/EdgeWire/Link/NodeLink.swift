@@ -156,8 +156,7 @@ public final class NodeLink: Sendable {
         let connection = Connection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
         // A connection that drains or closes is replaced at the next call; one that closes
         // before answering anything (a failed handshake) counts as a failed connect.
-        handler.onDrain = { [self] in forget(connection, failed: false) }
-        channel.closeFuture.whenComplete { [self] _ in forget(connection, failed: !connection.handler.value.answeredAny) }
+        handler.onDrain = { [self] failed in forget(connection, failed: failed) }
         return connection
       }
     connected.whenComplete { [self] result in

@@ -30,6 +30,9 @@ final class UnaryCallHandler: ChannelInboundHandler {
   private var streams: [UInt64: HTTP2StreamID] = [:]
   /// Calls cancelled before they started (the cancellation overtook the start on the loop).
   private var cancelledEarly: Set<UInt64> = []
+  /// The highest token started: a cancellation for a lower one that has no stream came after
+  /// its call ended, and is not kept.
+  private var highestStarted: UInt64 = 0
   private var nextStreamID = HTTP2StreamID(1)
   /// The node sent GOAWAY, or stream ids ran out: no new calls here.
   private(set) var draining = false
@@ -38,7 +41,9 @@ final class UnaryCallHandler: ChannelInboundHandler {
   /// answering anything is backed off like one that refuses them).
   private(set) var answeredAny = false
   /// Told once when the connection stops taking calls (GOAWAY, closed, ids exhausted).
-  var onDrain: (() -> Void)?
+  /// `failed` when the connection closed before anything on it was answered (a failed
+  /// handshake, a node that closes connections at once): its owner backs off before the next.
+  var onDrain: ((_ failed: Bool) -> Void)?
 
   init(scheme: String, authority: String, maximumResponseBytes: Int, connectionWindow: Int) {
     self.scheme = scheme
@@ -62,6 +67,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
 
   /// Sends one call: `message` framed as gRPC's one length-prefixed message, ending the stream.
   func start(token: UInt64, path: String, metadata: [(String, String)], message: [UInt8], completion: @escaping Completion) {
+    highestStarted = max(highestStarted, token)
     if cancelledEarly.remove(token) != nil {
       return completion(.failure(RPCError(code: .cancelled, message: "the call was cancelled")))
     }
@@ -69,10 +75,11 @@ final class UnaryCallHandler: ChannelInboundHandler {
       return completion(.failure(RPCError(code: .unavailable, message: "the connection to the node is closing")))
     }
     let stream = nextStreamID
-    if stream.advanced(by: 2) >= HTTP2StreamID.maxID.advanced(by: -2) { drain(context: context) }
     nextStreamID = stream.advanced(by: 2)
     calls[stream] = Call(exchange: UnaryExchange(maximumResponseBytes: maximumResponseBytes), token: token, completion: completion)
     streams[token] = stream
+    // Stream ids run out after about a billion calls: the next ones go to a new connection.
+    if nextStreamID >= HTTP2StreamID.maxID.advanced(by: -2) { drain(context: context) }
 
     var headers = HPACKHeaders()
     headers.reserveCapacity(7 + metadata.count)
@@ -96,7 +103,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
   /// Ends a call its caller no longer waits for: the node's stream is reset (RST_STREAM CANCEL).
   func cancel(token: UInt64) {
     guard let stream = streams[token] else {
-      cancelledEarly.insert(token)
+      if token > highestStarted { cancelledEarly.insert(token) }
       return
     }
     guard let call = remove(stream) else { return }
@@ -142,6 +149,11 @@ final class UnaryCallHandler: ChannelInboundHandler {
       fail(streamError.streamID, RPCError(code: .internalError, message: "stream error from the node: \(streamError.baseError)"))
       return
     }
+    // Any other HTTP/2 error is NIO's to act on: an inbound stream error arrives bare, after
+    // NIO has reset that stream alone (its StreamClosedEvent ends the call), and a connection
+    // error is followed by NIO's GOAWAY and close. Only TLS and I/O failures end the connection
+    // here.
+    if error is any NIOHTTP2Error { return }
     // A connection-level failure (TLS, protocol): every call on it ends, and so does it.
     failAll(RPCError(code: .unavailable, message: "connection to the node failed: \(error)"))
     context.close(promise: nil)
@@ -149,15 +161,15 @@ final class UnaryCallHandler: ChannelInboundHandler {
 
   func channelInactive(context: ChannelHandlerContext) {
     closed = true
-    drain(context: context)
+    drain(context: context, failed: !answeredAny)
     failAll(RPCError(code: .unavailable, message: "the connection to the node closed"))
     context.fireChannelInactive()
   }
 
-  private func drain(context: ChannelHandlerContext) {
+  private func drain(context: ChannelHandlerContext, failed: Bool = false) {
     guard !draining else { return }
     draining = true
-    onDrain?()
+    onDrain?(failed)
     if calls.isEmpty && !closed { context.close(promise: nil) }
   }
 
