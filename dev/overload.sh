@@ -67,10 +67,11 @@ r = json.load(open(sys.argv[1]))
 rss = [line.split() for line in open(sys.argv[2])]
 router = [int(x[0]) for x in rss]; node = [int(x[1]) for x in rss]
 ports = [set(filter(None, x[2].split(","))) if len(x) > 2 else set() for x in rss]
+g = lambda key: r.get(key, "-")  # latency fields are absent when nothing of their kind came back
 print(f"  offered {r['rate']:.0f}/s for {r['duration_s']:.0f} s: ok {r['ok']} ({r['throughput']:.1f}/s), ok p50/p99/p99.9/max "
-      f"{r['p50_ms']} / {r['p99_ms']} / {r['p999_ms']} ms, failed {r['failed']} {r['failures']}, unsent {r['unsent']}, never answered {r['stuck']}")
-print(f"  refusals p99 {r['refusal_p99_ms']} ms; DEADLINE_EXCEEDED distance from the deadline p99 / max "
-      f"{r['deadline_exceeded_error_p99_ms']} / {r['deadline_exceeded_error_max_ms']} ms")
+      f"{g('p50_ms')} / {g('p99_ms')} / {g('p999_ms')} ms, failed {r['failed']} {r['failures']}, unsent {r['unsent']}, never answered {r['stuck']}")
+print(f"  refusals p99 {g('refusal_p99_ms')} ms; DEADLINE_EXCEEDED distance from the deadline p99 / max "
+      f"{g('deadline_exceeded_error_p99_ms')} / {g('deadline_exceeded_error_max_ms')} ms")
 print(f"  resident memory: router {router[0]/1024:.1f} -> max {max(router)/1024:.1f} MB, node {node[0]/1024:.1f} -> max {max(node)/1024:.1f} MB")
 print(f"  router->node connections: {len(ports[0])} at the start, {len(set().union(*ports))} seen during the run")
 for status, example in r['failure_examples'].items(): print(f"  {status}: {example[:160]}")

@@ -27,7 +27,12 @@ public struct RawModelInferCaller: NodeCaller {
   }
 
   public func call(_ node: RankedNode, timeout: Duration) async throws -> [UInt8] {
-    try await links.link(for: node.node.address).unary(
-      path: Self.path, metadata: [(GRPCTimeout.forwardedKey, GRPCTimeout.format(timeout))], message: request)
+    // A cancellation the reset budget allowed comes before the deadline; one at or after it
+    // (the deadline's own, or the backstop a second past it) resets nothing: the node was told
+    // the deadline and ends the stream itself.
+    let deadline = ContinuousClock.now + timeout
+    return try await links.link(for: node.node.address).unary(
+      path: Self.path, metadata: [(GRPCTimeout.forwardedKey, GRPCTimeout.format(timeout))], message: request,
+      resetOnCancel: { ContinuousClock.now < deadline - .milliseconds(10) })
   }
 }

@@ -44,8 +44,11 @@ public final class NodeLink: Sendable {
 
   /// Calls `path` with `message` (a serialized request) and answers the response message's
   /// bytes, or throws the node's error as an `RPCError` (connection failures as UNAVAILABLE).
-  /// Cancelling the calling task resets the call's stream.
-  public func unary(path: String, metadata: [(String, String)], message: [UInt8]) async throws -> [UInt8] {
+  /// Cancelling the calling task ends the call at once; the call's stream is reset when
+  /// `resetOnCancel` says so at that moment, and otherwise left to end with the node's answer.
+  public func unary(
+    path: String, metadata: [(String, String)], message: [UInt8], resetOnCancel: @escaping @Sendable () -> Bool = { true }
+  ) async throws -> [UInt8] {
     try Task.checkCancellation()
     let connection = try await connection()
     let token = tokens.wrappingAdd(1, ordering: .relaxed).newValue
@@ -60,7 +63,8 @@ public final class NodeLink: Sendable {
         }
       }
     } onCancel: {
-      loop.execute { handler.value.cancel(token: token) }
+      let reset = resetOnCancel()
+      loop.execute { handler.value.cancel(token: token, reset: reset) }
     }
   }
 

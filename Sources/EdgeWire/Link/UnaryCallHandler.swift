@@ -17,7 +17,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
   private struct Call {
     var exchange: UnaryExchange
     let token: UInt64
-    let completion: Completion
+    var completion: Completion
   }
 
   private let scheme: String
@@ -100,11 +100,23 @@ final class UnaryCallHandler: ChannelInboundHandler {
       promise: nil)
   }
 
-  /// Ends a call its caller no longer waits for: the node's stream is reset (RST_STREAM CANCEL).
-  func cancel(token: UInt64) {
+  /// Ends a call its caller no longer waits for. With `reset`, the node's stream is reset
+  /// (RST_STREAM CANCEL); without, the stream is left to end with the node's answer, which is
+  /// dropped: every reset counts against the node's limit on them (NIO's: 200 in 30 s, then
+  /// GOAWAY ENHANCE_YOUR_CALM and a new connection), so only resets the router's budget allows
+  /// are sent (StreamResetBudget).
+  func cancel(token: UInt64, reset: Bool) {
     guard let stream = streams[token] else {
       if token > highestStarted { cancelledEarly.insert(token) }
       return
+    }
+    guard reset else {
+      guard var call = calls[stream] else { return }
+      let waiter = call.completion
+      call.completion = { _ in }
+      calls[stream] = call
+      streams.removeValue(forKey: token)
+      return waiter(.failure(RPCError(code: .cancelled, message: "the call was cancelled")))
     }
     guard let call = remove(stream) else { return }
     context?.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: stream, payload: .rstStream(.cancel))), promise: nil)

@@ -93,7 +93,7 @@ struct UnaryExchange {
   /// Trailing metadata as a gRPC client sees it: the reserved HTTP/2 and gRPC fields left out.
   private static func metadata(_ trailers: HPACKHeaders) -> Metadata {
     var metadata = Metadata()
-    for (name, value, _) in trailers where !name.hasPrefix(":") && !name.hasPrefix("grpc-status") && name != "grpc-message"
+    for (name, value, _) in trailers where !name.hasPrefix(":") && name != "grpc-status" && name != "grpc-message"
       && name != "content-type"
     {
       if name.hasSuffix("-bin"), let bytes = Data(base64Encoded: value) {
