@@ -14,17 +14,6 @@ import Testing
 /// paths (answered in place, relayed), bad requests get clear statuses and cost only
 /// themselves, a caller that leaves cancels its call, and a drain lets calls in flight finish.
 @Suite(.serialized) struct FrontListenerTests {
-  static func code(_ body: () async throws -> Void) async -> RPCError.Code? {
-    do {
-      try await body()
-      return nil
-    } catch let error as RPCError {
-      return error.code
-    } catch {
-      return .unknown
-    }
-  }
-
   static func inference(_ client: GRPCClient<HTTP2ClientTransport.Posix>) -> Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix> {
     Inference_GRPCInferenceService.Client(wrapping: client)
   }
@@ -50,9 +39,9 @@ import Testing
       [
         // Answered at the front and relayed alike: no key, no call.
         await Self.infer(client, DigitsFixture.request(rows: 0..<1), metadata: claims),
-        await Self.code { _ = try await Self.inference(client).serverMetadata(.init(), metadata: claims, options: RawClient.shortCall) },
+        await RawClient.code { _ = try await Self.inference(client).serverMetadata(.init(), metadata: claims, options: RawClient.shortCall) },
         // A reader's key stays a reader's whatever the metadata claims.
-        await Self.code { _ = try await Self.inference(client).repositoryModelUnload(.with { $0.modelName = "digits" }, metadata: withKey, options: RawClient.shortCall) },
+        await RawClient.code { _ = try await Self.inference(client).repositoryModelUnload(.with { $0.modelName = "digits" }, metadata: withKey, options: RawClient.shortCall) },
         await Self.infer(client, DigitsFixture.request(rows: 0..<1), metadata: withKey),
       ]
     }
@@ -75,7 +64,7 @@ import Testing
       [
         await Self.infer(client, Self.oversized()),
         // Not a ModelInferRequest at all.
-        await Self.code { try await Self.sendUnreadable(client) },
+        await RawClient.code { try await Self.sendUnreadable(client) },
         // The same connection serves the next call.
         await Self.infer(client, DigitsFixture.request(rows: 0..<1)),
       ]
@@ -112,7 +101,7 @@ import Testing
     _ client: GRPCClient<HTTP2ClientTransport.Posix>, _ request: Inference_ModelInferRequest, metadata: Metadata = [:],
     options: CallOptions = RawClient.shortCall
   ) async -> RPCError.Code? {
-    await code { _ = try await inference(client).modelInfer(request, metadata: metadata, options: options) }
+    await RawClient.code { _ = try await inference(client).modelInfer(request, metadata: metadata, options: options) }
   }
 
   /// A request of `bytes` bytes and a little more.
@@ -130,23 +119,9 @@ import Testing
     ) { try $0.message }
   }
 
-  /// Whether a TCP connection to `address` is accepted.
-  static func connects(to address: ServiceAddress) -> Bool {
+  /// A TCP socket connected to `address` on loopback, or nil when the connection is refused.
+  static func connectedSocket(to address: ServiceAddress) -> Int32? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var target = sockaddr_in()
-    target.sin_family = sa_family_t(AF_INET)
-    target.sin_port = in_port_t(UInt16(address.port).bigEndian)
-    target.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &target) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
-  }
-
-  /// Writes `text` on a plain TCP connection and waits for the server to close it; true when it did.
-  static func rawSend(_ text: String, to address: ServiceAddress) async throws -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var target = sockaddr_in()
     target.sin_family = sa_family_t(AF_INET)
     target.sin_port = in_port_t(UInt16(address.port).bigEndian)
@@ -154,7 +129,24 @@ import Testing
     let connected = withUnsafePointer(to: &target) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard connected == 0 else { return false }
+    guard connected == 0 else {
+      close(fd)
+      return nil
+    }
+    return fd
+  }
+
+  /// Whether a TCP connection to `address` is accepted.
+  static func connects(to address: ServiceAddress) -> Bool {
+    guard let fd = connectedSocket(to: address) else { return false }
+    close(fd)
+    return true
+  }
+
+  /// Writes `text` on a plain TCP connection and waits for the server to close it; true when it did.
+  static func rawSend(_ text: String, to address: ServiceAddress) async throws -> Bool {
+    guard let fd = connectedSocket(to: address) else { return false }
+    defer { close(fd) }
     var timeout = timeval(tv_sec: 5, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     _ = text.withCString { send(fd, $0, strlen($0), 0) }
@@ -214,7 +206,7 @@ import Testing
         var options = CallOptions.defaults
         options.timeout = .milliseconds(300)
         // The caller's deadline passes: it resets the stream, and the route's task is cancelled.
-        #expect(await Self.code { _ = try await Self.inference(client).serverLive(.init(), options: options) } == .deadlineExceeded)
+        #expect(await RawClient.code { _ = try await Self.inference(client).serverLive(.init(), options: options) } == .deadlineExceeded)
         var ends = waiting.ended.stream.makeAsyncIterator()
         #expect(await ends.next() == true)
         // Relayed calls pass through.

@@ -17,17 +17,6 @@ import Testing
 /// Every listener is TLS; nodes and the router's cluster listener take only certificates of the
 /// cluster CA; a node may only register under a name its certificate carries.
 @Suite(.serialized) struct TransportSecurityTests {
-  static func code(_ body: () async throws -> Void) async -> RPCError.Code? {
-    do {
-      try await body()
-      return nil
-    } catch let error as RPCError {
-      return error.code
-    } catch {
-      return .unknown
-    }
-  }
-
   static func registration(_ id: String) -> Edgeinfer_V1_RegisterRequest {
     .with {
       $0.node = .with {
@@ -53,15 +42,15 @@ import Testing
     }
 
     // The router's client listener: TLS with the cluster CA works, nothing else does.
-    #expect(await Self.code { try await RawClient.with(cluster.routerAddresses.clients, security: TLSIdentity(caPath: cluster.pki.caCertificatePath).clientSecurity(), ready) } == nil)
-    #expect(await Self.code { try await RawClient.with(cluster.routerAddresses.clients, security: .plaintext, ready) } == .unavailable)
-    #expect(await Self.code { try await RawClient.with(cluster.routerAddresses.clients, security: rogue.identity("client").clientSecurity(), ready) } == .unavailable)
+    #expect(await RawClient.code { try await RawClient.with(cluster.routerAddresses.clients, security: TLSIdentity(caPath: cluster.pki.caCertificatePath).clientSecurity(), ready) } == nil)
+    #expect(await RawClient.code { try await RawClient.with(cluster.routerAddresses.clients, security: .plaintext, ready) } == .unavailable)
+    #expect(await RawClient.code { try await RawClient.with(cluster.routerAddresses.clients, security: rogue.identity("client").clientSecurity(), ready) } == .unavailable)
 
     // A node takes only clients with a cluster certificate.
-    #expect(await Self.code { try await RawClient.with(nodeAddress, security: cluster.pki.identity("client").clientSecurity(), ready) } == nil)
-    #expect(await Self.code { try await RawClient.with(nodeAddress, security: TLSIdentity(caPath: cluster.pki.caCertificatePath).clientSecurity(), ready) } == .unavailable)
-    #expect(await Self.code { try await RawClient.with(nodeAddress, security: rogue.identity("client").clientSecurity(), ready) } == .unavailable)
-    #expect(await Self.code { try await RawClient.with(nodeAddress, security: .plaintext, ready) } == .unavailable)
+    #expect(await RawClient.code { try await RawClient.with(nodeAddress, security: cluster.pki.identity("client").clientSecurity(), ready) } == nil)
+    #expect(await RawClient.code { try await RawClient.with(nodeAddress, security: TLSIdentity(caPath: cluster.pki.caCertificatePath).clientSecurity(), ready) } == .unavailable)
+    #expect(await RawClient.code { try await RawClient.with(nodeAddress, security: rogue.identity("client").clientSecurity(), ready) } == .unavailable)
+    #expect(await RawClient.code { try await RawClient.with(nodeAddress, security: .plaintext, ready) } == .unavailable)
     await cluster.stop()
   }
 
@@ -75,23 +64,23 @@ import Testing
     }
     let cluster2 = cluster.routerAddresses.cluster
     // Its own name: admitted.
-    #expect(await Self.code { try await RawClient.with(cluster2, security: cluster.pki.identity("node-2").clientSecurity(), register("node-2")) } == nil)
+    #expect(await RawClient.code { try await RawClient.with(cluster2, security: cluster.pki.identity("node-2").clientSecurity(), register("node-2")) } == nil)
     // Another node's name: refused.
-    #expect(await Self.code { try await RawClient.with(cluster2, security: cluster.pki.identity("node-2").clientSecurity(), register("node-1")) } == .permissionDenied)
+    #expect(await RawClient.code { try await RawClient.with(cluster2, security: cluster.pki.identity("node-2").clientSecurity(), register("node-1")) } == .permissionDenied)
     // Names other certificates carry too (every leaf names localhost; the client and admin
     // certificates name themselves): no node may register under them, so only a node's own
     // certificate can place a node, and the region it claims, in the rotation.
     for (identity, id) in [("client", "localhost"), ("client", "client"), ("admin", "admin"), ("node-3", "localhost")] {
       #expect(
-        await Self.code { try await RawClient.with(cluster2, security: cluster.pki.identity(identity).clientSecurity(), register(id)) }
+        await RawClient.code { try await RawClient.with(cluster2, security: cluster.pki.identity(identity).clientSecurity(), register(id)) }
           == .permissionDenied, "\(identity) as \(id)")
     }
     // No client certificate on the cluster listener: the handshake fails.
-    #expect(await Self.code { try await RawClient.with(cluster2, security: TLSIdentity(caPath: cluster.pki.caCertificatePath).clientSecurity(), register("node-3")) } == .unavailable)
+    #expect(await RawClient.code { try await RawClient.with(cluster2, security: TLSIdentity(caPath: cluster.pki.caCertificatePath).clientSecurity(), register("node-3")) } == .unavailable)
     // The client listener never takes registrations, whatever the certificate.
-    #expect(await Self.code { try await RawClient.with(cluster.routerAddresses.clients, security: cluster.pki.identity("node-3").clientSecurity(), register("node-3")) } == .permissionDenied)
+    #expect(await RawClient.code { try await RawClient.with(cluster.routerAddresses.clients, security: cluster.pki.identity("node-3").clientSecurity(), register("node-3")) } == .permissionDenied)
     // A bad location is the caller's error.
-    #expect(await Self.code {
+    #expect(await RawClient.code {
       try await RawClient.with(cluster2, security: cluster.pki.identity("node-3").clientSecurity()) { client in
         var request = Self.registration("node-3")
         request.node.location.latitude = 123
@@ -119,11 +108,11 @@ import Testing
       let result = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 0..<1)])
       #expect(result.node == "node-1")
     }
-    #expect(await Self.code { try await RawClient.with(nodeAddress, security: cluster.pki.identity("client").clientSecurity(), ready) } == nil)
+    #expect(await RawClient.code { try await RawClient.with(nodeAddress, security: cluster.pki.identity("client").clientSecurity(), ready) } == nil)
     // Another node's certificate chains to the cluster CA but is not on the list.
-    #expect(await Self.code { try await RawClient.with(nodeAddress, security: cluster.pki.identity("node-2").clientSecurity(), ready) } == .permissionDenied)
+    #expect(await RawClient.code { try await RawClient.with(nodeAddress, security: cluster.pki.identity("node-2").clientSecurity(), ready) } == .permissionDenied)
     // Health checks stay open to the cluster.
-    #expect(await Self.code { try await RawClient.with(nodeAddress, security: cluster.pki.identity("node-2").clientSecurity(), health) } == nil)
+    #expect(await RawClient.code { try await RawClient.with(nodeAddress, security: cluster.pki.identity("node-2").clientSecurity(), health) } == nil)
     await cluster.stop()
   }
 
@@ -153,7 +142,7 @@ import Testing
       let result = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 0..<1)])
       #expect(result.node == "node-1")
     }
-    #expect(await Self.code {
+    #expect(await RawClient.code {
       try await RawClient.with(cluster.routerAddresses.clients, security: cluster.pki.identity("client").clientSecurity()) { client in
         _ = try await Inference_GRPCInferenceService.Client(wrapping: client).serverLive(Inference_ServerLiveRequest(), options: RawClient.shortCall)
       }

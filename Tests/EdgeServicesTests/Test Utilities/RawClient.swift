@@ -15,6 +15,18 @@ enum RawClient {
     return try await withGRPCClient(transport: transport) { client in try await body(client) }
   }
 
+  /// The status a call ended with; nil when it succeeded (an error that is not gRPC's: UNKNOWN).
+  static func code(_ body: () async throws -> Void) async -> RPCError.Code? {
+    do {
+      try await body()
+      return nil
+    } catch let error as RPCError {
+      return error.code
+    } catch {
+      return .unknown
+    }
+  }
+
   static var shortCall: CallOptions {
     var options = CallOptions.defaults
     options.timeout = .seconds(3)
