@@ -12,8 +12,9 @@ import Synchronization
 /// data plane's ModelInfer, and ServerLive) are answered from the connection's frames, every
 /// other method is relayed to the process's gRPC server listening on a private Unix socket,
 /// with the caller's address in `x-edge-peer`. It asks for no client certificate (callers are
-/// told apart by API key, as on the router's client listener before it). grpc-swift's server spends about 0.2 ms of CPU per call on its
-/// stream channels and tasks; this path spends what HTTP/2 and TLS cost (docs/BENCHMARKS.md).
+/// told apart by API key, as on the router's client listener before it). grpc-swift's server
+/// spends about 0.2 ms of CPU per call on its stream channels and tasks; this path spends what
+/// HTTP/2 and TLS cost (docs/BENCHMARKS.md).
 public final class FrontListener: Sendable {
   /// Metadata that carries the caller's address to the relayed gRPC server (a caller's own
   /// value is replaced).
