@@ -117,6 +117,7 @@ public final class EdgeRouter: Service, Sendable {
         FrontRoute(
           Inference_GRPCInferenceService.Method.ServerLive.descriptor, admit: { try admission.admit($0) },
           handle: { _, _ in Self.liveAnswer }),
+        HealthService.checkRoute(board: health, admit: { try admission.admit($0) }),
       ],
       maxRequestBytes: configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue, relaySocket: relaySocket)
     frontConfiguration.onCertificateEvent = { [logger] in logger.log(certificate: $0) }

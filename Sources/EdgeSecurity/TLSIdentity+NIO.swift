@@ -25,11 +25,12 @@ extension TLSIdentity {
 }
 
 extension TLSIdentity {
-  /// Server side for listeners written on swift-nio directly (the router's FrontListener): the
-  /// certificate and key (renewed ones served from the next connection on), HTTP/2 by ALPN, no
-  /// client certificate asked for.
+  /// Server side for listeners written on swift-nio directly (FrontListener): the certificate
+  /// and key (renewed ones served from the next connection on), HTTP/2 by ALPN. With
+  /// `requireClientCertificate`, only clients holding a certificate of the cluster CA complete
+  /// the handshake (as `serverSecurity`); otherwise none is asked for.
   public func nioServerConfiguration(
-    onCertificateEvent: (@Sendable (CertificateFiles.Event) -> Void)? = nil
+    requireClientCertificate: Bool = false, onCertificateEvent: (@Sendable (CertificateFiles.Event) -> Void)? = nil
   ) throws -> TLSConfiguration {
     guard let certificatePath, let keyPath, let files = certificateFiles(onEvent: onCertificateEvent) else {
       throw NIOSSLError.failedToLoadCertificate
@@ -40,6 +41,10 @@ extension TLSIdentity {
       privateKey: try current.privateKey ?? .privateKey(NIOSSLPrivateKey(file: keyPath, format: .pem)))
     config.applicationProtocols = ["h2"]
     config.setCertificateReloader(files)
+    if requireClientCertificate {
+      config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caPath))
+      config.certificateVerification = .noHostnameVerification
+    }
     return config
   }
 }

@@ -47,3 +47,22 @@ public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     }
   }
 }
+
+extension HealthService {
+  /// `Check` answered by a front (FrontListener) from its frames: routers check every node
+  /// several times a second, and this keeps the answer off the gRPC server behind the front.
+  public static func checkRoute(board: HealthBoard, admit: @escaping @Sendable (FrontCall) throws -> Caller) -> FrontRoute {
+    FrontRoute(Grpc_Health_V1_Health.Method.Check.descriptor, admit: admit) { call, _ in
+      let request: Grpc_Health_V1_HealthCheckRequest
+      do {
+        request = try Grpc_Health_V1_HealthCheckRequest(serializedBytes: call.message)
+      } catch {
+        throw RPCError(code: .invalidArgument, message: "the request is not a valid HealthCheckRequest: \(error)")
+      }
+      guard let status = board.status(of: request.service) else {
+        throw RPCError(code: .notFound, message: "unknown service '\(request.service)'")
+      }
+      return try Grpc_Health_V1_HealthCheckResponse.with { $0.status = status }.serializedBytes()
+    }
+  }
+}

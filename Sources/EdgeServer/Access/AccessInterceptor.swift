@@ -17,9 +17,9 @@ public struct AccessInterceptor: ServerInterceptor {
   public let audit: AuditLog?
   /// On a node: the routers it is registered with, learned as it registers.
   public let routers: RouterNames?
-  /// Behind the router's front (FrontListener), whose relayed calls all come from one local
-  /// socket: the caller's address is the one the front puts in the metadata (and it presents
-  /// no certificate names: the front asks for no certificate and drops any the caller claims).
+  /// Behind a front (FrontListener), whose relayed calls all come from one local socket: the
+  /// caller's address and certificate names are the ones the front puts in the metadata (it
+  /// drops whatever the caller wrote there itself).
   public var trustsRelayedPeer = false
 
   public init(policy: AccessPolicy, keys: APIKeyGate? = nil, audit: AuditLog? = nil, routers: RouterNames? = nil) {
@@ -120,16 +120,18 @@ public struct AccessInterceptor: ServerInterceptor {
     return metadata[stringValues: FrontListener.peerKey].first(where: { _ in true }) ?? context.remotePeer
   }
 
-  /// The access check for a call the front answers itself (an inference call: never audited,
-  /// no certificate asked for): the caller to run it as, or the refusal.
+  /// The access check for a call the front answers itself (an inference call: never audited):
+  /// the caller to run it as, or the refusal.
   package func admit(_ call: FrontCall) throws(RPCError) -> Caller {
     let service = call.descriptor.service.fullyQualifiedService
     let callClass = CallClass.of(service: service, method: call.descriptor.method)
     precondition(callClass.scope != .admin, "the front answers no admin call")
-    let (credential, keyRegions) = try authenticate(call.metadata, peerNames: nil).get()
+    // As in `intercept`: health checks are open to anyone who reaches the listener.
+    if callClass == .health { return Caller(credential: .anonymous, keyRegions: nil, peer: call.peer, askedResidency: []) }
+    let (credential, keyRegions) = try authenticate(call.metadata, peerNames: call.peerNames).get()
     var effective = policy
     if let routers { effective.routerNames = routers.current }
-    if callClass != .health, case .failure(let refusal) = effective.decide(callClass, method: call.descriptor.method, credential: credential) {
+    if case .failure(let refusal) = effective.decide(callClass, method: call.descriptor.method, credential: credential) {
       throw RPCError(refusal)
     }
     return Caller(

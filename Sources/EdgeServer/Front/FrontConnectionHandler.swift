@@ -4,11 +4,15 @@ import NIOCore
 import NIOHPACK
 import NIOHTTP2
 import NIOPosix
+import NIOSSL
+import NIOTLS
+import SwiftASN1
+import X509
 
 /// One client connection to the front: the streams of the methods it answers itself are read
 /// from the connection's frames and answered on them (no stream channel, no gRPC server
-/// machinery per call); every other stream is relayed to the process's gRPC server over a
-/// connection of its own (RelayHandler), opened at the first such stream.
+/// machinery per call); every other stream is relayed to the process's gRPC server over the
+/// relay connection of its event loop (RelayLink).
 final class FrontConnectionHandler: ChannelInboundHandler {
   typealias InboundIn = HTTP2Frame
   typealias OutboundOut = HTTP2Frame
@@ -18,11 +22,13 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     var maxRequestBytes: Int
     /// Request bytes one connection may hold for calls still arriving.
     var maxBufferedBytes: Int
-    /// The process's gRPC server, for relayed methods.
-    var relayAddress: SocketAddress
+    /// The relay connection of each event loop (by the loop's identity), for relayed methods.
+    var relayLinks: [ObjectIdentifier: NIOLoopBound<RelayLink>]
     /// Stream and connection windows granted to the caller.
     var streamWindow: Int
     var connectionWindow: Int
+    /// Callers present a certificate (mutual TLS) whose names the checks use.
+    var readsCallerCertificate = false
   }
 
   /// A call to a route, from its admitted headers to its answer.
@@ -30,6 +36,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     let route: FrontRoute
     let caller: Caller
     let metadata: Metadata
+    let peerNames: [String]?
     /// The request so far, until it is whole.
     var body: ByteBuffer?
     /// The task answering it, once the request is whole.
@@ -50,12 +57,10 @@ final class FrontConnectionHandler: ChannelInboundHandler {
   /// Streams whose answer is written but may still wait in NIO's flow-control buffer for the
   /// caller's window: a drain closes the connection only once NIO reports them closed.
   private var closing: Set<HTTP2StreamID> = []
-  private var relay: RelayHandler?
-  /// Relay connections this connection opened (a draining one finishes its streams beside the
-  /// current one), closed with it.
-  private var relayChannels: [any Channel] = []
   private let connectionWindow: ConnectionWindow
   private var peer = ""
+  /// The caller's certificate names, read when the TLS handshake completed.
+  private var peerNames: [String]??
   /// The listener is draining: GOAWAY sent, the connection closes once its streams are done.
   private var draining = false
   /// The highest stream the caller opened: the last one a drain lets finish.
@@ -68,6 +73,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
   func handlerAdded(context: ChannelHandlerContext) {
     self.context = context
+    if !settings.readsCallerCertificate { peerNames = .some(nil) }
     peer = Self.describe(context.channel.remoteAddress)
   }
 
@@ -93,7 +99,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
       case .native:
         break
       case .relayed(let relay):
-        relay.send(frame.payload, from: id)
+        relay.send(frame.payload, from: id, of: self)
       }
     case .data(let payload):
       let length = payload.data.readableBytes + (payload.paddingBytes ?? 0)
@@ -120,7 +126,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
           streams[id] = .native(call)
         }
       case .relayed(let relay):
-        relay.send(frame.payload, from: id)
+        relay.send(frame.payload, from: id, of: self)
       case .native, nil:
         break
       }
@@ -132,6 +138,9 @@ final class FrontConnectionHandler: ChannelInboundHandler {
   }
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if settings.readsCallerCertificate, case .handshakeCompleted(_)? = event as? TLSUserEvent {
+      peerNames = .some(readCallerNames(context: context))
+    }
     if let increment = connectionWindow.increment(after: event) {
       context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))), promise: nil)
     }
@@ -157,9 +166,6 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
   func channelInactive(context: ChannelHandlerContext) {
     for id in Array(streams.keys) { end(id) }
-    for channel in relayChannels { channel.close(promise: nil) }
-    relayChannels = []
-    relay = nil
     self.context = nil
     context.fireChannelInactive()
   }
@@ -184,17 +190,23 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     }
     lastStreamID = max(lastStreamID, id)
     let path = headers.headers.first(name: ":path") ?? ""
+    guard let names = callerNames(context: context) else {
+      // Mutual TLS without a readable certificate: never run as anonymous.
+      return refuse(id, RPCError(code: .unavailable, message: "the caller's certificate could not be read"), reset: !headers.endStream)
+    }
     guard let route = settings.routes[path] else {
-      // Not answered here: the process's gRPC server answers, told who called. The front asks
-      // for no certificate, so it relays no certificate names; whatever the caller wrote in
-      // these fields itself is dropped.
+      // Not answered here: the process's gRPC server answers, told who called (whatever the
+      // caller wrote in these fields itself is dropped).
       var relayed = headers
       relayed.headers.remove(name: FrontListener.peerKey)
       relayed.headers.remove(name: PeerNames.relayedKey)
       relayed.headers.add(name: FrontListener.peerKey, value: peer)
-      guard let relay = relay ?? openRelay() else { return }
+      if let names { relayed.headers.add(name: PeerNames.relayedKey, value: names.joined(separator: ",")) }
+      guard let relay = settings.relayLinks[ObjectIdentifier(context.eventLoop)]?.value.handler() else {
+        return refuse(id, RPCError(code: .unavailable, message: "this call cannot be relayed"), reset: !headers.endStream)
+      }
       streams[id] = .relayed(relay)
-      relay.send(.headers(relayed), from: id)
+      relay.send(.headers(relayed), from: id, of: self)
       return
     }
     guard headers.headers.first(name: ":method") == "POST",
@@ -209,11 +221,12 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     // The access check runs on the headers: a caller it refuses never has a byte of its body held.
     let caller: Caller
     do {
-      caller = try route.admit(FrontCall(descriptor: Self.descriptor(route.path), message: [], metadata: metadata, peer: peer))
+      caller = try route.admit(
+        FrontCall(descriptor: Self.descriptor(route.path), message: [], metadata: metadata, peer: peer, peerNames: names))
     } catch {
       return refuse(id, error as? RPCError ?? RPCError(code: .permissionDenied, message: "\(error)"), reset: !headers.endStream)
     }
-    let call = NativeCall(route: route, caller: caller, metadata: metadata)
+    let call = NativeCall(route: route, caller: caller, metadata: metadata, peerNames: names)
     if headers.endStream {
       dispatch(id, call)
     } else {
@@ -243,7 +256,8 @@ final class FrontConnectionHandler: ChannelInboundHandler {
       return refuse(id, RPCError(code: .unimplemented, message: "compressed messages are not supported"), reset: false)
     }
     let call = FrontCall(
-      descriptor: Self.descriptor(route.path), message: body.readBytes(length: Int(length)) ?? [], metadata: native.metadata, peer: peer)
+      descriptor: Self.descriptor(route.path), message: body.readBytes(length: Int(length)) ?? [], metadata: native.metadata, peer: peer,
+      peerNames: native.peerNames)
     let loop = context.eventLoop
     let handler = NIOLoopBound(self, eventLoop: loop)
     let task = Task {
@@ -302,7 +316,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     case .native(let call):
       call.task?.cancel()
       buffered -= call.body?.readableBytes ?? 0
-    case .relayed(let relay): relay.reset(id)
+    case .relayed(let relay): relay.reset(id, of: self)
     case nil: break
     }
     closeIfDone()
@@ -328,40 +342,8 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
   // MARK: - Relay
 
-  private func openRelay() -> RelayHandler? {
-    guard let context else { return nil }
-    let relay = RelayHandler()
-    let front = NIOLoopBound(self, eventLoop: context.eventLoop)
-    relay.deliver = { id, payload in front.value.relayed(payload, to: id) }
-    let handle = ObjectIdentifier(relay)
-    relay.closed = { front.value.relayClosed(handle) }
-    self.relay = relay
-    let bound = NIOLoopBound(relay, eventLoop: context.eventLoop)
-    ClientBootstrap(group: context.eventLoop)
-      .channelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.addHandler(NIOHTTP2Handler(
-            mode: .client,
-            initialSettings: [
-              HTTP2Setting(parameter: .enablePush, value: 0),
-              HTTP2Setting(parameter: .maxConcurrentStreams, value: 0),
-              HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
-            ]))
-          try channel.pipeline.syncOperations.addHandler(bound.value)
-        }
-      }
-      .connect(to: settings.relayAddress)
-      .whenComplete { result in
-        switch result {
-        case .success(let channel): front.value.relayChannels.append(channel)
-        case .failure: bound.value.connectFailed()
-        }
-      }
-    return relay
-  }
-
   /// A frame of the gRPC server's answer on a relayed stream.
-  private func relayed(_ payload: HTTP2Frame.FramePayload, to id: HTTP2StreamID) {
+  func relayed(_ payload: HTTP2Frame.FramePayload, to id: HTTP2StreamID) {
     guard case .relayed = streams[id], let context else { return }
     var ends = false
     switch payload {
@@ -379,13 +361,24 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     if ends { closeIfDone() }
   }
 
-  /// A relay connection takes no more streams: the next relayed stream opens another.
-  private func relayClosed(_ handle: ObjectIdentifier) {
-    if let relay, ObjectIdentifier(relay) == handle { self.relay = nil }
-    relayChannels.removeAll { !$0.isActive }
+  // MARK: - Naming
+
+  /// The DNS names of the certificate the caller presented: `.some(nil)` on a listener that
+  /// asks for none, nil (refused) where one is required but cannot be read. NIOSSL reports the
+  /// handshake done before it passes on any byte of the caller's, so the names are known at
+  /// every stream.
+  private func callerNames(context: ChannelHandlerContext) -> [String]?? {
+    if let known = peerNames { return known }
+    return readCallerNames(context: context).map { .some($0) }
   }
 
-  // MARK: - Naming
+  private func readCallerNames(context: ChannelHandlerContext) -> [String]? {
+    guard let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+      let presented = tls.peerCertificate, let der = try? presented.toDERBytes(),
+      let certificate = try? Certificate(derEncoded: der)
+    else { return nil }
+    return PeerNames.of(certificate)
+  }
 
   private static func descriptor(_ path: String) -> MethodDescriptor {
     let parts = path.dropFirst().split(separator: "/", maxSplits: 1)

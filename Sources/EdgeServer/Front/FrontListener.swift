@@ -8,13 +8,14 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// The router's client listener, written on swift-nio-http2: the methods of its routes (the
-/// data plane's ModelInfer, and ServerLive) are answered from the connection's frames, every
-/// other method is relayed to the process's gRPC server listening on a private Unix socket,
-/// with the caller's address in `x-edge-peer`. It asks for no client certificate (callers are
-/// told apart by API key, as on the router's client listener before it). grpc-swift's server
-/// spends about 0.2 ms of CPU per call on its stream channels and tasks; this path spends what
-/// HTTP/2 and TLS cost (docs/BENCHMARKS.md).
+/// The listener of the router's clients and of a node, written on swift-nio-http2: the methods
+/// of its routes (the data plane's ModelInfer, ServerLive and health checks) are answered from
+/// the connection's frames; every other method is relayed to the process's gRPC server on a
+/// private Unix socket, with the caller's address in `x-edge-peer` and, over mutual TLS, the
+/// names of the certificate it presented in `x-edge-peer-names`. The router's asks for no client
+/// certificate (callers are told apart by API key); a node's requires one of the cluster CA.
+/// grpc-swift's server spends about 0.2 ms of CPU per call on its stream channels and tasks;
+/// this path spends what HTTP/2 and TLS cost (docs/BENCHMARKS.md).
 public final class FrontListener: Sendable {
   /// Metadata that carries the caller's address to the relayed gRPC server (a caller's own
   /// value is replaced).
@@ -28,6 +29,8 @@ public final class FrontListener: Sendable {
     public var maxRequestBytes: Int
     /// The Unix socket the process's gRPC server listens on.
     public var relaySocket: String
+    /// Over TLS, take only callers with a certificate of the cluster CA (mutual TLS).
+    public var requireClientCertificate = false
     public var onCertificateEvent: (@Sendable (CertificateFiles.Event) -> Void)?
 
     public init(listen: ServiceAddress, security: TransportSecurityMode, routes: [FrontRoute], maxRequestBytes: Int, relaySocket: String) {
@@ -83,16 +86,35 @@ public final class FrontListener: Sendable {
     let tls: NIOSSLContext? =
       switch configuration.security {
       case .tls(let identity):
-        try NIOSSLContext(configuration: identity.nioServerConfiguration(onCertificateEvent: configuration.onCertificateEvent))
+        try NIOSSLContext(configuration: identity.nioServerConfiguration(
+          requireClientCertificate: configuration.requireClientCertificate, onCertificateEvent: configuration.onCertificateEvent))
       case .plaintext: nil
       }
-    let settings = FrontConnectionHandler.Settings(
+    let group = MultiThreadedEventLoopGroup.singleton
+    let relayAddress = try SocketAddress(unixDomainSocketPath: configuration.relaySocket)
+    var relayLinks: [ObjectIdentifier: NIOLoopBound<RelayLink>] = [:]
+    for loop in group.makeIterator() {
+      relayLinks[ObjectIdentifier(loop)] = try await loop.submit {
+        let link = RelayLink(loop: loop, address: relayAddress)
+        link.warm()
+        return NIOLoopBound(link, eventLoop: loop)
+      }.get()
+    }
+    // Once the front has drained (or failed to start), nothing is relayed any more.
+    defer {
+      for loop in group.makeIterator() {
+        guard let link = relayLinks[ObjectIdentifier(loop)] else { continue }
+        loop.execute { link.value.stop() }
+      }
+    }
+    var settings = FrontConnectionHandler.Settings(
       routes: Dictionary(configuration.routes.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last }),
       maxRequestBytes: configuration.maxRequestBytes,
       // At least one largest request, and 64 MiB of smaller ones at once.
       maxBufferedBytes: max(configuration.maxRequestBytes + 5, 64 << 20),
-      relayAddress: try SocketAddress(unixDomainSocketPath: configuration.relaySocket),
+      relayLinks: relayLinks,
       streamWindow: 1 << 20, connectionWindow: 8 << 20)
+    settings.readsCallerCertificate = tls != nil && configuration.requireClientCertificate
     var connection = NIOHTTP2Handler.ConnectionConfiguration()
     connection.initialSettings = [
       HTTP2Setting(parameter: .maxConcurrentStreams, value: 4096),
@@ -108,7 +130,7 @@ public final class FrontListener: Sendable {
     // which closed busy clients' connections and failed their other calls with UNAVAILABLE.
     streams.streamResetFrameRateLimit.maximumCount = Self.maxResetsPerSecond * 10
     streams.streamResetFrameRateLimit.windowLength = .seconds(10)
-    let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    let server = try await ServerBootstrap(group: group)
       .serverChannelOption(.backlog, value: 256)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -33,4 +33,6 @@ public struct FrontCall: Sendable {
   public var metadata: Metadata
   /// The caller's address, as gRPC writes it (`ipv4:127.0.0.1:50000`).
   public var peer: String
+  /// The DNS names of the certificate the caller presented over mutual TLS; nil without one.
+  public var peerNames: [String]?
 }

@@ -3,18 +3,22 @@ import NIOCore
 import NIOHPACK
 import NIOHTTP2
 
-/// The front connection's link to the process's own gRPC server (on a private Unix socket),
-/// carrying the streams of every method the front does not answer itself: each relayed stream
-/// gets a stream here, and frames pass both ways as they come. Lives on the front connection's
-/// event loop, which it shares with its FrontConnectionHandler.
+/// A connection to the process's own gRPC server (on a private Unix socket), carrying the
+/// streams of every method the front does not answer itself, for every front connection on one
+/// event loop (RelayLink): each relayed stream gets a stream here, and frames pass both ways as
+/// they come. Lives on that event loop, which it shares with those FrontConnectionHandlers.
 final class RelayHandler: ChannelInboundHandler {
   typealias InboundIn = HTTP2Frame
   typealias OutboundOut = HTTP2Frame
 
-  /// Where the gRPC server's frames for a front stream go.
-  var deliver: ((HTTP2StreamID, HTTP2Frame.FramePayload) -> Void)?
+  /// A relayed stream's front end: the front connection and its stream.
+  private struct FrontStream {
+    let connection: FrontConnectionHandler
+    let id: HTTP2StreamID
+  }
+
   /// Told when this connection takes no more streams (it closed, failed, or the server sent
-  /// GOAWAY): the front opens another for its next relayed stream.
+  /// GOAWAY): the link opens another for the next relayed stream.
   var closed: (() -> Void)?
   /// The server sent GOAWAY (or stream ids ran out): the streams it took finish here, then the
   /// connection closes.
@@ -23,11 +27,13 @@ final class RelayHandler: ChannelInboundHandler {
   private var failed = false
 
   private var context: ChannelHandlerContext?
-  private var frontStreams: [HTTP2StreamID: HTTP2StreamID] = [:]
-  private var relayStreams: [HTTP2StreamID: HTTP2StreamID] = [:]
+  /// This connection's streams, by their id here.
+  private var frontStreams: [HTTP2StreamID: FrontStream] = [:]
+  /// The id here of each front connection's relayed streams.
+  private var relayStreams: [ObjectIdentifier: [HTTP2StreamID: HTTP2StreamID]] = [:]
   private var nextStreamID = HTTP2StreamID(1)
   /// Frames sent before the connection is up (the Unix socket's connect takes a loop turn).
-  private var queued: [(HTTP2StreamID, HTTP2Frame.FramePayload)] = []
+  private var queued: [(FrontStream, HTTP2Frame.FramePayload)] = []
   private var active = false
   private let connectionWindow = ConnectionWindow(target: 8 << 20)
 
@@ -43,24 +49,25 @@ final class RelayHandler: ChannelInboundHandler {
     context.fireChannelActive()
     let waiting = queued
     queued = []
-    for (front, payload) in waiting { send(payload, from: front) }
+    for (front, payload) in waiting { send(payload, from: front.id, of: front.connection) }
   }
 
   /// Sends a front stream's frame on; a stream's first frame (its request headers) opens it.
   /// On a connection that failed or closed, the stream is refused (UNAVAILABLE, safe to retry).
-  func send(_ payload: HTTP2Frame.FramePayload, from front: HTTP2StreamID) {
-    guard !failed else { return deliver?(front, .rstStream(.refusedStream)) ?? () }
-    guard active else { return queued.append((front, payload)) }
-    guard let context else { return deliver?(front, .rstStream(.refusedStream)) ?? () }
+  func send(_ payload: HTTP2Frame.FramePayload, from id: HTTP2StreamID, of connection: FrontConnectionHandler) {
+    guard !failed else { return connection.relayed(.rstStream(.refusedStream), to: id) }
+    guard active else { return queued.append((FrontStream(connection: connection, id: id), payload)) }
+    guard let context else { return connection.relayed(.rstStream(.refusedStream), to: id) }
+    let owner = ObjectIdentifier(connection)
     let stream: HTTP2StreamID
-    if let existing = relayStreams[front] {
+    if let existing = relayStreams[owner]?[id] {
       stream = existing
     } else {
       guard case .headers = payload else { return }
       stream = nextStreamID
       nextStreamID = nextStreamID.advanced(by: 2)
-      relayStreams[front] = stream
-      frontStreams[stream] = front
+      relayStreams[owner, default: [:]][id] = stream
+      frontStreams[stream] = FrontStream(connection: connection, id: id)
       // Stream ids run out after about a billion: the next streams go to a new connection.
       if nextStreamID >= HTTP2StreamID.maxID.advanced(by: -2), !draining {
         draining = true
@@ -71,11 +78,30 @@ final class RelayHandler: ChannelInboundHandler {
   }
 
   /// The front stream was reset or closed before its answer: so is its relayed stream.
-  func reset(_ front: HTTP2StreamID) {
-    queued.removeAll { $0.0 == front }
-    guard let stream = relayStreams.removeValue(forKey: front) else { return }
+  func reset(_ id: HTTP2StreamID, of connection: FrontConnectionHandler) {
+    queued.removeAll { $0.0.connection === connection && $0.0.id == id }
+    guard let stream = forget(id, of: ObjectIdentifier(connection)) else { return }
     frontStreams.removeValue(forKey: stream)
     context?.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: stream, payload: .rstStream(.cancel))), promise: nil)
+    closeIfDrained()
+  }
+
+  /// Removes a front stream from the map of its connection's streams; its id here.
+  private func forget(_ id: HTTP2StreamID, of owner: ObjectIdentifier) -> HTTP2StreamID? {
+    guard let stream = relayStreams[owner]?.removeValue(forKey: id) else { return nil }
+    if relayStreams[owner]?.isEmpty == true { relayStreams.removeValue(forKey: owner) }
+    return stream
+  }
+
+  /// Ends the relayed stream `stream` here; its front end, told nothing yet.
+  private func end(_ stream: HTTP2StreamID) -> FrontStream? {
+    guard let front = frontStreams.removeValue(forKey: stream) else { return nil }
+    _ = forget(front.id, of: ObjectIdentifier(front.connection))
+    return front
+  }
+
+  private func closeIfDrained() {
+    if draining, frontStreams.isEmpty { context?.close(promise: nil) }
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -92,9 +118,9 @@ final class RelayHandler: ChannelInboundHandler {
       if !payload.endStream, length > 0 {
         context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: frame.streamID, payload: .windowUpdate(windowSizeIncrement: length))), promise: nil)
       }
-      deliver?(front, frame.payload)
+      front.connection.relayed(frame.payload, to: front.id)
     case .headers, .rstStream:
-      deliver?(front, frame.payload)
+      front.connection.relayed(frame.payload, to: front.id)
     default:
       break
     }
@@ -107,10 +133,8 @@ final class RelayHandler: ChannelInboundHandler {
       draining = true
       closed?()
     }
-    for (stream, front) in frontStreams where stream > lastStreamID {
-      frontStreams.removeValue(forKey: stream)
-      relayStreams.removeValue(forKey: front)
-      deliver?(front, .rstStream(.refusedStream))
+    for stream in frontStreams.keys where stream > lastStreamID {
+      if let front = end(stream) { front.connection.relayed(.rstStream(.refusedStream), to: front.id) }
     }
     if frontStreams.isEmpty { context.close(promise: nil) }
   }
@@ -119,20 +143,16 @@ final class RelayHandler: ChannelInboundHandler {
     if let increment = connectionWindow.increment(after: event) {
       context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))), promise: nil)
     }
-    if let closedStream = event as? StreamClosedEvent, let front = frontStreams.removeValue(forKey: closedStream.streamID) {
-      relayStreams.removeValue(forKey: front)
-      if let reason = closedStream.reason { deliver?(front, .rstStream(reason)) }
-      if draining, frontStreams.isEmpty { context.close(promise: nil) }
+    if let closedStream = event as? StreamClosedEvent, let front = end(closedStream.streamID) {
+      if let reason = closedStream.reason { front.connection.relayed(.rstStream(reason), to: front.id) }
+      closeIfDrained()
     }
     context.fireUserInboundEventTriggered(event)
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
     if let streamError = error as? NIOHTTP2Errors.StreamError {
-      if let front = frontStreams.removeValue(forKey: streamError.streamID) {
-        relayStreams.removeValue(forKey: front)
-        deliver?(front, .rstStream(.internalError))
-      }
+      if let front = end(streamError.streamID) { front.connection.relayed(.rstStream(.internalError), to: front.id) }
       return
     }
     // Any other HTTP/2 error is NIO's to act on: an inbound stream error arrives bare, after
@@ -146,12 +166,11 @@ final class RelayHandler: ChannelInboundHandler {
   func channelInactive(context: ChannelHandlerContext) {
     active = false
     failed = true
-    var fronts = Set(relayStreams.keys)
-    for (front, _) in queued { fronts.insert(front) }
+    let fronts = Array(frontStreams.values) + Self.firstFrames(of: queued)
     queued = []
-    for front in fronts { deliver?(front, .rstStream(.refusedStream)) }
     relayStreams.removeAll()
     frontStreams.removeAll()
+    for front in fronts { front.connection.relayed(.rstStream(.refusedStream), to: front.id) }
     self.context = nil
     if !draining { closed?() }
     context.fireChannelInactive()
@@ -162,9 +181,16 @@ extension RelayHandler {
   /// The connection could not be made: the streams waiting for it end (UNAVAILABLE).
   func connectFailed() {
     failed = true
-    let fronts = Set(queued.map(\.0))
+    let fronts = Self.firstFrames(of: queued)
     queued = []
-    for front in fronts { deliver?(front, .rstStream(.refusedStream)) }
+    for front in fronts { front.connection.relayed(.rstStream(.refusedStream), to: front.id) }
     closed?()
+  }
+
+  /// The streams among queued frames, each once (a stream's first queued frame is its headers).
+  private static func firstFrames(of queued: [(FrontStream, HTTP2Frame.FramePayload)]) -> [FrontStream] {
+    queued.compactMap { front, payload in
+      if case .headers = payload { front } else { nil }
+    }
   }
 }
