@@ -69,6 +69,9 @@ public final class EdgeNode: Service, Sendable {
     return status
   }
 
+  /// `ServerLiveResponse { live: true }`, serialized.
+  private static let liveAnswer: [UInt8] = [0x08, 0x01]
+
   public func run() async throws {
     for (model, error) in store.loadAll().sorted(by: { $0.key < $1.key }) {
       logger.error("model failed to load; serving the others", metadata: ["model": "\(model)", "error": "\(error)"])
@@ -78,6 +81,9 @@ public final class EdgeNode: Service, Sendable {
         logger.info("model ready", metadata: ["model": "\(model)", "versions": "\(versions)"])
       }
     }
+    // The gRPC server behind the front listens in here until every task below has ended.
+    let relayFolder = try PrivateFolder(prefix: "edge-node")
+    defer { relayFolder.remove() }
     try await withThrowingDiscardingTaskGroup { group in
       let executor: any BatchExecutor
       let remoteExecutor: ExecutorClient<HTTP2ClientTransport.Posix>?
@@ -115,39 +121,65 @@ public final class EdgeNode: Service, Sendable {
           ).run()
         }
       }
+      // The node's listener is its front (FrontListener): ModelInfer, ServerLive and health
+      // checks are answered from its HTTP/2 frames, every other call is relayed to this gRPC
+      // server on a private Unix socket, which runs the same checks with the caller's address
+      // and certificate names from the front.
+      let relaySocket = relayFolder.path + "/grpc.sock"
+      var access = AccessInterceptor(
+        policy: AccessPolicy(
+          listener: .node, adminNames: configuration.adminNames, plaintext: plaintext, insecureAdmin: configuration.insecureAdmin),
+        audit: audit, routers: routerNames)
+      access.trustsRelayedPeer = true
+      var allowList = configuration.allowedPeers.isEmpty ? nil : PeerAllowList(names: configuration.allowedPeers)
+      allowList?.trustsRelayedPeer = true
+      let maxRequestBytes = configuration.limits.maxRequestBytes.multipliedReportingOverflow(by: 4).partialValue
+      let service = NodeInferenceService(engine: engine)
       let server = GRPCServer(
         transport: .http2NIOPosix(
-          address: configuration.listen.bindTarget,
-          // Nodes take inference only from holders of cluster certificates, and with
-          // `allowedPeers` only from the routers and clients named there.
-          transportSecurity: configuration.security.server(
-            requireClientCertificate: true, onCertificateEvent: { [logger] in logger.log(certificate: $0) }),
+          address: .unixDomainSocket(path: relaySocket), transportSecurity: .plaintext,
           config: .defaults {
-            $0.rpc.maxRequestPayloadSize = configuration.limits.maxRequestBytes.multipliedReportingOverflow(by: 4).partialValue
+            $0.rpc.maxRequestPayloadSize = maxRequestBytes
             $0.connection.flushCoalescing = nil
           }),
-        services: [NodeInferenceService(engine: engine), HealthService(board: health)],
+        services: [service, HealthService(board: health)],
         // Repository changes only from the routers' certificates and `--admin` ones; inference,
         // with `allowedPeers`, only from the names there.
-        interceptors: [
-          AccessInterceptor(
-            policy: AccessPolicy(
-              listener: .node, adminNames: configuration.adminNames, plaintext: plaintext,
-              insecureAdmin: configuration.insecureAdmin),
-            audit: audit, routers: routerNames)
-        ] + (configuration.allowedPeers.isEmpty ? [] : [PeerAllowList(names: configuration.allowedPeers)]))
+        interceptors: [access] + (allowList.map { [$0] } ?? []))
+      let admission = access
+      let checkedPeers = allowList
+      @Sendable func admit(_ call: FrontCall) throws -> Caller {
+        let caller = try admission.admit(call)
+        try checkedPeers?.check(
+          CallClass.of(service: call.descriptor.service.fullyQualifiedService, method: call.descriptor.method), presented: call.peerNames)
+        return caller
+      }
+      // Nodes take inference only from holders of cluster certificates, and with
+      // `allowedPeers` only from the routers and clients named there.
+      var frontConfiguration = FrontListener.Configuration(
+        listen: configuration.listen, security: configuration.security,
+        routes: [
+          FrontRoute(
+            Inference_GRPCInferenceService.Method.ModelInfer.descriptor, admit: admit,
+            handle: { call, caller in
+              try await Caller.$current.withValue(caller) { try await service.modelInfer(bytes: call.message, metadata: call.metadata) }
+            }),
+          FrontRoute(Inference_GRPCInferenceService.Method.ServerLive.descriptor, admit: admit, handle: { _, _ in Self.liveAnswer }),
+          HealthService.checkRoute(board: health, admit: admit),
+        ],
+        maxRequestBytes: maxRequestBytes, relaySocket: relaySocket)
+      frontConfiguration.requireClientCertificate = true
+      frontConfiguration.onCertificateEvent = { [logger] in logger.log(certificate: $0) }
+      let front = FrontListener(configuration: frontConfiguration)
 
       group.addTask {
         defer {
           monitor?.cancel()
           stopExecutor()
         }
-        try await server.serveUntilCancelled()
+        try await front.serveUntilCancelled(behind: server)
       }
-      let listening = try await server.listeningAddress
-      guard let port = listening?.ipv4?.port ?? listening?.ipv6?.port else {
-        throw RPCError(code: .internalError, message: "server did not bind \(configuration.listen)")
-      }
+      let port = try await front.listeningAddress().port
       let address = ServiceAddress(host: configuration.listen.host, port: port)
       bound.publish(address)
       let advertised = configuration.advertise ?? Self.dialable(address).description
@@ -174,7 +206,8 @@ public final class EdgeNode: Service, Sendable {
         await withDiscardingTaskGroup { drains in
           for sender in senders { drains.addTask { await sender.drain(nodeID: self.configuration.identity.id) } }
         }
-        server.beginGracefulShutdown()
+        // The front drains first; the gRPC server behind it stops once the front is done.
+        front.beginGracefulShutdown()
       }
     }
     logger.info("stopped")

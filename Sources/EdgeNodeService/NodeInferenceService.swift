@@ -83,6 +83,22 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
     }
   }
 
+  /// ModelInfer as the node's front (FrontListener) takes it: the request's bytes and metadata
+  /// in, the answer's bytes out. Cancelling the calling task (the caller reset its stream) ends
+  /// the request wherever it is.
+  public func modelInfer(bytes: [UInt8], metadata: Metadata) async throws -> [UInt8] {
+    let timeout = GRPCTimeout.from(metadata)
+    try InferenceError.mapped { () throws(InferenceError) in try engine.limits.checkDeadline(timeout) }
+    let deadline = timeout.map { ContinuousClock.now + $0 - Self.deadlineLead }
+    let request: Inference_ModelInferRequest
+    do {
+      request = try Inference_ModelInferRequest(serializedBytes: bytes)
+    } catch {
+      throw RPCError(code: .invalidArgument, message: "the request is not a valid ModelInferRequest: \(error)")
+    }
+    return try await engine.infer(request, deadline: deadline).serializedBytes()
+  }
+
   public func modelConfig(
     request: ServerRequest<Inference_ModelConfigRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ModelConfigResponse> {
