@@ -12,6 +12,8 @@ public final class ClusterView: Sendable {
   private let retries = Mutex(RetryBudget())
   private let resets = Mutex(StreamResetBudget())
   private let panicking = Atomic<Bool>(false)
+  /// This router's attempts in flight at each node (NodeLoadReport.with(outstanding:)).
+  private let outstanding = Mutex<[String: Int]>([:])
   /// Requests waiting on nodes, woken by `checkAttempts` when their node leaves the rotation or
   /// their deadline passes.
   public let attemptWatch = AttemptWatch()
@@ -68,13 +70,30 @@ public final class ClusterView: Sendable {
     model: String, version: String, from client: GeoPoint?, excluding: Set<String> = [], mode: RouteMode = .nearest,
     within bound: ResidencyBound? = nil
   ) -> [RankedNode] {
-    let (nodes, panic) = registry.withLock { $0.routable(at: .now) }
+    var (nodes, panic) = registry.withLock { $0.routable(at: .now) }
+    let mine = outstanding.withLock { $0 }
+    if !mine.isEmpty {
+      for index in nodes.indices {
+        if let count = mine[nodes[index].id] { nodes[index].load = nodes[index].load.with(outstanding: count) }
+      }
+    }
     if panicking.exchange(panic, ordering: .relaxed) != panic {
       onPanicChange(panic)
     }
     return NodeSelector.rank(
       nodes, model: model, version: version, from: client ?? location, excluding: excluding,
       observations: observations.withLock { $0 }, mode: mode, within: bound)
+  }
+
+  /// An attempt of this router's started at node `id`; `attemptEnded` when the node is done
+  /// with it (answered, refused, or its stream ended).
+  public func attemptStarted(_ id: String) { outstanding.withLock { $0[id, default: 0] += 1 } }
+
+  public func attemptEnded(_ id: String) {
+    outstanding.withLock { counts in
+      let left = (counts[id] ?? 1) - 1
+      counts[id] = left > 0 ? left : nil
+    }
   }
 
   /// Whether fewer than the panic threshold of live nodes are in rotation (see NodeRegistry), as

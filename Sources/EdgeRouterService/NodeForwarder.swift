@@ -121,14 +121,20 @@ public struct NodeForwarder: Sendable {
         // hangs, all of its requests need another node at once, and the budget is there to
         // bound retries in flight, not to lose the requests beyond it. A hedge is an extra and
         // does not wait.
+        // With no node left to try, there is nothing to wait for: the caller gets the last
+        // refusal now (under overload with one node, waiting held every refused request until
+        // its deadline).
+        var ranked = view.rank(model: model, version: version, from: location, excluding: plan.tried, mode: mode, within: bound)
         if isRetry {
+          guard !ranked.isEmpty else { return .blocked(kind: kind, .noCandidate) }
           let granted = kind == .hedge ? view.tryRetry() : await view.waitForRetry(until: deadline)
           guard granted else {
             metrics.failoverRefusedByBudget()
             return .blocked(kind: kind, .budgetSpent)
           }
+          // The wait may have changed the field.
+          ranked = view.rank(model: model, version: version, from: location, excluding: plan.tried, mode: mode, within: bound)
         }
-        let ranked = view.rank(model: model, version: version, from: location, excluding: plan.tried, mode: mode, within: bound)
         let remaining = ContinuousClock.now.duration(to: deadline)
         if kind == .first, remaining > .zero, let pushback = LoadShedding.pushback(candidates: ranked, remaining: remaining) {
           metrics.requestShed()
@@ -285,7 +291,12 @@ public struct NodeForwarder: Sendable {
       // A call left running ends a second past its deadline at the latest: a node that never
       // answers (stopped, not dead) must not hold a stream and a task forever.
       let response = try await DetachableCall.run(
-        { try await caller.call(candidate, timeout: timeout) },
+        { [view] in
+          // Counted until the node is done with the call, even after the caller left.
+          view.attemptStarted(id)
+          defer { view.attemptEnded(id) }
+          return try await caller.call(candidate, timeout: timeout)
+        },
         mayCancel: { [view] in
           if !settled.isEnded, ContinuousClock.now < deadline - .milliseconds(10) { settled.callerLeftBeforeDeadline() }
           return view.mayResetStream(to: id, deadline: deadline)

@@ -24,6 +24,17 @@ public struct NodeLoadReport: Sendable, Hashable {
     Double(max(queueDepth, 0)) * max(recentExecutionMicroseconds, 0) / Double(max(instances, 1))
   }
 
+  /// The report as this router sees it with `outstanding` of its own requests at the node: the
+  /// queue is at least that deep. Heartbeats arrive once a second; under a burst, a router
+  /// that trusted only them sent a node many times what it could start before the requests'
+  /// deadlines, and the node spent its time refusing and on answers that came too late.
+  public func with(outstanding: Int) -> NodeLoadReport {
+    var seen = self
+    seen.queueDepth = max(queueDepth, outstanding)
+    seen.inFlight = max(inFlight, outstanding)
+    return seen
+  }
+
   public var isAtCapacity: Bool { capacity > 0 && inFlight >= capacity }
 
   /// In-flight requests as a share of capacity, for tie-breaking; 0 when capacity is unknown.

@@ -37,4 +37,23 @@ import Testing
     #expect(LoadShedding.pushback(candidates: exact, remaining: .milliseconds(250)) == nil)
     #expect(LoadShedding.pushback(candidates: exact, remaining: .milliseconds(249)) == .milliseconds(1))
   }
+
+  @Test func theRoutersOwnRequestsInFlightDeepenAStaleReport() {
+    // The last heartbeat said the queue was empty; this router has since sent 200 requests of
+    // 2.5 ms each to a node running two batches at once: 250 ms of work ahead.
+    let reported = NodeLoadReport(queueDepth: 0, inFlight: 3, capacity: 64, recentExecutionMicroseconds: 2_500, instances: 2)
+    let seen = reported.with(outstanding: 200)
+    #expect(seen.queueDepth == 200 && seen.inFlight == 200 && seen.isAtCapacity)
+    #expect(seen.queueWaitMicroseconds == 250_000)
+    // A deeper report than the router's own count stands (other routers send there too).
+    #expect(NodeLoadReport(queueDepth: 50, inFlight: 60, recentExecutionMicroseconds: 1_000).with(outstanding: 10).queueDepth == 50)
+    #expect(reported.with(outstanding: 0) == reported)
+
+    let node = NodeDescriptor(
+      id: "a", address: "127.0.0.1:1", region: "r", location: try! GeoPoint(latitude: 0, longitude: 0), models: [], load: seen)
+    let estimate = NodeSelector.estimate(node, distanceKilometres: 0, observation: nil, policy: SelectionPolicy(), now: .now)
+    let ranked = [RankedNode(node: node, distanceKilometres: 0, estimate: estimate)]
+    #expect(LoadShedding.pushback(candidates: ranked, remaining: .milliseconds(200)) == .milliseconds(50))
+    #expect(LoadShedding.pushback(candidates: ranked, remaining: .milliseconds(300)) == nil)
+  }
 }
