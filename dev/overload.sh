@@ -6,6 +6,8 @@
 # DEADLINE_MS deadlines, the router's and the node's resident memory sampled every 250 ms.
 # With KEY_RATE=N the client calls with an API key limited to N requests a second (burst N/10),
 # so the router refuses the excess before it costs the node anything.
+# WIRE picks how the load generator sends (`bench serve --wire`): link (default: a raw HTTP/2
+# unary call per request, so the generator leaves the cores to the router and node) or grpc.
 # Usage: dev/overload.sh [DURATION_S] [FACTOR]   (needs `make models` and
 # `swift build -c release --product edgeinfer --product edge-router --product edge-node`)
 set -euo pipefail
@@ -53,7 +55,7 @@ $BIN/edge-node --id node-1 --location 48.85,2.35 --listen 127.0.0.1:$((port + 2)
   --log-level warning &
 node_pid=$!
 pids+=($node_pid)
-tls=(--target 127.0.0.1:$port --ca "$certs/ca.pem" --model minilm --json)
+tls=(--target 127.0.0.1:$port --ca "$certs/ca.pem" --model minilm --json --wire "${WIRE:-link}")
 for _ in $(seq 150); do
   $BIN/edgeinfer bench serve "${tls[@]}" ${capacity_key_args[@]+"${capacity_key_args[@]}"} --text dev/serve-sentences.txt --duration 0.2 --warmup 0 --concurrency 1 >/dev/null 2>&1 && break
   sleep 0.2

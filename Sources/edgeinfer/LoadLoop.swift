@@ -1,16 +1,14 @@
-import EdgeProto
 import GRPCCore
-import GRPCNIOTransportHTTP2
 import Synchronization
 
 /// Sends requests for a bounded time and tallies what comes back: `concurrency` closed loops, or
 /// arrivals at a fixed `rate` with at most `concurrency` outstanding. Every loop ends by itself.
 struct LoadLoop: Sendable {
-  let stub: Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>
-  let requests: [Inference_ModelInferRequest]
-  let options: CallOptions
-  /// Sent with every request (an API key, a location).
-  var metadata: Metadata = [:]
+  /// Sends the request of this index (modulo `requestCount`) and says how it ended.
+  let send: @Sendable (Int) async -> ServeTally.Outcome
+  let requestCount: Int
+  /// Each call's deadline, if any.
+  let deadline: Duration?
   let concurrency: Int
   let rate: Double?
 
@@ -23,8 +21,8 @@ struct LoadLoop: Sendable {
           group.addTask {
             var tally = ServeTally()
             while ContinuousClock.now < end {
-              let (outcome, latency) = await send(requests[counters.next.add(1, ordering: .relaxed).oldValue % requests.count])
-              tally.record(outcome, latency: latency, deadline: options.timeout ?? .seconds(3600))
+              let (outcome, latency) = await timed(counters.next.add(1, ordering: .relaxed).oldValue % requestCount)
+              tally.record(outcome, latency: latency, deadline: deadline ?? .seconds(3600))
             }
             return tally
           }
@@ -47,14 +45,14 @@ struct LoadLoop: Sendable {
         shared.tally.withLock { $0.unsent += 1 }
         continue
       }
-      let request = requests[counters.next.add(1, ordering: .relaxed).oldValue % requests.count]
+      let request = counters.next.add(1, ordering: .relaxed).oldValue % requestCount
       Task {
-        let (outcome, latency) = await send(request)
-        shared.tally.withLock { $0.record(outcome, latency: latency, deadline: options.timeout ?? .seconds(3600)) }
+        let (outcome, latency) = await timed(request)
+        shared.tally.withLock { $0.record(outcome, latency: latency, deadline: deadline ?? .seconds(3600)) }
         counters.outstanding.subtract(1, ordering: .relaxed)
       }
     }
-    let patience = ContinuousClock.now + (options.timeout ?? .seconds(60)) + .seconds(5)
+    let patience = ContinuousClock.now + (deadline ?? .seconds(60)) + .seconds(5)
     while counters.outstanding.load(ordering: .relaxed) > 0, ContinuousClock.now < patience {
       try? await Task.sleep(for: .milliseconds(20))
     }
@@ -75,17 +73,9 @@ struct LoadLoop: Sendable {
     let outstanding = Atomic<Int>(0)
   }
 
-  private func send(_ request: Inference_ModelInferRequest) async -> (ServeTally.Outcome, Duration) {
+  private func timed(_ request: Int) async -> (ServeTally.Outcome, Duration) {
     let started = ContinuousClock.now
-    let outcome: ServeTally.Outcome
-    do {
-      _ = try await stub.modelInfer(request, metadata: metadata, options: options)
-      outcome = .ok
-    } catch let error as RPCError {
-      outcome = .failed(error.code, error.message)
-    } catch {
-      outcome = .failed(.unknown, "\(error)")
-    }
+    let outcome = await send(request)
     return (outcome, ContinuousClock.now - started)
   }
 }

@@ -34,6 +34,8 @@ struct ServeBenchCommand: AsyncParsableCommand {
   @Option(help: "A text file, one input text per line, for a BYTES input.") var text: String?
   @Option(help: "The FP32 input's shape with the batch dimension, e.g. 1,64.") var shape: String?
   @Option(help: "The request's priority parameter.") var priority: Int?
+  @Option(help: "How requests are sent: grpc (gRPC's client, as applications call) or link (a raw HTTP/2 unary call per request, a fraction of the load generator's CPU; host names are verified only when --target names a host).")
+  var wire = ServeWire.grpc
   @Flag(help: "Print one JSON object.") var json = false
 
   struct Summary: Encodable {
@@ -79,8 +81,17 @@ struct ServeBenchCommand: AsyncParsableCommand {
       options.timeout = deadline
       let requests = try source.requests(for: try await client.modelSignature(model: model, version: version))
       let before = try await Self.batchSizes(stub, model: model, version: version, metadata: client.routerMetadata)
-      var load = LoadLoop(stub: stub, requests: requests, options: options, concurrency: concurrency, rate: rate)
-      load.metadata = client.routerMetadata
+      let send: @Sendable (Int) async -> ServeTally.Outcome
+      let links = NodeLinkPool(security: configuration.security, maximumResponseBytes: 64 << 20)
+      defer { links.shutdown() }
+      switch wire {
+      case .grpc:
+        send = ServeWire.grpc(stub, requests: requests, metadata: client.routerMetadata, options: options)
+      case .link:
+        send = try ServeWire.link(
+          links.link(for: configuration.target.description), requests: requests, metadata: client.routerMetadata, deadline: deadline)
+      }
+      let load = LoadLoop(send: send, requestCount: requests.count, deadline: deadline, concurrency: concurrency, rate: rate)
       if warmup > 0 { _ = await load.run(for: .seconds(warmup)) }
       let started = ContinuousClock.now
       let tally = await load.run(for: .seconds(duration))
