@@ -140,7 +140,7 @@ public struct NodeForwarder: Sendable {
           metrics.requestShed()
           throw RPCError(
             code: .resourceExhausted,
-            message: "no node can start '\(model)' before the request's deadline (the soonest has about \((pushback + remaining).wholeMilliseconds) ms of work ahead of it)",
+            message: "no node can start '\(model)' in time for the request's deadline (the soonest has about \((pushback + remaining * LoadShedding.startWithin).wholeMilliseconds) ms of work ahead of it)",
             metadata: ["grpc-retry-pushback-ms": "\(max(1, pushback.wholeMilliseconds))"])
         }
         guard let candidate = ranked.first, remaining > .zero else {

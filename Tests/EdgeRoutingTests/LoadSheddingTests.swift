@@ -1,7 +1,8 @@
 import EdgeRouting
 import Testing
 
-/// The router refuses what no node can start before its deadline.
+/// The router refuses what no node can start within the first half of its remaining time (the
+/// other half is for running it and carrying the answer back).
 @Suite struct LoadSheddingTests {
   static func candidate(_ id: String, network: Duration, queue: Duration, penalty: Duration = .zero) -> RankedNode {
     RankedNode(
@@ -14,7 +15,7 @@ import Testing
       Self.candidate("busy", network: .milliseconds(2), queue: .milliseconds(400)),
       Self.candidate("free", network: .milliseconds(60), queue: .milliseconds(100)),
     ]
-    #expect(LoadShedding.pushback(candidates: candidates, remaining: .milliseconds(250)) == nil)
+    #expect(LoadShedding.pushback(candidates: candidates, remaining: .milliseconds(500)) == nil)
   }
 
   @Test func aRequestNoNodeCanStartInTimeIsRefusedWithTheOvershootAsPushback() {
@@ -22,20 +23,20 @@ import Testing
       Self.candidate("a", network: .milliseconds(2), queue: .milliseconds(300)),
       Self.candidate("b", network: .milliseconds(80), queue: .milliseconds(240)),
     ]
-    #expect(LoadShedding.pushback(candidates: candidates, remaining: .milliseconds(250)) == .milliseconds(52))
+    #expect(LoadShedding.pushback(candidates: candidates, remaining: .milliseconds(500)) == .milliseconds(52))
   }
 
   @Test func penaltiesDoNotCountAndNoCandidatesIsNotARefusal() {
     // A penalty ranks a node lower; it says nothing about when the node would start the request.
     let penalised = [Self.candidate("a", network: .milliseconds(2), queue: .milliseconds(10), penalty: .seconds(1))]
-    #expect(LoadShedding.pushback(candidates: penalised, remaining: .milliseconds(250)) == nil)
-    #expect(LoadShedding.pushback(candidates: [], remaining: .milliseconds(250)) == nil)
+    #expect(LoadShedding.pushback(candidates: penalised, remaining: .milliseconds(500)) == nil)
+    #expect(LoadShedding.pushback(candidates: [], remaining: .milliseconds(500)) == nil)
   }
 
   @Test func theBoundaryIsInclusive() {
     let exact = [Self.candidate("a", network: .milliseconds(50), queue: .milliseconds(200))]
-    #expect(LoadShedding.pushback(candidates: exact, remaining: .milliseconds(250)) == nil)
-    #expect(LoadShedding.pushback(candidates: exact, remaining: .milliseconds(249)) == .milliseconds(1))
+    #expect(LoadShedding.pushback(candidates: exact, remaining: .milliseconds(500)) == nil)
+    #expect(LoadShedding.pushback(candidates: exact, remaining: .milliseconds(498)) == .milliseconds(1))
   }
 
   @Test func theRoutersOwnRequestsInFlightDeepenAStaleReport() {
@@ -53,7 +54,7 @@ import Testing
       id: "a", address: "127.0.0.1:1", region: "r", location: try! GeoPoint(latitude: 0, longitude: 0), models: [], load: seen)
     let estimate = NodeSelector.estimate(node, distanceKilometres: 0, observation: nil, policy: SelectionPolicy(), now: .now)
     let ranked = [RankedNode(node: node, distanceKilometres: 0, estimate: estimate)]
-    #expect(LoadShedding.pushback(candidates: ranked, remaining: .milliseconds(200)) == .milliseconds(50))
-    #expect(LoadShedding.pushback(candidates: ranked, remaining: .milliseconds(300)) == nil)
+    #expect(LoadShedding.pushback(candidates: ranked, remaining: .milliseconds(400)) == .milliseconds(50))
+    #expect(LoadShedding.pushback(candidates: ranked, remaining: .milliseconds(600)) == nil)
   }
 }
