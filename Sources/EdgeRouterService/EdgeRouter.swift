@@ -157,7 +157,7 @@ public final class EdgeRouter: Service, Sendable {
         let server = MetricsServer(listen: listen) { [self] in
           MetricsExposition.render(
             routerID: configuration.id, counts: metrics.snapshot(), rotation: view.rotation(), nodes: view.snapshot(),
-            usage: usage.totals())
+            usage: usage.totals(), nodeConnectionsOpened: links.connectionsOpened)
         }
         group.addTask {
           // A listener that cannot bind ends the stream unannounced and fails the group.

@@ -8,7 +8,7 @@ import EdgeServer
 public enum MetricsExposition {
   public static func render(
     routerID: String, counts: RouterMetrics.Snapshot, rotation: (inRotation: Int, live: Int, panic: Bool), nodes: [NodeHealth],
-    usage: [UsageKey: UsageTotals] = [:]
+    usage: [UsageKey: UsageTotals] = [:], nodeConnectionsOpened: UInt64 = 0
   ) -> String {
     var text = ""
     let router = "router=\"\(escape(routerID))\""
@@ -26,7 +26,11 @@ public enum MetricsExposition {
     counter("edge_router_rescues_total", "Second attempts sent because the node waited on left the rotation.", counts.rescues)
     counter("edge_router_retry_budget_exhausted_total", "Failovers refused because the retry budget was spent.", counts.budgetExhausted)
     counter("edge_router_unrouted_total", "Requests answered without an attempt: no node in rotation could take them.", counts.unrouted)
-    counter("edge_router_shed_total", "Requests refused at the router: no node could start them before their deadline.", counts.shed)
+    counter(
+      "edge_router_node_connections_opened_total",
+      "Data-plane connections opened to nodes: one per node and event loop, and again after a connection closed.",
+      nodeConnectionsOpened)
+    counter("edge_router_shed_total", "Requests refused at the router: no node could start them within half the time left before their deadline.", counts.shed)
     counter(
       "edge_router_residency_refused_total",
       "Requests refused for their residency bound: regions outside the key's, a router abroad, or no node inside the bound.",

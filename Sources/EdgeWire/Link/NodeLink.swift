@@ -20,6 +20,8 @@ public final class NodeLink: Sendable {
   private let maximumResponseBytes: Int
   private let state = Mutex(State.idle(retryAt: nil, failures: 0, lastError: nil))
   private let tokens = Atomic<UInt64>(0)
+  /// Counts the connections this link opens (shared by a pool's links).
+  private let opened: ConnectionCounter
 
   private enum State {
     /// No connection; after failures, none is tried before `retryAt`.
@@ -35,7 +37,8 @@ public final class NodeLink: Sendable {
     let handler: NIOLoopBound<UnaryCallHandler>
   }
 
-  init(address: ServiceAddress, tls: NIOSSLContext?, loop: any EventLoop, maximumResponseBytes: Int) {
+  init(address: ServiceAddress, tls: NIOSSLContext?, loop: any EventLoop, maximumResponseBytes: Int, opened: ConnectionCounter = ConnectionCounter()) {
+    self.opened = opened
     self.address = address
     self.tls = tls
     self.loop = loop
@@ -166,6 +169,7 @@ public final class NodeLink: Sendable {
     connected.whenComplete { [self] result in
       switch result {
       case .success(let connection):
+        opened.count.add(1, ordering: .relaxed)
         let live = state.withLock { state -> Bool in
           guard case .connecting = state else { return false }
           state = .ready(connection)
@@ -193,4 +197,10 @@ public final class NodeLink: Sendable {
       state = failed ? .idle(retryAt: Self.retryAt(failures: 1), failures: 1, lastError: "the connection closed before any answer") : .idle(retryAt: nil, failures: 0, lastError: nil)
     }
   }
+}
+
+/// Connections opened, for the router's metrics: under overload it should stay at its warm-up
+/// value (one per node and event loop); a rise means connections are being torn down.
+final class ConnectionCounter: Sendable {
+  let count = Atomic<UInt64>(0)
 }

@@ -15,6 +15,7 @@ public final class NodeLinkPool: Sendable {
   private let loops: [any EventLoop]
   private let maximumResponseBytes: Int
   private let links = Mutex<[String: [NodeLink]]?>([:])
+  private let opened = ConnectionCounter()
 
   /// `maximumResponseBytes` is the largest answer taken from a node (grpc-swift's client
   /// default, 4 MiB, unless told otherwise).
@@ -42,7 +43,7 @@ public final class NodeLinkPool: Sendable {
     return try links.withLock { links throws(NodeLinkError) -> NodeLink in
       guard links != nil else { throw NodeLinkError.shutDown }
       if let existing = links![address] { return existing[lane] }
-      let made = loops.map { NodeLink(address: parsed, tls: tls, loop: $0, maximumResponseBytes: maximumResponseBytes) }
+      let made = loops.map { NodeLink(address: parsed, tls: tls, loop: $0, maximumResponseBytes: maximumResponseBytes, opened: opened) }
       links![address] = made
       return made[lane]
     }
@@ -57,6 +58,10 @@ public final class NodeLinkPool: Sendable {
     }
     for link in departed { link.shutdown() }
   }
+
+  /// Connections opened to nodes since the pool was made (each link opens one at its first call
+  /// and again after its connection closed).
+  public var connectionsOpened: UInt64 { opened.count.load(ordering: .relaxed) }
 
   /// Connections open now.
   public var connectedCount: Int { links.withLock { $0?.values.joined().filter(\.isConnected).count ?? 0 } }

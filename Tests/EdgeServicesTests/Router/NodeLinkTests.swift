@@ -107,7 +107,7 @@ import Testing
       return try await group.reduce(into: [Int]()) { $0.append($1) }
     }
     #expect(answers.count == 300 && answers.allSatisfy { $0 == 2 })
-    #expect(links.connectedCount == 1)
+    #expect(links.connectedCount == 1 && links.connectionsOpened == 1)
 
     // An answer over the limit is refused, and only that call fails.
     let small = NodeLinkPool(security: Self.security(cluster), maximumResponseBytes: 100)
@@ -168,6 +168,7 @@ import Testing
     let link = try links.link(for: "\(address)")
     let request = try Self.request(rows: 0..<2)
     _ = try await link.unary(path: Self.path, metadata: Self.deadline, message: request)
+    #expect(links.connectionsOpened == 1)
 
     running.cancel()
     _ = await running.result
@@ -188,6 +189,8 @@ import Testing
       (try? await link.unary(path: Self.path, metadata: Self.deadline, message: request)) != nil
     }
     #expect(link.isConnected)
+    // The metric that shows connections torn down under overload counts the new one.
+    #expect(links.connectionsOpened == 2)
 
     // Nothing listens: UNAVAILABLE, not a hang.
     await #expect(throws: RPCError.self) {
