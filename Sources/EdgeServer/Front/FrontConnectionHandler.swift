@@ -11,8 +11,8 @@ import X509
 
 /// One client connection to the front: the streams of the methods it answers itself are read
 /// from the connection's frames and answered on them (no stream channel, no gRPC server
-/// machinery per call); every other stream is relayed to the process's gRPC server over the
-/// relay connection of its event loop (RelayLink).
+/// machinery per call); every other stream is relayed to the process's gRPC server over a
+/// relay connection of its own (RelayLink hands out one opened ahead).
 final class FrontConnectionHandler: ChannelInboundHandler {
   typealias InboundIn = HTTP2Frame
   typealias OutboundOut = HTTP2Frame
@@ -22,7 +22,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     var maxRequestBytes: Int
     /// Request bytes one connection may hold for calls still arriving.
     var maxBufferedBytes: Int
-    /// The relay connection of each event loop (by the loop's identity), for relayed methods.
+    /// The relay connections of each event loop (by the loop's identity), for relayed methods.
     var relayLinks: [ObjectIdentifier: NIOLoopBound<RelayLink>]
     /// Stream and connection windows granted to the caller.
     var streamWindow: Int
@@ -57,6 +57,11 @@ final class FrontConnectionHandler: ChannelInboundHandler {
   /// Streams whose answer is written but may still wait in NIO's flow-control buffer for the
   /// caller's window: a drain closes the connection only once NIO reports them closed.
   private var closing: Set<HTTP2StreamID> = []
+  /// The relay connection new relayed streams go to.
+  private var relay: RelayHandler?
+  /// Every relay connection this connection took (one the server drains finishes its streams
+  /// beside the current one), closed with it.
+  private var relays: [RelayHandler] = []
   private let connectionWindow: ConnectionWindow
   private var peer = ""
   /// The caller's certificate names, read when the TLS handshake completed.
@@ -166,6 +171,11 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
   func channelInactive(context: ChannelHandlerContext) {
     for id in Array(streams.keys) { end(id) }
+    if let link = settings.relayLinks[ObjectIdentifier(context.eventLoop)]?.value {
+      for relay in relays { link.close(relay) }
+    }
+    relays = []
+    relay = nil
     self.context = nil
     context.fireChannelInactive()
   }
@@ -202,7 +212,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
       relayed.headers.remove(name: PeerNames.relayedKey)
       relayed.headers.add(name: FrontListener.peerKey, value: peer)
       if let names { relayed.headers.add(name: PeerNames.relayedKey, value: names.joined(separator: ",")) }
-      guard let relay = settings.relayLinks[ObjectIdentifier(context.eventLoop)]?.value.handler() else {
+      guard let relay = relay ?? takeRelay(context: context) else {
         return refuse(id, RPCError(code: .unavailable, message: "this call cannot be relayed"), reset: !headers.endStream)
       }
       streams[id] = .relayed(relay)
@@ -341,6 +351,21 @@ final class FrontConnectionHandler: ChannelInboundHandler {
   }
 
   // MARK: - Relay
+
+  private func takeRelay(context: ChannelHandlerContext) -> RelayHandler? {
+    guard let link = settings.relayLinks[ObjectIdentifier(context.eventLoop)]?.value else { return nil }
+    let front = NIOLoopBound(self, eventLoop: context.eventLoop)
+    let relay = link.take { handle in front.value.relayClosed(handle) }
+    self.relay = relay
+    relays.append(relay)
+    return relay
+  }
+
+  /// A relay connection takes no more streams: the next relayed stream takes another.
+  private func relayClosed(_ handle: ObjectIdentifier) {
+    if let relay, ObjectIdentifier(relay) == handle { self.relay = nil }
+    relays.removeAll(where: \.isClosed)
+  }
 
   /// A frame of the gRPC server's answer on a relayed stream.
   func relayed(_ payload: HTTP2Frame.FramePayload, to id: HTTP2StreamID) {

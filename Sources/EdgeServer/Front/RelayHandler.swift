@@ -3,10 +3,10 @@ import NIOCore
 import NIOHPACK
 import NIOHTTP2
 
-/// A connection to the process's own gRPC server (on a private Unix socket), carrying the
-/// streams of every method the front does not answer itself, for every front connection on one
-/// event loop (RelayLink): each relayed stream gets a stream here, and frames pass both ways as
-/// they come. Lives on that event loop, which it shares with those FrontConnectionHandlers.
+/// A connection to the process's own gRPC server (on a private Unix socket), carrying one front
+/// connection's streams of every method the front does not answer itself (RelayLink hands it
+/// out): each relayed stream gets a stream here, and frames pass both ways as they come. Lives on
+/// the front connection's event loop.
 final class RelayHandler: ChannelInboundHandler {
   typealias InboundIn = HTTP2Frame
   typealias OutboundOut = HTTP2Frame
@@ -18,13 +18,17 @@ final class RelayHandler: ChannelInboundHandler {
   }
 
   /// Told when this connection takes no more streams (it closed, failed, or the server sent
-  /// GOAWAY): the link opens another for the next relayed stream.
+  /// GOAWAY): the front connection takes another for its next relayed stream.
   var closed: (() -> Void)?
   /// The server sent GOAWAY (or stream ids ran out): the streams it took finish here, then the
   /// connection closes.
   private var draining = false
   /// The connection could not be made or has closed: nothing more is sent on it.
   private var failed = false
+  /// Its front connection closed: the connection is closed as soon as it is made.
+  private(set) var isAbandoned = false
+  /// Nothing more goes over it: it closed, failed to connect, or was abandoned.
+  var isClosed: Bool { failed }
 
   private var context: ChannelHandlerContext?
   /// This connection's streams, by their id here.
@@ -178,6 +182,14 @@ final class RelayHandler: ChannelInboundHandler {
 }
 
 extension RelayHandler {
+  /// Its front connection is gone: nothing more is sent, and a connection still being made is
+  /// closed when it is.
+  func abandon() {
+    isAbandoned = true
+    failed = true
+    queued = []
+  }
+
   /// The connection could not be made: the streams waiting for it end (UNAVAILABLE).
   func connectFailed() {
     failed = true

@@ -166,11 +166,13 @@ import Testing
     let release = Mutex<CheckedContinuation<Void, Never>?>(nil)
   }
 
-  static func withFront(_ waiting: Waiting, _ body: (FrontListener, ServiceAddress) async throws -> Void) async throws {
+  static func withFront(
+    _ waiting: Waiting, board: HealthBoard = HealthBoard(services: ["inference.GRPCInferenceService"]),
+    _ body: (FrontListener, ServiceAddress) async throws -> Void
+  ) async throws {
     let folder = try PrivateFolder(prefix: "front-test")
     defer { folder.remove() }
     let socket = folder.path + "/grpc.sock"
-    let board = HealthBoard(services: ["inference.GRPCInferenceService"])
     let server = GRPCServer(
       transport: .http2NIOPosix(address: .unixDomainSocket(path: socket), transportSecurity: .plaintext),
       services: [HealthService(board: board)])
@@ -212,6 +214,50 @@ import Testing
         // Relayed calls pass through.
         let health = try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "" }, options: RawClient.shortCall)
         #expect(health.status == .serving)
+      }
+    }
+  }
+
+  // The gRPC server behind the front closes a connection that resets more than 200 streams in
+  // 30 s (NIO's limit, which grpc-swift does not let a server change), and every front
+  // connection on an event loop shares one relay connection: one caller cancelling its relayed
+  // calls must not end another caller's.
+  @Test(.timeLimit(.minutes(1))) func aCallerCancellingRelayedCallsEndsNobodyElses() async throws {
+    let board = HealthBoard(services: ["inference.GRPCInferenceService"])
+    try await Self.withFront(Waiting(), board: board) { _, address in
+      try await RawClient.with(address, security: .plaintext) { patient in
+        // Another caller's stream, open throughout (a Watch relays each change of status).
+        let (changes, seen) = AsyncStream<Grpc_Health_V1_HealthCheckResponse.ServingStatus>.makeStream()
+        let watching = Task {
+          defer { seen.finish() }
+          try await Grpc_Health_V1_Health.Client(wrapping: patient).watch(.with { $0.service = "inference.GRPCInferenceService" }) { response in
+            for try await message in response.messages { seen.yield(message.status) }
+          }
+        }
+        var statuses = changes.makeAsyncIterator()
+        #expect(await statuses.next() == .serving)
+        // 300 relayed calls started and cancelled by one caller.
+        try await RawClient.with(address, security: .plaintext) { careless in
+          let health = Grpc_Health_V1_Health.Client(wrapping: careless)
+          for _ in 0..<300 {
+            let (started, opened) = AsyncStream<Void>.makeStream()
+            let call = Task {
+              // The caller's own calls may fail once it trips the server's limit: that is its doing.
+              defer { opened.finish() }
+              try await health.watch(.with { $0.service = "inference.GRPCInferenceService" }) { response in
+                for try await _ in response.messages { opened.yield() }
+              }
+            }
+            var first = started.makeAsyncIterator()
+            await first.next()
+            call.cancel()
+            _ = await call.result
+          }
+        }
+        // The other caller's stream still carries the next change.
+        board.set(.notServing, for: "inference.GRPCInferenceService")
+        #expect(await statuses.next() == .notServing)
+        watching.cancel()
       }
     }
   }
