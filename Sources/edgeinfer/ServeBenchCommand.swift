@@ -34,7 +34,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
   @Option(help: "A text file, one input text per line, for a BYTES input.") var text: String?
   @Option(help: "The FP32 input's shape with the batch dimension, e.g. 1,64.") var shape: String?
   @Option(help: "The request's priority parameter.") var priority: Int?
-  @Option(help: "How requests are sent: grpc (gRPC's client, as applications call) or link (a raw HTTP/2 unary call per request, a fraction of the load generator's CPU; host names are verified only when --target names a host).")
+  @Option(help: "How requests are sent: grpc (gRPC's client, as applications call) or link (a raw HTTP/2 unary call per request, a fraction of the load generator's CPU; the server's certificate is checked against --target's host name or IP address).")
   var wire = ServeWire.grpc
   @Flag(help: "Print one JSON object.") var json = false
 

@@ -12,10 +12,12 @@ package enum PeerNames {
     return of(certificate)
   }
 
-  /// The DNS names of a certificate's subject alternative names.
+  /// The DNS names of a certificate's subject alternative names. A name with a comma is no DNS
+  /// name and is left out: names are relayed comma-separated (`relayedKey`), where it would read
+  /// as two.
   package static func of(_ certificate: Certificate) -> [String] {
     (try? certificate.extensions.subjectAlternativeNames)?.compactMap { name -> String? in
-      if case .dnsName(let dns) = name { return dns }
+      if case .dnsName(let dns) = name, !dns.contains(",") { return dns }
       return nil
     } ?? []
   }

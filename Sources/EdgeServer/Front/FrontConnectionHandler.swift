@@ -144,7 +144,8 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
     if settings.readsCallerCertificate, case .handshakeCompleted(_)? = event as? TLSUserEvent {
-      peerNames = .some(readCallerNames(context: context))
+      // Kept only when readable: an unreadable certificate stays unknown, and its streams are refused.
+      if let names = readCallerNames(context: context) { peerNames = .some(names) }
     }
     if let increment = connectionWindow.increment(after: event) {
       context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))), promise: nil)
@@ -202,7 +203,8 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     let path = headers.headers.first(name: ":path") ?? ""
     guard let names = callerNames(context: context) else {
       // Mutual TLS without a readable certificate: never run as anonymous.
-      return refuse(id, RPCError(code: .unavailable, message: "the caller's certificate could not be read"), reset: !headers.endStream)
+      return refuse(
+        id, RPCError(code: .unauthenticated, message: "the certificate presented could not be read"), reset: !headers.endStream)
     }
     guard let route = settings.routes[path] else {
       // Not answered here: the process's gRPC server answers, told who called (whatever the

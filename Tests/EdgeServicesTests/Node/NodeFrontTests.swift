@@ -10,8 +10,8 @@ import Testing
 
 /// The node's front (FrontListener over mutual TLS): the names of the certificate a caller
 /// presented decide, on the calls it answers itself and on the ones it relays, and nothing a
-/// caller writes in the metadata can stand in for them; relayed calls from many connections
-/// share the relay connections.
+/// caller writes in the metadata can stand in for them; relayed calls from many connections at
+/// once are all answered.
 @Suite(.serialized) struct NodeFrontTests {
   @Test func aCertificateNamesItsHolderAndNoMetadataCanClaimAnother() async throws {
     let cluster = try TestCluster()

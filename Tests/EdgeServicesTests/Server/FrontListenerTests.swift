@@ -219,46 +219,64 @@ import Testing
   }
 
   // The gRPC server behind the front closes a connection that resets more than 200 streams in
-  // 30 s (NIO's limit, which grpc-swift does not let a server change), and every front
-  // connection on an event loop shares one relay connection: one caller cancelling its relayed
-  // calls must not end another caller's.
+  // 30 s (NIO's limit, which grpc-swift does not let a server change): one caller cancelling its
+  // relayed calls must not end another caller's. Connections are spread over the event loops,
+  // so there are more patient callers than loops: at least one shares the careless caller's loop
+  // (with one relay connection per loop, it would lose its stream).
   @Test(.timeLimit(.minutes(1))) func aCallerCancellingRelayedCallsEndsNobodyElses() async throws {
     let board = HealthBoard(services: ["inference.GRPCInferenceService"])
+    let service = "inference.GRPCInferenceService"
     try await Self.withFront(Waiting(), board: board) { _, address in
-      try await RawClient.with(address, security: .plaintext) { patient in
-        // Another caller's stream, open throughout (a Watch relays each change of status).
-        let (changes, seen) = AsyncStream<Grpc_Health_V1_HealthCheckResponse.ServingStatus>.makeStream()
-        let watching = Task {
-          defer { seen.finish() }
-          try await Grpc_Health_V1_Health.Client(wrapping: patient).watch(.with { $0.service = "inference.GRPCInferenceService" }) { response in
-            for try await message in response.messages { seen.yield(message.status) }
-          }
-        }
-        var statuses = changes.makeAsyncIterator()
-        #expect(await statuses.next() == .serving)
-        // 300 relayed calls started and cancelled by one caller.
-        try await RawClient.with(address, security: .plaintext) { careless in
-          let health = Grpc_Health_V1_Health.Client(wrapping: careless)
-          for _ in 0..<300 {
-            let (started, opened) = AsyncStream<Void>.makeStream()
-            let call = Task {
-              // The caller's own calls may fail once it trips the server's limit: that is its doing.
-              defer { opened.finish() }
-              try await health.watch(.with { $0.service = "inference.GRPCInferenceService" }) { response in
-                for try await _ in response.messages { opened.yield() }
+      let patients = 2 * ProcessInfo.processInfo.activeProcessorCount + 1
+      let (ready, watching) = AsyncStream<Void>.makeStream()
+      // Each patient caller's stream, open throughout (a Watch relays each change of status):
+      // true when it carried the change made after the flood.
+      let outcomes = Task {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+          for _ in 0..<patients {
+            group.addTask {
+              try await RawClient.with(address, security: .plaintext) { client in
+                do {
+                  return try await Grpc_Health_V1_Health.Client(wrapping: client).watch(.with { $0.service = service }) { response in
+                    for try await message in response.messages {
+                      if message.status == .serving { watching.yield() }
+                      if message.status == .notServing { return true }
+                    }
+                    return false
+                  }
+                } catch {
+                  return false
+                }
               }
             }
-            var first = started.makeAsyncIterator()
-            await first.next()
-            call.cancel()
-            _ = await call.result
           }
+          return try await group.reduce(into: [Bool]()) { $0.append($1) }
         }
-        // The other caller's stream still carries the next change.
-        board.set(.notServing, for: "inference.GRPCInferenceService")
-        #expect(await statuses.next() == .notServing)
-        watching.cancel()
       }
+      var watchers = ready.makeAsyncIterator()
+      for _ in 0..<patients { await watchers.next() }
+      // 300 relayed calls started and cancelled by one caller.
+      try await RawClient.with(address, security: .plaintext) { careless in
+        let health = Grpc_Health_V1_Health.Client(wrapping: careless)
+        for _ in 0..<300 {
+          let (started, opened) = AsyncStream<Void>.makeStream()
+          let call = Task {
+            // The caller's own calls may fail once it trips the server's limit: that is its doing.
+            defer { opened.finish() }
+            try await health.watch(.with { $0.service = service }) { response in
+              for try await _ in response.messages { opened.yield() }
+            }
+          }
+          var first = started.makeAsyncIterator()
+          await first.next()
+          call.cancel()
+          _ = await call.result
+        }
+      }
+      // Every other caller's stream still carries the next change.
+      board.set(.notServing, for: service)
+      let seen = try await outcomes.value
+      #expect(seen.count == patients && seen.allSatisfy { $0 })
     }
   }
 
