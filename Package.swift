@@ -217,6 +217,7 @@ let package = Package(
       name: "edgeinfer",
       dependencies: [
         "EdgeClient", "EdgeServer", "EdgeCluster", "EdgeNodeService", "EdgeSecurity", "EdgeRuntime", "EdgeRouting", "EdgeProto", "EdgeMetering",
+        "CEdgeKernels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -1,26 +1,52 @@
-// Picks the AVX2+FMA kernels when the CPU has them, the scalar references otherwise, so the
-// package builds and runs on any x86-64 (and arm64) without unsafe compiler flags.
+// Picks, at run time, the best kernels the CPU has: AVX512-VNNI for the integer GEMM, AVX2+FMA
+// for the rest, the scalar references otherwise, so the package builds and runs on any x86-64
+// (and arm64) without unsafe compiler flags. The path can be capped (tests, comparisons).
 #include "edge_kernels.h"
 #include "x86_avx2.h"
+#include "x86_avx512.h"
 
-static int edge_force_reference = 0;
+/// The cap on the path (-1: none).
+static int edge_path_cap = -1;
 
-void edge_kernels_force_reference(int on) { __atomic_store_n(&edge_force_reference, on, __ATOMIC_RELAXED); }
-
-int edge_kernels_use_avx2(void) {
+int edge_kernels_best_path(void) {
 #if defined(__x86_64__) || defined(__i386__)
-  static int supported = -1;
-  int known = __atomic_load_n(&supported, __ATOMIC_RELAXED);
+  static int best = -1;
+  int known = __atomic_load_n(&best, __ATOMIC_RELAXED);
   if (known < 0) {
     __builtin_cpu_init();
-    known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    __atomic_store_n(&supported, known, __ATOMIC_RELAXED);
+    known = EDGE_PATH_REFERENCE;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+      known = EDGE_PATH_AVX2;
+      if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni"))
+        known = EDGE_PATH_AVX512_VNNI;
+    }
+    __atomic_store_n(&best, known, __ATOMIC_RELAXED);
   }
-  return known && !__atomic_load_n(&edge_force_reference, __ATOMIC_RELAXED);
+  return known;
 #else
-  return 0;
+  return EDGE_PATH_REFERENCE;
 #endif
 }
+
+int edge_kernels_path(void) {
+  const int best = edge_kernels_best_path();
+  const int cap = __atomic_load_n(&edge_path_cap, __ATOMIC_RELAXED);
+  return cap >= 0 && cap < best ? cap : best;
+}
+
+void edge_kernels_cap_path(int path) { __atomic_store_n(&edge_path_cap, path, __ATOMIC_RELAXED); }
+
+const char *edge_kernels_path_name(int path) {
+  switch (path) {
+  case EDGE_PATH_AVX2: return "avx2+fma";
+  case EDGE_PATH_AVX512_VNNI: return "avx512-vnni";
+  default: return "scalar reference";
+  }
+}
+
+void edge_kernels_force_reference(int on) { edge_kernels_cap_path(on ? EDGE_PATH_REFERENCE : -1); }
+
+int edge_kernels_use_avx2(void) { return edge_kernels_path() >= EDGE_PATH_AVX2; }
 
 void edge_quantize_activations(const float *x, int m, int k, int8_t *q, float *scales) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -38,15 +64,10 @@ static int8_t edge_packed_value(const int8_t *packed, int kp, int column, int kk
   return panel[((size_t)(kk / 4) * EDGE_PANEL + column % EDGE_PANEL) * 4 + kk % 4];
 }
 
-void edge_gemm_w8a8(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
-                    const float *packed_wscales, const float *bias, int n, int n_begin, int n_end,
-                    float *c) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (edge_kernels_use_avx2()) {
-    edge_gemm_avx2(qa, ascales, m, k, packed, packed_wscales, bias, n, n_begin, n_end, c, 0);
-    return;
-  }
-#endif
+/// The scalar W8A8 GEMM on the packed layout (the reference takes the stored forms).
+static void edge_gemm_w8a8_scalar(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
+                                  const float *packed_wscales, const float *bias, int n, int n_begin, int n_end,
+                                  float *c) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
   for (int i = 0; i < m; i++) {
     for (int j = n_begin; j < n_end && j < n; j++) {
@@ -65,14 +86,8 @@ void edge_gemm_w8a8(const int8_t *qa, const float *ascales, int m, int k, const 
   }
 }
 
-void edge_gemm_s8_s32(const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
-                      int n_end, int32_t *c) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (edge_kernels_use_avx2()) {
-    edge_gemm_avx2(qa, 0, m, k, packed, 0, 0, n, n_begin, n_end, 0, c);
-    return;
-  }
-#endif
+static void edge_gemm_s8_s32_scalar(const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
+                                    int n_end, int32_t *c) {
   const int kp = edge_padded_k(k);
   for (int i = 0; i < m; i++) {
     for (int j = n_begin; j < n_end && j < n; j++) {
@@ -81,6 +96,55 @@ void edge_gemm_s8_s32(const int8_t *qa, int m, int k, const int8_t *packed, int 
       c[(size_t)i * n + j] = sum;
     }
   }
+}
+
+int edge_gemm_w8a8_on(int path, const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
+                      const float *packed_wscales, const float *bias, int n, int n_begin, int n_end, float *c) {
+  if (path > edge_kernels_best_path()) return -1;
+  switch (path) {
+#if defined(__x86_64__) || defined(__i386__)
+  case EDGE_PATH_AVX512_VNNI:
+    edge_gemm_avx512vnni(qa, ascales, m, k, packed, packed_wscales, bias, n, n_begin, n_end, c, 0);
+    return 0;
+  case EDGE_PATH_AVX2:
+    edge_gemm_avx2(qa, ascales, m, k, packed, packed_wscales, bias, n, n_begin, n_end, c, 0);
+    return 0;
+#endif
+  case EDGE_PATH_REFERENCE:
+    edge_gemm_w8a8_scalar(qa, ascales, m, k, packed, packed_wscales, bias, n, n_begin, n_end, c);
+    return 0;
+  default: return -1;
+  }
+}
+
+int edge_gemm_s8_s32_on(int path, const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
+                        int n_end, int32_t *c) {
+  if (path > edge_kernels_best_path()) return -1;
+  switch (path) {
+#if defined(__x86_64__) || defined(__i386__)
+  case EDGE_PATH_AVX512_VNNI:
+    edge_gemm_avx512vnni(qa, 0, m, k, packed, 0, 0, n, n_begin, n_end, 0, c);
+    return 0;
+  case EDGE_PATH_AVX2:
+    edge_gemm_avx2(qa, 0, m, k, packed, 0, 0, n, n_begin, n_end, 0, c);
+    return 0;
+#endif
+  case EDGE_PATH_REFERENCE:
+    edge_gemm_s8_s32_scalar(qa, m, k, packed, n, n_begin, n_end, c);
+    return 0;
+  default: return -1;
+  }
+}
+
+void edge_gemm_w8a8(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
+                    const float *packed_wscales, const float *bias, int n, int n_begin, int n_end,
+                    float *c) {
+  edge_gemm_w8a8_on(edge_kernels_path(), qa, ascales, m, k, packed, packed_wscales, bias, n, n_begin, n_end, c);
+}
+
+void edge_gemm_s8_s32(const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
+                      int n_end, int32_t *c) {
+  edge_gemm_s8_s32_on(edge_kernels_path(), qa, m, k, packed, n, n_begin, n_end, c);
 }
 
 void edge_gemv_q8(const float *x, int k, const int8_t *q, const float *wscales, const float *bias,

@@ -15,16 +15,22 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Timed repetitions of each side (medians are reported).") var repetitions = 7
     @Option(help: "Only cases whose name contains this.") var filter: String?
     @Flag(help: "Print a JSON list of rows.") var json = false
+    @Option(help: "Cap the kernel path (reference, avx2, avx512-vnni), to compare paths on one CPU; default: the best the CPU has.")
+    var kernelPath: KernelPathOption?
 
     func run() throws {
       guard threads >= 1, repetitions >= 1 else { throw ValidationError("--threads and --repetitions must be positive") }
+      kernelPath?.apply()
       #if DEBUG
         FileHandle.standardError.write(Data("warning: a debug build; measure with 'swift build -c release'\n".utf8))
       #endif
       let benchmark = KernelBenchmark(repetitions: repetitions)
       let cases = KernelBenchmark.standardCases.filter { filter == nil || $0.name.contains(filter!) }
       var rows: [KernelBenchmark.Row] = []
-      if !json { print("kernels: \(KernelBenchmark.kernelPath), threads: \(threads), repetitions: \(repetitions) (medians, GFLOP/s)") }
+      if !json {
+        print(CPUDescription.current.summary)
+        print("threads: \(threads), repetitions: \(repetitions) (medians, GFLOP/s)")
+      }
       for benchCase in cases {
         let row = benchmark.run(benchCase, threads: threads)
         rows.append(row)

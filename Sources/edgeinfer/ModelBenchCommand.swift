@@ -21,6 +21,8 @@ struct ModelBenchCommand: ParsableCommand {
   @Option(help: "Seconds each timed run lasts at least.") var seconds = 1.0
   @Option(help: "The int8 ONNX model for the ONNX Runtime baseline.") var onnx = ".cache/onnx/minilm-int8.onnx"
   @Option(help: "The Python that runs the baseline.") var python = "python3"
+  @Option(help: "Cap the kernel path (reference, avx2, avx512-vnni), to compare paths on one CPU; default: the best the CPU has.")
+  var kernelPath: KernelPathOption?
   @Flag(help: "Skip ONNX Runtime.") var withoutOnnxruntime = false
   @Flag(help: "Print a JSON list of rows.") var json = false
 
@@ -36,6 +38,7 @@ struct ModelBenchCommand: ParsableCommand {
   }
 
   func run() throws {
+    kernelPath?.apply()
     guard threads >= 1, repetitions >= 1, seconds > 0 else { throw ValidationError("--threads, --repetitions and --seconds must be positive") }
     #if DEBUG
       FileHandle.standardError.write(Data("warning: a debug build; measure with 'swift build -c release'\n".utf8))
@@ -98,6 +101,7 @@ struct ModelBenchCommand: ParsableCommand {
       return
     }
     let tokens = sentences.map { engines[0].model.tokenizer.encode($0, maxTokens: 256).ids.count }
+    print(CPUDescription.current.summary)
     print("\(model): \(sentences.count) sentences, \(tokens.min()!)–\(tokens.max()!) tokens (mean \(String(format: "%.1f", Double(tokens.reduce(0, +)) / Double(tokens.count)))), threads \(threads), \(repetitions) repetitions (medians)")
     for line in loadLines { print(line) }
     if let fp32 = engines.first(where: { $0.name == "edgeinfer-fp32" })?.model, let int8 = engines.first(where: { $0.name == "edgeinfer-int8" })?.model {

@@ -1,6 +1,6 @@
 // EdgeInfer's CPU kernels: quantization formats and the GEMM/GEMV kernels that read them.
-// Each kernel has a scalar reference (`_ref`) and, on x86-64, an AVX2+FMA version chosen at run
-// time; the public entry points dispatch. Swift reaches them only through EdgeRuntime.
+// Each kernel has a scalar reference (`_ref`) and, on x86-64, an AVX2+FMA version and for the
+// integer GEMM an AVX512-VNNI version, chosen at run time; the public entry points dispatch. Swift reaches them only through EdgeRuntime.
 #ifndef EDGE_KERNELS_H
 #define EDGE_KERNELS_H
 
@@ -21,9 +21,24 @@ static inline int edge_padded_k(int k) { return (k + EDGE_BLOCK - 1) / EDGE_BLOC
 /// N rounded up to a whole number of panels.
 static inline int edge_padded_n(int n) { return (n + EDGE_PANEL - 1) / EDGE_PANEL * EDGE_PANEL; }
 
-/// 1 when the AVX2+FMA kernels run on this CPU (and have not been switched off).
+/// The kernel paths, in order: each needs the CPU features of the ones before it.
+#define EDGE_PATH_REFERENCE 0
+/// AVX2 + FMA (every kernel).
+#define EDGE_PATH_AVX2 1
+/// AVX-512 F/BW with VNNI (vpdpbusd): the integer GEMM; the other kernels run their AVX2 form.
+#define EDGE_PATH_AVX512_VNNI 2
+
+/// The best path this CPU has.
+int edge_kernels_best_path(void);
+/// The path in use: the best, or less when capped.
+int edge_kernels_path(void);
+/// Caps the path (tests, comparisons); -1 lifts the cap.
+void edge_kernels_cap_path(int path);
+/// A path's name: "scalar reference", "avx2+fma", "avx512-vnni".
+const char *edge_kernels_path_name(int path);
+/// 1 when the AVX2+FMA kernels run (path ≥ AVX2).
 int edge_kernels_use_avx2(void);
-/// Switches the AVX2 kernels off (1) or back on (0), for tests and comparisons.
+/// Caps the path at the reference (1) or lifts the cap (0).
 void edge_kernels_force_reference(int on);
 
 // ---- Activations: int8 in blocks of 32 along K ---------------------------------------------
@@ -73,6 +88,13 @@ void edge_gemm_w8a8_ref(const int8_t *qa, const float *ascales, int m, int k, co
 void edge_gemm_s8_s32(const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
                       int n_end, int32_t *c);
 void edge_gemm_s8_s32_ref(const int8_t *qa, int m, int k, const int8_t *qw, int n, int32_t *c);
+// The same two on a given path, whatever the cap (tests and benchmarks compare paths side by
+// side): 0 when it ran, -1 when this CPU lacks the path. EDGE_PATH_REFERENCE is the scalar
+// kernel on the packed layout.
+int edge_gemm_w8a8_on(int path, const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
+                      const float *packed_wscales, const float *bias, int n, int n_begin, int n_end, float *c);
+int edge_gemm_s8_s32_on(int path, const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
+                        int n_end, int32_t *c);
 
 // ---- Weight-only GEMV (batch 1): y[n] = Σ_k w[n][k] * x[k] + bias[n] -----------------------
 // Q8: w = wscale[n] * q[n][k] with q int8 [n][k] (the W8 format above, unpacked).

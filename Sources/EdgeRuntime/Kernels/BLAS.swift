@@ -33,3 +33,15 @@ extension BLAS {
     #endif
   }
 }
+
+extension BLAS {
+  /// The core OpenBLAS chose its kernels for ("Haswell", "SkylakeX", "Prescott": a core older
+  /// than the CPU means slow fp32 kernels); "Accelerate" on Apple platforms.
+  static var coreName: String {
+    #if canImport(Accelerate)
+      return "Accelerate"
+    #else
+      return openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    #endif
+  }
+}

@@ -1,0 +1,113 @@
+// AVX512-VNNI versions of the integer kernels. Compiled for every x86-64 target through
+// per-function target attributes and only called after dispatch.c has checked the CPU
+// (avx512f, avx512bw, avx512vnni).
+#if defined(__x86_64__) || defined(__i386__)
+#include "x86_avx512.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+#include "edge_kernels.h"
+
+#define EDGE_AVX512_VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+
+// The W8A8 micro-kernel on 512-bit registers: up to 8 rows × one 16-column panel. A packed
+// panel's quad of k (16 columns × 4 values) is exactly one 512-bit load. vpdpbusd multiplies
+// unsigned bytes by signed bytes and adds each group of four products to an int32 lane, with no
+// 16-bit intermediate to saturate. Activations are signed, so each is offset by 128 (a XOR 0x80
+// as an unsigned byte is a + 128): Σ (a + 128)·w = Σ a·w + 128·Σ w, and the column sums Σ w
+// come from one more vpdpbusd of the same weights with bytes of 1, shared by every row of the
+// tile. All of it is exact in int32 (|Σ| ≤ 32 · 255 · 127 per block), so the block sums equal
+// the reference's, and the float step (the scale product rounded to float, one FMA per block
+// in block order) is the reference's too: the result is bit-identical.
+#define EDGE_TILE_ROWS_512 8
+
+EDGE_AVX512_VNNI __attribute__((always_inline)) static inline void edge_gemm_tile_512(
+    const int8_t *const a[EDGE_TILE_ROWS_512], const float *const s[EDGE_TILE_ROWS_512], const int rows,
+    const int8_t *panel, const float *panel_scales, int nb, __m512 f[EDGE_TILE_ROWS_512], __m512i t[EDGE_TILE_ROWS_512],
+    int scaled) {
+  const __m512i offset = _mm512_set1_epi8((char)0x80);
+  const __m512i ones = _mm512_set1_epi8(1);
+  for (int b = 0; b < nb; b++) {
+    __m512i acc[EDGE_TILE_ROWS_512];
+    for (int r = 0; r < EDGE_TILE_ROWS_512; r++) acc[r] = _mm512_setzero_si512();
+    __m512i columns = _mm512_setzero_si512();
+    const int8_t *w = panel + (size_t)b * EDGE_BLOCK * EDGE_PANEL;
+#pragma GCC unroll 8
+    for (int quad = 0; quad < EDGE_BLOCK / 4; quad++) {
+      const __m512i wq = _mm512_loadu_si512((const void *)(w + quad * 64));
+      columns = _mm512_dpbusd_epi32(columns, ones, wq);
+      for (int r = 0; r < rows; r++) {
+        int32_t bits;
+        memcpy(&bits, a[r] + (size_t)b * EDGE_BLOCK + 4 * quad, 4);
+        const __m512i shifted = _mm512_xor_si512(_mm512_set1_epi32(bits), offset);
+        acc[r] = _mm512_dpbusd_epi32(acc[r], shifted, wq);
+      }
+    }
+    // Σ a·w = Σ (a + 128)·w − 128 · Σ w.
+    const __m512i correction = _mm512_slli_epi32(columns, 7);
+    __m512 ws = _mm512_setzero_ps();
+    if (scaled) ws = _mm512_loadu_ps(panel_scales + (size_t)b * EDGE_PANEL);
+    for (int r = 0; r < rows; r++) {
+      const __m512i sum = _mm512_sub_epi32(acc[r], correction);
+      if (scaled) {
+        const __m512 v = _mm512_set1_ps(s[r][b]);
+        f[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(v, ws), f[r]);
+      } else {
+        t[r] = _mm512_add_epi32(t[r], sum);
+      }
+    }
+  }
+}
+
+/// Columns per chunk: a tile of activations (in L1) meets every panel of the chunk (in L2).
+#define EDGE_COLUMN_CHUNK_512 256
+
+EDGE_AVX512_VNNI void edge_gemm_avx512vnni(const int8_t *qa, const float *ascales, int m, int k,
+                                           const int8_t *packed, const float *wscales, const float *bias, int n,
+                                           int n_begin, int n_end, float *c, int32_t *ci) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
+  const int end = n_end < n ? n_end : n;
+  for (int chunk = n_begin; chunk < end; chunk += EDGE_COLUMN_CHUNK_512) {
+    const int chunk_end = chunk + EDGE_COLUMN_CHUNK_512 < end ? chunk + EDGE_COLUMN_CHUNK_512 : end;
+    for (int i = 0; i < m; i += EDGE_TILE_ROWS_512) {
+      const int rows = m - i < EDGE_TILE_ROWS_512 ? m - i : EDGE_TILE_ROWS_512;
+      const int8_t *a[EDGE_TILE_ROWS_512];
+      const float *s[EDGE_TILE_ROWS_512];
+      for (int r = 0; r < EDGE_TILE_ROWS_512; r++) {
+        a[r] = qa + (size_t)(i + (r < rows ? r : 0)) * kp;
+        s[r] = c ? ascales + (size_t)(i + (r < rows ? r : 0)) * nb : 0;
+      }
+      for (int n0 = chunk; n0 < chunk_end; n0 += EDGE_PANEL) {
+        const int8_t *panel = packed + (size_t)(n0 / EDGE_PANEL) * EDGE_PANEL * kp;
+        const int valid = n - n0 < EDGE_PANEL ? n - n0 : EDGE_PANEL;
+        const __mmask16 keep = (__mmask16)((1u << valid) - 1u);
+        const float *panel_scales = c ? wscales + (size_t)(n0 / EDGE_PANEL) * nb * EDGE_PANEL : 0;
+        __m512 f[EDGE_TILE_ROWS_512];
+        __m512i t[EDGE_TILE_ROWS_512];
+        for (int r = 0; r < EDGE_TILE_ROWS_512; r++) {
+          f[r] = _mm512_setzero_ps();
+          t[r] = _mm512_setzero_si512();
+        }
+        // A constant row count per call, so each case compiles to a loop without branches.
+        switch (rows) {
+        case 8: edge_gemm_tile_512(a, s, 8, panel, panel_scales, nb, f, t, c != 0); break;
+        case 7: edge_gemm_tile_512(a, s, 7, panel, panel_scales, nb, f, t, c != 0); break;
+        case 6: edge_gemm_tile_512(a, s, 6, panel, panel_scales, nb, f, t, c != 0); break;
+        case 5: edge_gemm_tile_512(a, s, 5, panel, panel_scales, nb, f, t, c != 0); break;
+        case 4: edge_gemm_tile_512(a, s, 4, panel, panel_scales, nb, f, t, c != 0); break;
+        case 3: edge_gemm_tile_512(a, s, 3, panel, panel_scales, nb, f, t, c != 0); break;
+        case 2: edge_gemm_tile_512(a, s, 2, panel, panel_scales, nb, f, t, c != 0); break;
+        default: edge_gemm_tile_512(a, s, 1, panel, panel_scales, nb, f, t, c != 0); break;
+        }
+        if (c) {
+          const __m512 z = bias ? _mm512_maskz_loadu_ps(keep, bias + n0) : _mm512_setzero_ps();
+          for (int r = 0; r < rows; r++) _mm512_mask_storeu_ps(c + (size_t)(i + r) * n + n0, keep, _mm512_add_ps(f[r], z));
+        } else {
+          for (int r = 0; r < rows; r++) _mm512_mask_storeu_epi32(ci + (size_t)(i + r) * n + n0, keep, t[r]);
+        }
+      }
+    }
+  }
+}
+#endif

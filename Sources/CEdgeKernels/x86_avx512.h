@@ -1,0 +1,11 @@
+// AVX512-VNNI kernels (x86_avx512.c), called only after CPU detection in dispatch.c.
+#ifndef EDGE_X86_AVX512_H
+#define EDGE_X86_AVX512_H
+#include <stddef.h>
+#include <stdint.h>
+
+/// W8A8 when `c` is set (float outputs), exact int32 sums over all of K when `ci` is set.
+void edge_gemm_avx512vnni(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
+                          const float *wscales, const float *bias, int n, int n_begin, int n_end, float *c,
+                          int32_t *ci);
+#endif

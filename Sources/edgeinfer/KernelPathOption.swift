@@ -1,0 +1,18 @@
+import ArgumentParser
+import CEdgeKernels
+
+/// `--kernel-path`: caps the kernels' path so two paths can be measured on one CPU. A path the
+/// CPU lacks leaves the best it has (the kernels never run an instruction the CPU cannot).
+enum KernelPathOption: String, ExpressibleByArgument, CaseIterable {
+  case reference
+  case avx2
+  case avx512Vnni = "avx512-vnni"
+
+  func apply() {
+    switch self {
+    case .reference: edge_kernels_cap_path(EDGE_PATH_REFERENCE)
+    case .avx2: edge_kernels_cap_path(EDGE_PATH_AVX2)
+    case .avx512Vnni: edge_kernels_cap_path(EDGE_PATH_AVX512_VNNI)
+    }
+  }
+}
