@@ -9,47 +9,52 @@
 
 #include "edge_kernels.h"
 
-#define EDGE_AVX512_VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define EDGE_AVX512_VNNI __attribute__((target("avx2,avx512f,avx512bw,avx512vnni")))
 
 // The W8A8 micro-kernel on 512-bit registers: up to 8 rows × one 16-column panel. A packed
 // panel's quad of k (16 columns × 4 values) is exactly one 512-bit load. vpdpbusd multiplies
 // unsigned bytes by signed bytes and adds each group of four products to an int32 lane, with no
-// 16-bit intermediate to saturate. Activations are signed, so each is offset by 128 (a XOR 0x80
-// as an unsigned byte is a + 128): Σ (a + 128)·w = Σ a·w + 128·Σ w, and the column sums Σ w
-// come from one more vpdpbusd of the same weights with bytes of 1, shared by every row of the
-// tile. All of it is exact in int32 (|Σ| ≤ 32 · 255 · 127 per block), so the block sums equal
-// the reference's, and the float step (the scale product rounded to float, one FMA per block
-// in block order) is the reference's too: the result is bit-identical.
+// 16-bit intermediate to saturate. The weights are made unsigned once per quad for every row of
+// the tile (w XOR 0x80 as an unsigned byte is w + 128), and each row's four activations are the
+// signed operand, broadcast from memory inside the instruction: one instruction per row and
+// quad. Σ (w + 128)·a = Σ w·a + 128·Σ a, so each row's block sum of activations is taken back
+// once per block. All of it is exact in int32 (|Σ| ≤ 32 · 255 · 128 per block), so the block sums
+// equal the reference's, and the float step (the scale product rounded to float, one FMA per
+// block in block order) is the reference's too: the result is bit-identical.
 #define EDGE_TILE_ROWS_512 8
+
+/// Σ of a block's 32 signed activations: vpsadbw sums bytes as unsigned, so they are offset by
+/// 128 first and 32 · 128 is taken back.
+EDGE_AVX512_VNNI static inline int32_t edge_block_sum(const int8_t *a) {
+  const __m256i bytes = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)a), _mm256_set1_epi8((char)0x80));
+  const __m256i sums = _mm256_sad_epu8(bytes, _mm256_setzero_si256());
+  const __m128i pair = _mm_add_epi64(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+  return (int32_t)(_mm_cvtsi128_si64(pair) + _mm_extract_epi64(pair, 1)) - 32 * 128;
+}
 
 EDGE_AVX512_VNNI __attribute__((always_inline)) static inline void edge_gemm_tile_512(
     const int8_t *const a[EDGE_TILE_ROWS_512], const float *const s[EDGE_TILE_ROWS_512], const int rows,
     const int8_t *panel, const float *panel_scales, int nb, __m512 f[EDGE_TILE_ROWS_512], __m512i t[EDGE_TILE_ROWS_512],
     int scaled) {
   const __m512i offset = _mm512_set1_epi8((char)0x80);
-  const __m512i ones = _mm512_set1_epi8(1);
   for (int b = 0; b < nb; b++) {
     __m512i acc[EDGE_TILE_ROWS_512];
     for (int r = 0; r < EDGE_TILE_ROWS_512; r++) acc[r] = _mm512_setzero_si512();
-    __m512i columns = _mm512_setzero_si512();
     const int8_t *w = panel + (size_t)b * EDGE_BLOCK * EDGE_PANEL;
 #pragma GCC unroll 8
     for (int quad = 0; quad < EDGE_BLOCK / 4; quad++) {
-      const __m512i wq = _mm512_loadu_si512((const void *)(w + quad * 64));
-      columns = _mm512_dpbusd_epi32(columns, ones, wq);
+      const __m512i wu = _mm512_xor_si512(_mm512_loadu_si512((const void *)(w + quad * 64)), offset);
       for (int r = 0; r < rows; r++) {
         int32_t bits;
         memcpy(&bits, a[r] + (size_t)b * EDGE_BLOCK + 4 * quad, 4);
-        const __m512i shifted = _mm512_xor_si512(_mm512_set1_epi32(bits), offset);
-        acc[r] = _mm512_dpbusd_epi32(acc[r], shifted, wq);
+        acc[r] = _mm512_dpbusd_epi32(acc[r], wu, _mm512_set1_epi32(bits));
       }
     }
-    // Σ a·w = Σ (a + 128)·w − 128 · Σ w.
-    const __m512i correction = _mm512_slli_epi32(columns, 7);
     __m512 ws = _mm512_setzero_ps();
     if (scaled) ws = _mm512_loadu_ps(panel_scales + (size_t)b * EDGE_PANEL);
     for (int r = 0; r < rows; r++) {
-      const __m512i sum = _mm512_sub_epi32(acc[r], correction);
+      // Σ w·a = Σ (w + 128)·a − 128 · Σ a.
+      const __m512i sum = _mm512_sub_epi32(acc[r], _mm512_set1_epi32(edge_block_sum(a[r] + (size_t)b * EDGE_BLOCK) * 128));
       if (scaled) {
         const __m512 v = _mm512_set1_ps(s[r][b]);
         f[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(v, ws), f[r]);
