@@ -10,17 +10,22 @@ public struct CPUDescription: Sendable, Codable {
   public var features: [String]
   public var kernelPath: String
   public var blasCore: String
+  /// The core OpenBLAS should have chosen when the one it chose is older (its fp32 figures are
+  /// then not a fair baseline); nil when its choice is right.
+  public var betterBLASCore: String?
 
   public static let relevantFeatures = ["avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8"]
 
   public static var current: CPUDescription {
     var model = "unknown"
+    var vendor = ""
     var flags: Set<String> = []
     if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) {
       for line in info.split(separator: "\n") {
         let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count == 2 else { continue }
         if parts[0] == "model name", model == "unknown" { model = parts[1] }
+        if parts[0] == "vendor_id", vendor.isEmpty { vendor = parts[1] }
         if parts[0] == "flags", flags.isEmpty { flags = Set(parts[1].split(separator: " ").map(String.init)) }
       }
       // The family and model numbers name a CPU where the model name does not ("AMD EPYC").
@@ -28,14 +33,19 @@ public struct CPUDescription: Sendable, Codable {
         model += " (family \(family), model \(number))"
       }
     }
+    let core = BLAS.coreName
     return CPUDescription(
       model: model, features: relevantFeatures.filter(flags.contains), kernelPath: KernelBenchmark.kernelPath,
-      blasCore: BLAS.coreName)
+      blasCore: core, betterBLASCore: BLASCoreCheck.correction(core: core, features: flags, vendor: vendor))
   }
 
   /// One line for a benchmark's header.
   public var summary: String {
-    "cpu: \(model); features: \(features.isEmpty ? "none of interest" : features.joined(separator: " ")); kernels: \(kernelPath); BLAS core: \(blasCore)"
+    var line = "cpu: \(model); features: \(features.isEmpty ? "none of interest" : features.joined(separator: " ")); kernels: \(kernelPath); BLAS core: \(blasCore)"
+    if let betterBLASCore {
+      line += "\nwarning: OpenBLAS chose its \(blasCore) kernels, older than this CPU can run: its fp32 figures are not a fair baseline; run with OPENBLAS_CORETYPE=\(betterBLASCore)"
+    }
+    return line
   }
 
   private static func field(_ name: String, in info: String) -> String? {
