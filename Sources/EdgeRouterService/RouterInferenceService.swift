@@ -191,19 +191,21 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     return ServerResponse(message: Inference_RepositoryModelUnloadResponse())
   }
 
-  /// Repository changes go to every healthy node (or, with `x-edge-route: pin:<node-id>`, to that
-  /// one); it succeeds when at least one node did it, and returns the nodes that did.
+  /// Repository changes go to every live node (or, with `x-edge-route: pin:<node-id>`, to that
+  /// one); it succeeds when at least one node did it, and returns the nodes that did. Live, not
+  /// only healthy: a node out of rotation for a missed check comes back, and an unload that
+  /// skipped it would come back with it.
   @discardableResult
   private func fanOut(
     metadata: Metadata,
     _ call: @escaping @Sendable (Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Void
   ) async throws -> [String] {
-    var nodes = view.healthyNodes()
+    var nodes = view.liveNodes()
     if case .pinned(let id) = try RequestMetadata.routeMode(in: metadata) {
       nodes = view.liveNodes().filter { $0.id == id }
       guard !nodes.isEmpty else { throw RPCError(code: .notFound, message: "node '\(id)' is not registered with this router") }
     }
-    guard !nodes.isEmpty else { throw RPCError(code: .unavailable, message: "no healthy node is registered with this router") }
+    guard !nodes.isEmpty else { throw RPCError(code: .unavailable, message: "no live node is registered with this router") }
     let results = await gather(from: nodes, call)
     let done = zip(nodes, results).compactMap { node, result in if case .success = result { node.id } else { nil } }
     if !done.isEmpty { return done }

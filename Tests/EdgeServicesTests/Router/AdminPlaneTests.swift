@@ -75,7 +75,8 @@ import Testing
       if await client(reader, { _ = try await infer("digits-b")($0) }) == nil { servedB += 1 }
     }
     #expect(servedB == 60)
-    #expect(digitsCodes.count == 60 && digitsCodes.allSatisfy { $0 == .unavailable })
+    #expect(digitsCodes.count == 60)
+    #expect(digitsCodes.allSatisfy { $0 == .unavailable })
     #expect(cluster.router.view.healthyNodes().count == 3)
     #expect(!cluster.router.view.isPanicking)
     #expect(await client(ops) { try await $0.loadModel("digits") } == nil)
