@@ -37,7 +37,7 @@ import Testing
       #expect(try node1.store.model(named: "digits", version: "").model.weightByteCount == 0)
 
       executor.task.cancel()
-      _ = await executor.task.result
+      await TestCluster.awaitStop(of: executor.task, named: "executor")
       // From the moment it is gone: every request is still answered, by the other node.
       for row in 2..<12 {
         let result = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: row..<row + 1)])
@@ -55,7 +55,7 @@ import Testing
       }
     }
     executor.task.cancel()
-    _ = await executor.task.result
+    await TestCluster.awaitStop(of: executor.task, named: "executor")
     await cluster.stop()
   }
 
@@ -88,7 +88,7 @@ import Testing
       #expect(health.status == .serving)
     }
     executor.task.cancel()
-    _ = await executor.task.result
+    await TestCluster.awaitStop(of: executor.task, named: "executor")
   }
 
   /// An executor's model set changes only from its node and admin certificates: without an allow
@@ -116,7 +116,7 @@ import Testing
       #expect(await unload(as: "admin") == nil, "allow \(allowed)")
       if !allowed.isEmpty { #expect(await unload(as: "node-1") == nil) }
       executor.task.cancel()
-      _ = await executor.task.result
+      await TestCluster.awaitStop(of: executor.task, named: "executor")
     }
   }
 
@@ -142,7 +142,7 @@ import Testing
     try await cluster.waitUntil { cluster.router.view.healthyNodes().contains { $0.serves(model: "digits", version: "") } }
     await cluster.stop()
     executor.task.cancel()
-    _ = await executor.task.result
+    await TestCluster.awaitStop(of: executor.task, named: "executor")
 
     // An executor that takes changes only from admins: the node's load fails and says why.
     let second = try TestCluster()
@@ -160,7 +160,7 @@ import Testing
     }
     await second.stop()
     closed.task.cancel()
-    _ = await closed.task.result
+    await TestCluster.awaitStop(of: closed.task, named: "executor")
   }
 
   /// A separate executor checks batches against its node's limits (`edge-executor --max-…`),
@@ -188,7 +188,7 @@ import Testing
       }
     }
     executor.task.cancel()
-    _ = await executor.task.result
+    await TestCluster.awaitStop(of: executor.task, named: "executor")
   }
 
   @Test func anExecutorChecksEveryBatchAsANodeChecksARequest() async throws {
@@ -231,6 +231,6 @@ import Testing
       await #expect(throws: RPCError.self) { _ = try await stub.executeBatch(unknown, options: RawClient.shortCall) }
     }
     executor.task.cancel()
-    _ = await executor.task.result
+    await TestCluster.awaitStop(of: executor.task, named: "executor")
   }
 }

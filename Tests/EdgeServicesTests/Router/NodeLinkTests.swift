@@ -171,7 +171,7 @@ import Testing
     #expect(links.connectionsOpened == 1)
 
     running.cancel()
-    _ = await running.result
+    await TestCluster.awaitStop(of: running, named: "node")
     do {
       _ = try await link.unary(path: Self.path, metadata: Self.deadline, message: request)
       Issue.record("a stopped node answered")

@@ -182,7 +182,8 @@ import Testing
         FrontRoute(Inference_GRPCInferenceService.Method.ServerLive.descriptor, admit: { _ in Caller(credential: .anonymous) }) { _, _ in
           await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-              waiting.release.withLock { $0 = continuation }
+              // A cancellation that came first finds no continuation to resume: resumed here.
+              waiting.release.withLock { if Task.isCancelled { continuation.resume() } else { $0 = continuation } }
               // Told only once the release can reach it.
               waiting.started.continuation.yield()
             }
@@ -197,7 +198,7 @@ import Testing
     let fronting = Task { try await front.serveUntilCancelled(behind: server) }
     try await body(front, try await front.listeningAddress())
     fronting.cancel()
-    _ = await fronting.result
+    await TestCluster.awaitStop(of: fronting, named: "front")
   }
 
   // A route whose task is never cancelled would wait for good: the time limit reports it.

@@ -12,6 +12,8 @@ import EdgeTestSupport
 import Foundation
 import Logging
 import SwiftProtobuf
+import Synchronization
+import Testing
 
 /// A router and nodes in this process, on loopback ports the system picks, with a fresh cluster
 /// PKI: real servers, real TLS, the committed model (digits; models fetched by `make models`
@@ -62,8 +64,11 @@ final class TestCluster: @unchecked Sendable {
       id: id, location: try GeoPoint(latitude: 50.1109, longitude: 8.6821),
       listen: ServiceAddress(host: "127.0.0.1", port: 0), clusterListen: ServiceAddress(host: "127.0.0.1", port: 0),
       security: insecure ? .plaintext : .tls(pki.identity("router")))
+    // Beats every 100 ms so nodes join at once; expiry and check timeout long enough that a
+    // machine busy with every suite at once does not take live nodes out of the rotation.
     configuration.heartbeatInterval = .milliseconds(100)
-    configuration.heartbeatExpiry = .seconds(1)
+    configuration.heartbeatExpiry = .seconds(3)
+    configuration.healthCheckTimeout = .seconds(3)
     configuration.maxMessageBytes = maxMessageBytes
     configuration.metricsListen = ServiceAddress(host: "127.0.0.1", port: 0)
     return configuration
@@ -109,7 +114,27 @@ final class TestCluster: @unchecked Sendable {
   func stopNode(_ id: String) async {
     guard let entry = nodes.removeValue(forKey: id) else { return }
     entry.task.cancel()
-    _ = await entry.task.result
+    await Self.awaitStop(of: entry.task, named: "node '\(id)'")
+  }
+
+  /// How long a cancelled server may take to stop: its front's drain grace and then some.
+  static let stopLimit: Duration = FrontListener.drainGrace + .seconds(15)
+
+  /// Waits for a cancelled server's task to end; one that outlasts `stopLimit` is a failure
+  /// named after it (and is left behind), so a server that never stops fails its test instead
+  /// of hanging the whole run.
+  static func awaitStop(of task: Task<Void, any Error>, named name: String) async {
+    let ended = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+      let once = Mutex(Optional(continuation))
+      let resume = { @Sendable (value: Bool) in once.withLock { $0.take() }?.resume(returning: value) }
+      let timer = Task { try? await Task.sleep(for: stopLimit); resume(false) }
+      Task {
+        _ = await task.result
+        timer.cancel()
+        resume(true)
+      }
+    }
+    if !ended { Issue.record("\(name) did not stop within \(stopLimit) of being cancelled") }
   }
 
   /// Starts a separate executor serving this cluster's models with its own cluster certificate,
@@ -165,10 +190,12 @@ final class TestCluster: @unchecked Sendable {
     for id in Array(nodes.keys) { await stopNode(id) }
     for extra in moreRouters {
       extra.task.cancel()
-      _ = await extra.task.result
+      await Self.awaitStop(of: extra.task, named: "router '\(extra.router.configuration.id)'")
     }
-    routerTask?.cancel()
-    _ = await routerTask?.result
+    if let routerTask {
+      routerTask.cancel()
+      await Self.awaitStop(of: routerTask, named: "router")
+    }
   }
 
   func clientConfiguration(
