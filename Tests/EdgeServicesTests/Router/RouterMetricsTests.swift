@@ -47,9 +47,12 @@ import Testing
       let panicking = try HTTPGet.fetch(metrics, path: "/metrics").body
       #expect(panicking.contains("edge_router_panic{router=\"router\"} 1\n"))
       #expect(panicking.contains("edge_router_nodes_in_rotation{router=\"router\"} 0\n"))
-      // Failing open, the router still serves from the live nodes.
+      // Failing open, the router still serves from the live nodes (which one is the selector's
+      // business, tested on its own: a busy machine's round trips can make either the better).
       failBoth()
-      #expect(try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 0..<1)]).node == "node-1")
+      let served = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 0..<1)])
+      #expect(["node-1", "node-2"].contains(served.node))
+      #expect(served.output("class")?.int64s == [Int64(DigitsFixture.split.labels[0])])
     }
     #expect(try HTTPGet.fetch(metrics, path: "/").status == 404)
     #expect(try HTTPGet.fetch(metrics, path: "/metrics", method: "DELETE").status == 405)
