@@ -56,6 +56,8 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
 if !EventLoopExecutor.install() {
   FileHandle.standardError.write(Data("NIO's event loops could not become Swift's executor; running on Swift's own threads\n".utf8))
 }
+// Before any work: OpenBLAS reads its core choice once, as it loads.
+BLASCoreCorrection.restartIfNeeded(program: "edge-executor")
 do {
   let command = try EdgeExecutorCommand.parse()
   try await command.run()

@@ -81,6 +81,8 @@ struct EdgeNodeCommand: AsyncParsableCommand {
 if !EventLoopExecutor.install() {
   FileHandle.standardError.write(Data("NIO's event loops could not become Swift's executor; running on Swift's own threads\n".utf8))
 }
+// Before any work: OpenBLAS reads its core choice once, as it loads.
+BLASCoreCorrection.restartIfNeeded(program: "edge-node")
 do {
   let command = try EdgeNodeCommand.parse()
   try await command.run()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeRuntime
 
 /// The edgeinfer command line: certificates, inference, clusters and the demo.
 @main
@@ -11,4 +12,20 @@ struct EdgeInferCommand: AsyncParsableCommand {
       QuantizeCommand.self, TokenizeCommand.self, BenchCommand.self, DrillCommand.self, KeysCommand.self,
       ModelsCommand.self, UsageCommand.self,
     ])
+
+  /// ArgumentParser's own `main`, after the restart that corrects OpenBLAS's kernels (which has
+  /// to come before any work).
+  static func main() async {
+    BLASCoreCorrection.restartIfNeeded(program: "edgeinfer")
+    do {
+      var command = try parseAsRoot()
+      if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      exit(withError: error)
+    }
+  }
 }

@@ -13,10 +13,25 @@ public struct CPUDescription: Sendable, Codable {
   /// The core OpenBLAS should have chosen when the one it chose is older (its fp32 figures are
   /// then not a fair baseline); nil when its choice is right.
   public var betterBLASCore: String?
+  /// The core OpenBLAS chose before EdgeInfer restarted the process (or its parent) with
+  /// `OPENBLAS_CORETYPE` set (BLASCoreCorrection); nil when no correction was made.
+  public var blasCoreCorrectedFrom: String?
 
   public static let relevantFeatures = ["avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8"]
 
   public static var current: CPUDescription {
+    let cpu = flagsAndVendor()
+    let core = BLAS.coreName
+    return CPUDescription(
+      model: cpu.model, features: relevantFeatures.filter(cpu.flags.contains), kernelPath: KernelBenchmark.kernelPath,
+      blasCore: core, betterBLASCore: BLASCoreCheck.correction(core: core, features: cpu.flags, vendor: cpu.vendor),
+      blasCoreCorrectedFrom: ProcessInfo.processInfo.environment[BLASCoreChoice.markerVariable]
+        .flatMap { $0.split(separator: ":", maxSplits: 1).last.map(String.init) })
+  }
+
+  /// The CPU's model name (with family and model numbers), its flags as /proc/cpuinfo spells
+  /// them, and its vendor ("GenuineIntel", "AuthenticAMD"); empty where /proc/cpuinfo is not.
+  static func flagsAndVendor() -> (model: String, flags: Set<String>, vendor: String) {
     var model = "unknown"
     var vendor = ""
     var flags: Set<String> = []
@@ -33,17 +48,15 @@ public struct CPUDescription: Sendable, Codable {
         model += " (family \(family), model \(number))"
       }
     }
-    let core = BLAS.coreName
-    return CPUDescription(
-      model: model, features: relevantFeatures.filter(flags.contains), kernelPath: KernelBenchmark.kernelPath,
-      blasCore: core, betterBLASCore: BLASCoreCheck.correction(core: core, features: flags, vendor: vendor))
+    return (model, flags, vendor)
   }
 
   /// One line for a benchmark's header.
   public var summary: String {
     var line = "cpu: \(model); features: \(features.isEmpty ? "none of interest" : features.joined(separator: " ")); kernels: \(kernelPath); BLAS core: \(blasCore)"
+    if let blasCoreCorrectedFrom { line += " (OpenBLAS chose \(blasCoreCorrectedFrom); restarted with OPENBLAS_CORETYPE=\(blasCore))" }
     if let betterBLASCore {
-      line += "\nwarning: OpenBLAS chose its \(blasCore) kernels, older than this CPU can run: its fp32 figures are not a fair baseline; run with OPENBLAS_CORETYPE=\(betterBLASCore)"
+      line += "\nwarning: OpenBLAS chose its \(blasCore) kernels, older than this CPU can run: its fp32 figures are not a fair baseline; unset OPENBLAS_CORETYPE and EDGEINFER_BLAS_CORE so that EdgeInfer corrects it, or run with OPENBLAS_CORETYPE=\(betterBLASCore)"
     }
     return line
   }
