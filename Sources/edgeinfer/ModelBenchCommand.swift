@@ -6,12 +6,15 @@ import Foundation
 struct ModelBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "model",
-    abstract: "Sentences per second of a bert model's fp32 and int8 versions and of ONNX Runtime on its int8 export.",
+    abstract: "Texts per second of a bert model's fp32 and int8 versions and of ONNX Runtime on its ONNX exports.",
     discussion: """
-      Same sentences, same threads, text in and unit vectors out (tokenization included) for every
-      engine, alternating, medians of the repetitions. ONNX Runtime runs in a python3 process
-      (dev/bench-onnxruntime.py; needs onnxruntime, tokenizers, numpy). Install the model and
-      the ONNX file with `make models`; build with -c release.
+      Same texts, same threads, text in and unit vectors out (tokenization included) for every
+      engine, alternating, medians of the repetitions; on short sentences and on passages of
+      about 128 and 256 tokens. ONNX Runtime runs in a python3 process (dev/bench-onnxruntime.py;
+      needs onnxruntime, tokenizers, numpy) on three files `make models` writes: the published
+      int8 export (onnxruntime-int8), the fp32 graph built from model.safetensors
+      (onnxruntime-fp32) and its `quantize_dynamic` int8 (onnxruntime-dynamic-int8). Every engine's
+      vectors are compared with ours in fp32. Build with -c release.
       """)
 
   @Argument(help: "The model (minilm).") var model: String
@@ -19,22 +22,32 @@ struct ModelBenchCommand: ParsableCommand {
   @Option(help: "Threads for every engine.") var threads = 1
   @Option(help: "Timed repetitions of each engine and batch size (medians are reported).") var repetitions = 5
   @Option(help: "Seconds each timed run lasts at least.") var seconds = 1.0
-  @Option(help: "The int8 ONNX model for the ONNX Runtime baseline.") var onnx = ".cache/onnx/minilm-int8.onnx"
-  @Option(help: "The Python that runs the baseline.") var python = "python3"
+  @Option(help: "The folder of the ONNX files (minilm-int8.onnx, minilm-fp32.onnx, minilm-dynamic-int8.onnx).") var onnx = ".cache/onnx"
+  @Option(help: "The Python that runs ONNX Runtime.") var python = "python3"
+  @Option(help: "Text sets to run, comma-separated: short, 128, 256.") var texts = "short,128,256"
   @Option(help: "Cap the kernel path (reference, avx2, avx512-vnni), to compare paths on one CPU; default: the best the CPU has.")
   var kernelPath: KernelPathOption?
   @Flag(help: "Skip ONNX Runtime.") var withoutOnnxruntime = false
   @Flag(help: "Print a JSON list of rows.") var json = false
 
   static let batches = [1, 32]
+  /// ONNX Runtime's engines and their files in `--onnx`.
+  static let onnxEngines = [
+    ("onnxruntime-int8", "minilm-int8.onnx"), ("onnxruntime-fp32", "minilm-fp32.onnx"),
+    ("onnxruntime-dynamic-int8", "minilm-dynamic-int8.onnx"),
+  ]
 
   struct Row: Encodable {
+    var texts: String
+    var mean_tokens: Double
     var engine: String
     var batch: Int
     var threads: Int
     var sentences_per_s: Double
     var min: Double
     var max: Double
+    /// Against our fp32 on the same texts: the lowest cosine (nil for our fp32 itself).
+    var min_cosine: Double?
   }
 
   func run() throws {
@@ -46,7 +59,6 @@ struct ModelBenchCommand: ParsableCommand {
     let repository = ModelRepository(root: models)
     let config = try repository.configuration(of: model)
     guard config.backend == "bert" else { throw ValidationError("'\(model)' is a \(config.backend) model; bench model runs bert models") }
-    let sentences = BenchSentences.all
     KernelThreads.setBLASThreads(threads)
 
     // Load to first inference, per version, before anything else touches the files.
@@ -57,7 +69,7 @@ struct ModelBenchCommand: ParsableCommand {
       let loaded = try LoadedModel.load(model, version: version, config: config, repository: repository)
       guard var bert = loaded.model as? BertModel else { continue }
       bert.threads = threads
-      _ = bert.embed(TokenBatch([bert.tokenizer.encode(sentences[0], maxTokens: bert.maximumTokens).ids]))
+      _ = bert.embed(TokenBatch([bert.tokenizer.encode(BenchSentences.all[0], maxTokens: bert.maximumTokens).ids]))
       let elapsed = ContinuousClock.now - started
       let name = bert.scheme == .f32 ? "edgeinfer-fp32" : "edgeinfer-int8"
       guard !engines.contains(where: { $0.name == name }) else { continue }
@@ -65,33 +77,73 @@ struct ModelBenchCommand: ParsableCommand {
       loadLines.append(String(format: "%@ (version %d): load to first inference %.1f ms", name, version, Self.milliseconds(elapsed)))
     }
     guard !engines.isEmpty else { throw ValidationError("'\(model)' has no fp32 or w8a8 version") }
-
-    let sentencesFile = FileManager.default.temporaryDirectory.appendingPathComponent("edgeinfer-bench-\(getpid()).json")
-    try JSONSerialization.data(withJSONObject: sentences).write(to: sentencesFile)
-    defer { try? FileManager.default.removeItem(at: sentencesFile) }
-    let tokenizerJSON = "\(models)/\(model)/\(repository.availableVersions(of: model, config: config).first ?? 1)/tokenizer.json"
-
-    var samples: [String: [Int: [Double]]] = [:]
-    for _ in 0..<repetitions {
-      for engine in engines {
-        Thread.sleep(forTimeInterval: 0.3)  // let the other side's spinning threads settle
-        for batch in Self.batches {
-          samples[engine.name, default: [:]][batch, default: []].append(rate(of: engine.model, sentences: sentences, batch: batch))
-        }
-      }
-      if !withoutOnnxruntime {
-        Thread.sleep(forTimeInterval: 0.3)
-        let rates = try onnxRuntimeRates(sentencesFile: sentencesFile.path, tokenizer: tokenizerJSON)
-        for (batch, value) in rates { samples["onnxruntime-int8", default: [:]][batch, default: []].append(value) }
+    let reference = engines.first { $0.name == "edgeinfer-fp32" }?.model
+    let tokenizer = engines[0].model.tokenizer
+    let count = { (text: String) in tokenizer.encode(text, maxTokens: 512).ids.count }
+    var sets: [(name: String, texts: [String])] = []
+    for name in texts.split(separator: ",").map(String.init) {
+      switch name {
+      case "short": sets.append((name, BenchSentences.all))
+      case "128", "256": sets.append((name, BenchSentences.passages(tokens: Int(name)!, measure: count)))
+      default: throw ValidationError("--texts takes short, 128 and 256, not '\(name)'")
       }
     }
+    let onnxFiles = withoutOnnxruntime ? [] : Self.onnxEngines.filter { FileManager.default.fileExists(atPath: "\(onnx)/\($0.1)") }
+    if !withoutOnnxruntime && onnxFiles.count < Self.onnxEngines.count {
+      let missing = Self.onnxEngines.filter { engine in !onnxFiles.contains { $0.0 == engine.0 } }.map(\.0)
+      FileHandle.standardError.write(Data("warning: \(missing.joined(separator: ", ")) skipped: its file is missing from \(onnx) (run 'make models')\n".utf8))
+    }
+    let tokenizerJSON = "\(models)/\(model)/\(repository.availableVersions(of: model, config: config).first ?? 1)/tokenizer.json"
 
     var rows: [Row] = []
-    for name in engines.map(\.name) + (withoutOnnxruntime ? [] : ["onnxruntime-int8"]) {
-      for batch in Self.batches {
-        let values = (samples[name]?[batch] ?? []).sorted()
-        guard !values.isEmpty else { continue }
-        rows.append(Row(engine: name, batch: batch, threads: threads, sentences_per_s: values[values.count / 2], min: values[0], max: values[values.count - 1]))
+    var fidelity: [String] = []
+    for set in sets {
+      let textsFile = FileManager.default.temporaryDirectory.appendingPathComponent("edgeinfer-bench-\(getpid()).json")
+      try JSONSerialization.data(withJSONObject: set.texts).write(to: textsFile)
+      defer { try? FileManager.default.removeItem(at: textsFile) }
+      let tokens = set.texts.map { min(count($0), engines[0].model.maximumTokens) }
+      let meanTokens = Double(tokens.reduce(0, +)) / Double(tokens.count)
+      let referenceVectors = reference.map { Self.vectors(of: $0, texts: set.texts) }
+      var samples: [String: [Int: [Double]]] = [:]
+      var cosines: [String: [Double]] = [:]
+      var largestDifference: [String: Float] = [:]
+      for repetition in 0..<repetitions {
+        for engine in engines {
+          Thread.sleep(forTimeInterval: 0.3)  // let the other side's spinning threads settle
+          for batch in Self.batches {
+            samples[engine.name, default: [:]][batch, default: []].append(rate(of: engine.model, sentences: set.texts, batch: batch))
+          }
+          if repetition == 0, engine.name != "edgeinfer-fp32", let referenceVectors {
+            cosines[engine.name] = Self.cosines(referenceVectors, Self.vectors(of: engine.model, texts: set.texts), width: engine.model.hidden)
+          }
+        }
+        for (name, file) in onnxFiles {
+          Thread.sleep(forTimeInterval: 0.3)
+          let run = try onnxRuntime(file: "\(onnx)/\(file)", texts: textsFile.path, tokenizer: tokenizerJSON, vectors: repetition == 0)
+          for (batch, value) in run.rates { samples[name, default: [:]][batch, default: []].append(value) }
+          if let vectors = run.vectors, let referenceVectors, vectors.count == referenceVectors.count {
+            cosines[name] = Self.cosines(referenceVectors, vectors, width: engines[0].model.hidden)
+            largestDifference[name] = zip(referenceVectors, vectors).map { abs($0 - $1) }.max()
+          }
+        }
+      }
+      for name in engines.map(\.name) + onnxFiles.map(\.0) {
+        for batch in Self.batches {
+          let values = (samples[name]?[batch] ?? []).sorted()
+          guard !values.isEmpty else { continue }
+          rows.append(Row(
+            texts: set.name, mean_tokens: meanTokens, engine: name, batch: batch, threads: threads,
+            sentences_per_s: values[values.count / 2], min: values[0], max: values[values.count - 1], min_cosine: cosines[name]?.min()))
+        }
+        if let cosine = cosines[name] {
+          var line = String(format: "%@ texts, %@ against edgeinfer-fp32: cosine min %.5f, mean %.5f", set.name, name, cosine.min()!, cosine.reduce(0, +) / Double(cosine.count))
+          if let difference = largestDifference[name] { line += String(format: ", largest |difference| %.2e", difference) }
+          fidelity.append(line)
+        }
+      }
+      if !json {
+        let texts = set.name == "short" ? "short sentences" : "passages of at most \(set.name) tokens"
+        print("\(set.texts.count) \(texts), \(tokens.min()!)–\(tokens.max()!) tokens (mean \(String(format: "%.1f", meanTokens))) measured")
       }
     }
     if json {
@@ -100,18 +152,18 @@ struct ModelBenchCommand: ParsableCommand {
       print(String(decoding: try encoder.encode(rows), as: UTF8.self))
       return
     }
-    let tokens = sentences.map { engines[0].model.tokenizer.encode($0, maxTokens: 256).ids.count }
     print(CPUDescription.current.summary)
-    print("\(model): \(sentences.count) sentences, \(tokens.min()!)–\(tokens.max()!) tokens (mean \(String(format: "%.1f", Double(tokens.reduce(0, +)) / Double(tokens.count)))), threads \(threads), \(repetitions) repetitions (medians)")
+    print("\(model): threads \(threads), \(repetitions) repetitions (medians), texts per second")
     for line in loadLines { print(line) }
-    if let fp32 = engines.first(where: { $0.name == "edgeinfer-fp32" })?.model, let int8 = engines.first(where: { $0.name == "edgeinfer-int8" })?.model {
-      let cosines = Self.cosines(fp32: fp32, int8: int8, sentences: sentences)
-      print(String(format: "int8 against fp32 on these sentences: cosine min %.5f, mean %.5f", cosines.min()!, cosines.reduce(0, +) / Double(cosines.count)))
-    }
+    for line in fidelity { print(line) }
     for row in rows {
-      let baseline = rows.first { $0.engine == "onnxruntime-int8" && $0.batch == row.batch }?.sentences_per_s
-      let ratio = baseline.map { String(format: "  %.2fx onnxruntime-int8", row.sentences_per_s / $0) } ?? ""
-      print(String(format: "%-18@ batch %-3d %8.1f sentences/s [%7.1f-%7.1f]%@", row.engine as NSString, row.batch, row.sentences_per_s, row.min, row.max, ratio as NSString))
+      // Each row against the strongest ONNX Runtime engine of its precision in the same run.
+      let peers = row.engine.hasSuffix("fp32") ? ["onnxruntime-fp32"] : ["onnxruntime-int8", "onnxruntime-dynamic-int8"]
+      let best = rows.filter { peers.contains($0.engine) && $0.texts == row.texts && $0.batch == row.batch }.max { $0.sentences_per_s < $1.sentences_per_s }
+      let ratio = best.map { String(format: "  %.2fx %@", row.sentences_per_s / $0.sentences_per_s, $0.engine as NSString) } ?? ""
+      print(String(
+        format: "%-5@ (%5.1f tokens) %-24@ batch %-3d %8.1f /s [%7.1f-%7.1f]%@", row.texts as NSString, row.mean_tokens,
+        row.engine as NSString, row.batch, row.sentences_per_s, row.min, row.max, ratio as NSString))
     }
   }
 
@@ -136,30 +188,36 @@ struct ModelBenchCommand: ParsableCommand {
     }
   }
 
-  private func onnxRuntimeRates(sentencesFile: String, tokenizer: String) throws -> [Int: Double] {
-    guard FileManager.default.fileExists(atPath: onnx) else {
-      throw ValidationError("\(onnx) is missing: run 'make models' (or pass --without-onnxruntime)")
-    }
+  /// One run of dev/bench-onnxruntime.py: texts per second by batch, and the vectors of every
+  /// text when asked.
+  private func onnxRuntime(file: String, texts: String, tokenizer: String, vectors: Bool) throws -> (rates: [Int: Double], vectors: [Float]?) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [python, "dev/bench-onnxruntime.py", onnx, tokenizer, sentencesFile, String(threads), String(seconds)]
-      + Self.batches.map(String.init)
+    process.arguments = [python, "dev/bench-onnxruntime.py", file, tokenizer, texts, String(threads), String(seconds)]
+      + (vectors ? ["--vectors"] : []) + Self.batches.map(String.init)
     let output = Pipe()
     process.standardOutput = output
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    guard process.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Double] else {
-      throw ValidationError("the ONNX Runtime baseline failed (exit \(process.terminationStatus)); it needs python3 with onnxruntime, tokenizers and numpy")
+    guard process.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let rates = object["rates"] as? [String: Double]
+    else {
+      throw ValidationError("ONNX Runtime on \(file) failed (exit \(process.terminationStatus)); it needs python3 with onnxruntime, tokenizers and numpy")
     }
-    return Dictionary(uniqueKeysWithValues: object.compactMap { key, value in Int(key).map { ($0, value) } })
+    let flat = (object["vectors"] as? [[Double]])?.flatMap { $0.map(Float.init) }
+    return (Dictionary(uniqueKeysWithValues: rates.compactMap { key, value in Int(key).map { ($0, value) } }), flat)
   }
 
-  private static func cosines(fp32: BertModel, int8: BertModel, sentences: [String]) -> [Double] {
-    let batch = TokenBatch(sentences.map { fp32.tokenizer.encode($0, maxTokens: fp32.maximumTokens).ids })
-    let a = fp32.embed(batch), b = int8.embed(batch)
-    let width = fp32.hidden
-    return (0..<sentences.count).map { row in
+  /// Every text's vector, row after row, in batches of 32 (as dev/bench-onnxruntime.py does).
+  private static func vectors(of model: BertModel, texts: [String]) -> [Float] {
+    stride(from: 0, to: texts.count, by: 32).flatMap { start in
+      model.embed(TokenBatch(texts[start..<min(start + 32, texts.count)].map { model.tokenizer.encode($0, maxTokens: model.maximumTokens).ids }))
+    }
+  }
+
+  private static func cosines(_ a: [Float], _ b: [Float], width: Int) -> [Double] {
+    (0..<a.count / width).map { row in
       var dot = 0.0, na = 0.0, nb = 0.0
       for column in row * width..<(row + 1) * width {
         dot += Double(a[column]) * Double(b[column])

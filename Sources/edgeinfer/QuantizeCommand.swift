@@ -10,6 +10,8 @@ struct QuantizeCommand: ParsableCommand {
   @Argument(help: "The model's folder in a repository (models/digits).") var modelDirectory: String
   @Option(help: "w8a8 (int8 weights and activations), w8 (int8 weights), q4 (int4 weights), or f32.") var scheme: String
   @Option(help: "The new version's number (default: one past the latest).") var version: Int?
+  @Option(help: "Linear layers to keep in fp32, comma-separated (encoder.layer.5.output.dense): the few accuracy is most sensitive to.")
+  var keepFp32: String?
 
   func run() throws {
     guard let scheme = QuantizationScheme(rawValue: scheme) else {
@@ -18,7 +20,9 @@ struct QuantizeCommand: ParsableCommand {
     let folder = URL(fileURLWithPath: modelDirectory).standardizedFileURL
     let repository = ModelRepository(root: folder.deletingLastPathComponent().path)
     let model = folder.lastPathComponent
-    let result = try ModelQuantizer(repository: repository).quantize(model: model, scheme: scheme, version: version)
+    let result = try ModelQuantizer(repository: repository).quantize(
+      model: model, scheme: scheme, version: version,
+      keepingFullPrecision: Set((keepFp32 ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }))
     print("\(model): version \(result.sourceVersion) → version \(result.version) (\(scheme.rawValue)) at \(result.path)")
     print(String(format: "size: %d → %d bytes (%.2fx smaller)", result.sourceBytes, result.bytes, Double(result.sourceBytes) / Double(max(result.bytes, 1))))
     let splitPath = folder.appendingPathComponent("test_split.json").path

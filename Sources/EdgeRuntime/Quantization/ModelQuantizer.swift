@@ -21,8 +21,11 @@ public struct ModelQuantizer {
   }
 
   /// Quantizes the latest fp32 version (or `from`) into `version` (default: one past the latest).
+  /// Linear layers named in `keepingFullPrecision` (`encoder.layer.5.output.dense`) stay fp32:
+  /// the few a model's accuracy is most sensitive to.
   public func quantize(
-    model: String, scheme: QuantizationScheme, version: Int? = nil, from source: Int? = nil
+    model: String, scheme: QuantizationScheme, version: Int? = nil, from source: Int? = nil,
+    keepingFullPrecision kept: Set<String> = []
   ) throws -> Result {
     let config = try repository.configuration(of: model)
     let available = repository.availableVersions(of: model, config: config)
@@ -60,10 +63,16 @@ public struct ModelQuantizer {
     if config.backend == "bert", scheme == .w8a8 {
       let source = try LoadedModel.load(model, version: sourceVersion, config: config, repository: repository)
       guard let bert = source.model as? BertModel else { throw InferenceError.modelLoadFailed(model: model, reason: "not a bert model") }
-      for (layer, factors) in try BertSmoothing.calibrate(bert, file: file, sentences: CalibrationSentences.all).enumerated() {
-        for part in ["query", "key", "value"] { columnFactors["encoder.layer.\(layer).attention.self.\(part).weight"] = factors }
-        added.append(.f32("encoder.layer.\(layer).\(BertSmoothing.tensorSuffix)", shape: [factors.count], values: factors.map { 1 / $0 }))
+      for input in try BertSmoothing.calibrate(bert, file: file, sentences: CalibrationSentences.all) {
+        for (layer, factors) in input.factors.enumerated() {
+          for reader in input.readers { columnFactors["encoder.layer.\(layer).\(reader).weight"] = factors }
+          added.append(.f32("encoder.layer.\(layer).\(input.suffix)", shape: [factors.count], values: factors.map { 1 / $0 }))
+        }
       }
+    }
+    let linear = Set(file.tensors.keys.filter(isLinearWeight).map { String($0.dropLast(".weight".count)) })
+    if let unknown = kept.subtracting(linear).sorted().first {
+      throw InferenceError.modelLoadFailed(model: model, reason: "'\(unknown)' is not one of its linear layers")
     }
     var writer = SafeTensorsWriter(metadata: file.metadata)
     writer.metadata[QuantizationScheme.metadataKey] = scheme.rawValue
@@ -73,6 +82,10 @@ public struct ModelQuantizer {
         var weights = Array(try file.floats(of: name))
         if let factors = columnFactors[name] {
           for index in weights.indices { weights[index] *= factors[index % factors.count] }
+        }
+        if kept.contains(String(name.dropLast(".weight".count))) {
+          writer.entries.append(.f32(name, shape: info.shape, values: weights))
+          continue
         }
         let quantized = QuantizedWeights(weights, rows: info.shape[0], columns: info.shape[1], scheme: scheme)
         writer.entries.append(.init(name: name, dtype: quantized.weightDType, shape: quantized.weightShape, bytes: quantized.weightBytes))

@@ -20,7 +20,9 @@ extension QuantizedMatrix {
       guard info.shape == shape else { throw malformed("'\(scaleName)' must have shape \(shape), has \(info.shape)") }
       return try file.floats(of: scaleName).baseAddress!
     }
-    switch scheme {
+    // A layer a quantized version keeps in full precision (`edgeinfer quantize --keep-fp32`).
+    let stored = weight.dtype == "F32" && file.tensors[scaleName] == nil ? QuantizationScheme.f32 : scheme
+    switch stored {
     case .f32:
       guard weight.shape[1] == columns else { throw malformed("'\(weightName)' has \(weight.shape[1]) columns, expected \(columns)") }
       return QuantizedMatrix(scheme: .f32, rows: rows, columns: columns, owner: file, floats: try file.floats(of: weightName).baseAddress)

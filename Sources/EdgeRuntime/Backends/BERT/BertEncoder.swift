@@ -79,32 +79,43 @@ struct BertEncoder: Sendable {
     return parts
   }
 
-  /// The largest magnitude of each channel of every layer's input over a batch: what
-  /// `edgeinfer quantize` calibrates the attention inputs' smoothing with.
-  func layerInputMaxima(_ batch: TokenBatch) -> [[Float]] {
-    var maxima = [[Float]](repeating: [Float](repeating: 0, count: hidden), count: layers.count)
-    _ = encode(batch, threads: 1) { layer, x in
-      for token in 0..<batch.tokenCount {
-        for column in 0..<hidden { maxima[layer][column] = max(maxima[layer][column], abs(x[token * hidden + column])) }
+  /// The largest magnitude of each channel of every layer's smoothed inputs over a batch (the
+  /// attention's, read by Q, K and V, and the feed-forward's, read by the intermediate layer):
+  /// what `edgeinfer quantize` calibrates their smoothing with.
+  func layerInputMaxima(_ batch: TokenBatch) -> [QuantizedInput: [[Float]]] {
+    let zeros = [[Float]](repeating: [Float](repeating: 0, count: hidden), count: layers.count)
+    var maxima: [QuantizedInput: [[Float]]] = [.attention: zeros, .feedForward: zeros]
+    let tokens = batch.tokenCount, width = hidden
+    _ = encode(batch, threads: 1) { layer, point, x in
+      for token in 0..<tokens {
+        for column in 0..<width { maxima[point]![layer][column] = max(maxima[point]![layer][column], abs(x[token * width + column])) }
       }
     }
     return maxima
   }
 
+  /// Where a layer quantizes an input it smooths first: before Q, K and V, and before the
+  /// intermediate layer. (The output layer's input, the GELU's, measured worse smoothed: its
+  /// range is one-sided, and moving it into the weights coarsened their blocks.)
+  enum QuantizedInput: Hashable { case attention, feedForward }
+
   private func encode(
-    _ batch: TokenBatch, threads: Int, observingLayerInputs observe: ((Int, UnsafePointer<Float>) -> Void)? = nil
+    _ batch: TokenBatch, threads: Int, observingLayerInputs observe: ((Int, QuantizedInput, UnsafePointer<Float>) -> Void)? = nil
   ) -> [Float] {
     let tokens = batch.tokenCount
     let workspace = EncoderWorkspace(tokens: tokens, hidden: hidden, intermediate: layers[0].intermediateWidth)
     embeddings.embed(batch, into: workspace.hidden)
     for (index, layer) in layers.enumerated() {
-      observe?(index, workspace.hidden)
-      run(layer, on: batch, in: workspace, threads: threads)
+      observe?(index, .attention, workspace.hidden)
+      run(layer, on: batch, in: workspace, threads: threads) { observe?(index, $0, $1) }
     }
     return pooled(workspace.hidden, batch: batch)
   }
 
-  private func run(_ layer: BertEncoderLayer, on batch: TokenBatch, in space: EncoderWorkspace, threads: Int) {
+  private func run(
+    _ layer: BertEncoderLayer, on batch: TokenBatch, in space: EncoderWorkspace, threads: Int,
+    observing observe: (QuantizedInput, UnsafePointer<Float>) -> Void
+  ) {
     let tokens = batch.tokenCount
     let input: PreparedInput
     if let smoothing = layer.inputSmoothing {
@@ -119,13 +130,31 @@ struct BertEncoder: Sendable {
     } else {
       input = layer.query.matrix.prepare(space.hidden, m: tokens)
     }
-    layer.query.apply(input, into: space.query, threads: threads)
-    layer.key.apply(input, into: space.key, threads: threads)
-    layer.value.apply(input, into: space.value, threads: threads)
+    if layer.query.matrix.scheme == layer.key.matrix.scheme, layer.key.matrix.scheme == layer.value.matrix.scheme {
+      layer.query.apply(input, into: space.query, threads: threads)
+      layer.key.apply(input, into: space.key, threads: threads)
+      layer.value.apply(input, into: space.value, threads: threads)
+    } else {
+      // Some kept in full precision: each prepares the input its own way.
+      let x = layer.inputSmoothing == nil ? UnsafePointer(space.hidden) : UnsafePointer(space.context)
+      layer.query.apply(x, rows: tokens, into: space.query, threads: threads)
+      layer.key.apply(x, rows: tokens, into: space.key, threads: threads)
+      layer.value.apply(x, rows: tokens, into: space.value, threads: threads)
+    }
     attend(batch, in: space, threads: threads)
     layer.attentionOutput.apply(space.context, rows: tokens, into: space.attended, threads: threads)
     layer.attentionNorm.apply(space.attended, adding: space.hidden, rows: tokens)
-    layer.intermediate.apply(space.attended, rows: tokens, into: space.intermediate, threads: threads)
+    observe(.feedForward, space.attended)
+    if let smoothing = layer.feedForwardSmoothing {
+      // As for Q, K and V; the context buffer is free again once the attention output read it.
+      let width = hidden
+      for token in 0..<tokens {
+        for column in 0..<width { space.context[token * width + column] = space.attended[token * width + column] * smoothing[column] }
+      }
+      layer.intermediate.apply(space.context, rows: tokens, into: space.intermediate, threads: threads)
+    } else {
+      layer.intermediate.apply(space.attended, rows: tokens, into: space.intermediate, threads: threads)
+    }
     edge_gelu(space.intermediate, tokens * layer.intermediateWidth)
     layer.output.apply(space.intermediate, rows: tokens, into: space.hidden, threads: threads)
     layer.outputNorm.apply(space.hidden, adding: space.attended, rows: tokens)

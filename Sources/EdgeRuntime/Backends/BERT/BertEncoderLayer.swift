@@ -14,6 +14,8 @@ struct BertEncoderLayer: @unchecked Sendable {
   /// Factors the attention input is multiplied by before Q, K and V quantize it (their weights
   /// hold the inverse), when `edgeinfer quantize` calibrated them: see BertSmoothing.
   let inputSmoothing: UnsafeBufferPointer<Float>?
+  /// The same for the feed-forward's input, read by the intermediate layer.
+  let feedForwardSmoothing: UnsafeBufferPointer<Float>?
 
   init(file: SafeTensorsFile, index: Int, hidden: Int, scheme: QuantizationScheme, epsilon: Float) throws(SafeTensorsError) {
     let prefix = "encoder.layer.\(index)"
@@ -27,15 +29,16 @@ struct BertEncoderLayer: @unchecked Sendable {
     query = try dense("attention.self.query", inFeatures: hidden, outFeatures: hidden)
     key = try dense("attention.self.key", inFeatures: hidden, outFeatures: hidden)
     value = try dense("attention.self.value", inFeatures: hidden, outFeatures: hidden)
-    let smoothingName = "\(prefix).\(BertSmoothing.tensorSuffix)"
-    if let info = file.tensors[smoothingName] {
+    func smoothing(_ suffix: String) throws(SafeTensorsError) -> UnsafeBufferPointer<Float>? {
+      let name = "\(prefix).\(suffix)"
+      guard let info = file.tensors[name] else { return nil }
       guard info.shape == [hidden] else {
-        throw .malformed(path: file.path, reason: "'\(smoothingName)' must have shape [\(hidden)], has \(info.shape)")
+        throw .malformed(path: file.path, reason: "'\(name)' must have shape [\(hidden)], has \(info.shape)")
       }
-      inputSmoothing = try file.floats(of: smoothingName)
-    } else {
-      inputSmoothing = nil
+      return try file.floats(of: name)
     }
+    inputSmoothing = try smoothing(BertSmoothing.tensorSuffix)
+    feedForwardSmoothing = try smoothing(BertSmoothing.feedForwardTensorSuffix)
     attentionOutput = try dense("attention.output.dense", inFeatures: hidden, outFeatures: hidden)
     attentionNorm = try LayerNormWeights(file: file, prefix: "\(prefix).attention.output.LayerNorm", width: hidden, epsilon: epsilon)
     let intermediateName = "\(prefix).intermediate.dense.weight"

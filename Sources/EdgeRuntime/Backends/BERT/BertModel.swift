@@ -105,7 +105,7 @@ public struct BertModel: InferenceModel {
   }
 
   /// The largest magnitude of each channel of every encoder layer's input over `texts`.
-  public func layerInputMaxima(of texts: [String]) -> [[Float]] {
+  func layerInputMaxima(of texts: [String]) -> [BertEncoder.QuantizedInput: [[Float]]] {
     encoder.layerInputMaxima(TokenBatch(texts.map { tokenizer.encode($0, maxTokens: maximumTokens).ids }))
   }
 

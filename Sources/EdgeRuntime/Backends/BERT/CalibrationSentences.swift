@@ -1,8 +1,8 @@
 /// Everyday sentences `edgeinfer quantize` runs through a text model's fp32 version to find the
 /// ranges of its activations (BertSmoothing). Separate from the benchmark's and the tests'
 /// sentences, so neither measures on what calibrated it.
-enum CalibrationSentences {
-  static let all = [
+public enum CalibrationSentences {
+  public static let all = [
     "The meeting has been moved to Thursday afternoon.",
     "A girl is feeding the ducks at the pond.",
     "How long does it take to boil an egg?",

@@ -95,6 +95,7 @@ struct BertModelTests {
     let file = try SafeTensorsFile(path: "\(folder.path)/tiny/2/model.safetensors")
     for layer in 0..<Self.layers {
       #expect(file.tensors["encoder.layer.\(layer).attention.self.input_smoothing"]?.shape == [Self.hidden])
+      #expect(file.tensors["encoder.layer.\(layer).intermediate.input_smoothing"]?.shape == [Self.hidden])
     }
     let fp32 = try Self.model(folder, version: 1), int8 = try Self.model(folder, version: 2)
     #expect(int8.scheme == .w8a8)
@@ -105,6 +106,28 @@ struct BertModelTests {
       let range = row * Self.hidden..<(row + 1) * Self.hidden
       let cosine = zip(a[range], b[range]).reduce(0) { $0 + $1.0 * $1.1 }
       #expect(cosine > 0.999, "row \(row): cosine \(cosine)")
+    }
+  }
+
+  @Test func layersKeptInFullPrecisionStayFP32AndTheModelRunsWithThem() throws {
+    let folder = try Self.repository()
+    let quantizer = ModelQuantizer(repository: ModelRepository(root: folder.path))
+    #expect(throws: InferenceError.self) { try quantizer.quantize(model: "tiny", scheme: .w8a8, keepingFullPrecision: ["encoder.layer.0.no.such"]) }
+    // Q alone kept: Q, K and V then prepare their input each their own way.
+    let kept: Set = ["encoder.layer.0.attention.self.query", "encoder.layer.0.intermediate.dense"]
+    _ = try quantizer.quantize(model: "tiny", scheme: .w8a8, keepingFullPrecision: kept)
+    let file = try SafeTensorsFile(path: "\(folder.path)/tiny/2/model.safetensors")
+    for name in kept {
+      #expect(file.tensors[name + ".weight"]?.dtype == "F32")
+      #expect(file.tensors[name + ".weight_scale"] == nil)
+    }
+    #expect(file.tensors["encoder.layer.0.attention.self.key.weight"]?.dtype == "I8")
+    let fp32 = try Self.model(folder, version: 1), mixed = try Self.model(folder, version: 2)
+    let input = [Self.texts(Self.sentences.map { Array($0.utf8) })]
+    let a = try fp32.run(input, batchSize: 4).tensors[0].floats(), b = try mixed.run(input, batchSize: 4).tensors[0].floats()
+    for row in 0..<4 {
+      let range = row * Self.hidden..<(row + 1) * Self.hidden
+      #expect(zip(a[range], b[range]).reduce(0) { $0 + $1.0 * $1.1 } > 0.999)
     }
   }
 

@@ -1,0 +1,100 @@
+import ArgumentParser
+import EdgeProto
+import EdgeRuntime
+import Foundation
+
+/// How close a bert model's int8 version stays to its fp32 version on texts it was never tuned
+/// on, the shortest above all (a single word or "?", where one rounded activation weighs most):
+/// every vocabulary entry on its own, a fixed random sample of one- to three-word strings of
+/// them, and the project's fixed sentence sets. Prints the minimum cosine and the worst texts.
+struct FidelityBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fidelity",
+    abstract: "Cosine of a bert model's int8 vectors against its fp32 ones over the vocabulary, random short strings and fixed sets.")
+
+  @Argument(help: "The model (minilm).") var model: String
+  @Option(help: "The model repository.") var models = "models"
+  @Option(help: "Random strings of one to three vocabulary words.") var sample = 10_000
+  @Option(help: "Seed of the random strings (the default gives the fixed sample).") var seed: UInt64 = 1
+  @Option(help: "How many of the worst texts to print.") var worst = 12
+  @Option(help: "Threads for both versions.") var threads = 1
+  @Option(help: "A file of texts, one per line, to measure instead of the standard sets.") var texts: String?
+  @Option(help: "Cap the kernel path (reference, avx2, avx512-vnni); default: the best the CPU has.")
+  var kernelPath: KernelPathOption?
+
+  func run() throws {
+    kernelPath?.apply()
+    guard sample >= 0, worst >= 0, threads >= 1 else { throw ValidationError("--sample and --worst must not be negative, --threads positive") }
+    let repository = ModelRepository(root: models)
+    let config = try repository.configuration(of: model)
+    var fp32: BertModel?
+    var int8: BertModel?
+    var vocabularyFile: String?
+    for version in repository.availableVersions(of: model, config: config) {
+      guard var bert = try LoadedModel.load(model, version: version, config: config, repository: repository).model as? BertModel else { continue }
+      bert.threads = threads
+      if bert.scheme == .f32 { fp32 = bert; vocabularyFile = "\(models)/\(model)/\(version)/vocab.txt" } else { int8 = bert }
+    }
+    guard let fp32, let int8, let vocabularyFile else { throw ValidationError("'\(model)' needs an fp32 and an int8 version (make models)") }
+    let words = try String(contentsOfFile: vocabularyFile, encoding: .utf8).split(separator: "\n")
+      .map { $0.hasPrefix("##") ? String($0.dropFirst(2)) : String($0) }.filter { !$0.isEmpty }
+    var generator = SplitMix64(seed: seed)
+    let random = (0..<sample).map { _ in
+      (0..<Int(generator.next() % 3 + 1)).map { _ in words[Int(generator.next() % UInt64(words.count))] }.joined(separator: " ")
+    }
+    let sets: [(name: String, texts: [String])] =
+      if let texts {
+        [(texts, try String(contentsOfFile: texts, encoding: .utf8).split(separator: "\n").map(String.init))]
+      } else {
+        [
+          ("vocabulary", words), ("random 1-3 words", random), ("bench sentences", BenchSentences.all),
+          ("calibration sentences", CalibrationSentences.all),
+        ]
+      }
+    print(CPUDescription.current.summary)
+    var all: [(text: String, cosine: Double)] = []
+    for set in sets {
+      let cosines = Self.cosines(fp32: fp32, int8: int8, texts: set.texts)
+      let below = cosines.filter { $0 < 0.999 }.count
+      print(String(
+        format: "%-22@ %6d texts: cosine min %.5f, mean %.5f, below 0.999: %d", set.name as NSString, set.texts.count,
+        cosines.min() ?? 1, cosines.reduce(0, +) / Double(max(cosines.count, 1)), below))
+      all += zip(set.texts, cosines).map { ($0, $1) }
+    }
+    print(String(format: "all %d texts: cosine min %.5f", all.count, all.map(\.cosine).min() ?? 1))
+    for entry in all.sorted(by: { $0.cosine < $1.cosine }).prefix(worst) {
+      print(String(format: "  %.5f  %@", entry.cosine, String(reflecting: entry.text) as NSString))
+    }
+  }
+
+  /// Per text, the cosine of the int8 vector to the fp32 one (batches of 32 texts).
+  static func cosines(fp32: BertModel, int8: BertModel, texts: [String]) -> [Double] {
+    let width = fp32.hidden
+    return stride(from: 0, to: texts.count, by: 32).flatMap { start -> [Double] in
+      let batch = TokenBatch(texts[start..<min(start + 32, texts.count)].map { fp32.tokenizer.encode($0, maxTokens: fp32.maximumTokens).ids })
+      let a = fp32.embed(batch), b = int8.embed(batch)
+      return (0..<a.count / width).map { row in
+        var dot = 0.0, na = 0.0, nb = 0.0
+        for column in row * width..<(row + 1) * width {
+          dot += Double(a[column]) * Double(b[column])
+          na += Double(a[column]) * Double(a[column])
+          nb += Double(b[column]) * Double(b[column])
+        }
+        return dot / (na.squareRoot() * nb.squareRoot())
+      }
+    }
+  }
+}
+
+/// A small seeded generator (SplitMix64), so the random sample is the same on every machine.
+struct SplitMix64: RandomNumberGenerator {
+  private var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
