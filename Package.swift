@@ -289,7 +289,7 @@ let package = Package(
     .testTarget(
       name: "EdgeWireTests",
       dependencies: [
-        "EdgeWire", "EdgeProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        "EdgeWire", "EdgeProto", "EdgeRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHPACK", package: "swift-nio-http2"),
       ],
@@ -297,7 +297,7 @@ let package = Package(
     ),
     .testTarget(
       name: "EdgeRoutingTests",
-      dependencies: ["EdgeRouting"],
+      dependencies: ["EdgeRouting", "EdgeRuntime"],
       swiftSettings: swiftSettings
     ),
     .testTarget(

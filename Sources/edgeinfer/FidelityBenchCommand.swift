@@ -54,7 +54,8 @@ struct FidelityBenchCommand: ParsableCommand {
     print(CPUDescription.current.summary)
     var all: [(text: String, cosine: Double)] = []
     for set in sets {
-      let cosines = Self.cosines(fp32: fp32, int8: int8, texts: set.texts)
+      let cosines = EmbeddingComparison.cosines(
+        EmbeddingComparison.vectors(of: fp32, texts: set.texts), EmbeddingComparison.vectors(of: int8, texts: set.texts), width: fp32.hidden)
       let below = cosines.filter { $0 < 0.999 }.count
       print(String(
         format: "%-22@ %6d texts: cosine min %.5f, mean %.5f, below 0.999: %d", set.name as NSString, set.texts.count,
@@ -65,36 +66,5 @@ struct FidelityBenchCommand: ParsableCommand {
     for entry in all.sorted(by: { $0.cosine < $1.cosine }).prefix(worst) {
       print(String(format: "  %.5f  %@", entry.cosine, String(reflecting: entry.text) as NSString))
     }
-  }
-
-  /// Per text, the cosine of the int8 vector to the fp32 one (batches of 32 texts).
-  static func cosines(fp32: BertModel, int8: BertModel, texts: [String]) -> [Double] {
-    let width = fp32.hidden
-    return stride(from: 0, to: texts.count, by: 32).flatMap { start -> [Double] in
-      let batch = TokenBatch(texts[start..<min(start + 32, texts.count)].map { fp32.tokenizer.encode($0, maxTokens: fp32.maximumTokens).ids })
-      let a = fp32.embed(batch), b = int8.embed(batch)
-      return (0..<a.count / width).map { row in
-        var dot = 0.0, na = 0.0, nb = 0.0
-        for column in row * width..<(row + 1) * width {
-          dot += Double(a[column]) * Double(b[column])
-          na += Double(a[column]) * Double(a[column])
-          nb += Double(b[column]) * Double(b[column])
-        }
-        return dot / (na.squareRoot() * nb.squareRoot())
-      }
-    }
-  }
-}
-
-/// A small seeded generator (SplitMix64), so the random sample is the same on every machine.
-struct SplitMix64: RandomNumberGenerator {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -103,7 +103,7 @@ struct ModelBenchCommand: ParsableCommand {
       defer { try? FileManager.default.removeItem(at: textsFile) }
       let tokens = set.texts.map { min(count($0), engines[0].model.maximumTokens) }
       let meanTokens = Double(tokens.reduce(0, +)) / Double(tokens.count)
-      let referenceVectors = reference.map { Self.vectors(of: $0, texts: set.texts) }
+      let referenceVectors = reference.map { EmbeddingComparison.vectors(of: $0, texts: set.texts) }
       var samples: [String: [Int: [Double]]] = [:]
       var cosines: [String: [Double]] = [:]
       var largestDifference: [String: Float] = [:]
@@ -114,7 +114,7 @@ struct ModelBenchCommand: ParsableCommand {
             samples[engine.name, default: [:]][batch, default: []].append(rate(of: engine.model, sentences: set.texts, batch: batch))
           }
           if repetition == 0, engine.name != "edgeinfer-fp32", let referenceVectors {
-            cosines[engine.name] = Self.cosines(referenceVectors, Self.vectors(of: engine.model, texts: set.texts), width: engine.model.hidden)
+            cosines[engine.name] = EmbeddingComparison.cosines(referenceVectors, EmbeddingComparison.vectors(of: engine.model, texts: set.texts), width: engine.model.hidden)
           }
         }
         for (name, file) in onnxFiles {
@@ -122,7 +122,7 @@ struct ModelBenchCommand: ParsableCommand {
           let run = try onnxRuntime(file: "\(onnx)/\(file)", texts: textsFile.path, tokenizer: tokenizerJSON, vectors: repetition == 0)
           for (batch, value) in run.rates { samples[name, default: [:]][batch, default: []].append(value) }
           if let vectors = run.vectors, let referenceVectors, vectors.count == referenceVectors.count {
-            cosines[name] = Self.cosines(referenceVectors, vectors, width: engines[0].model.hidden)
+            cosines[name] = EmbeddingComparison.cosines(referenceVectors, vectors, width: engines[0].model.hidden)
             largestDifference[name] = zip(referenceVectors, vectors).map { abs($0 - $1) }.max()
           }
         }
@@ -207,25 +207,6 @@ struct ModelBenchCommand: ParsableCommand {
     }
     let flat = (object["vectors"] as? [[Double]])?.flatMap { $0.map(Float.init) }
     return (Dictionary(uniqueKeysWithValues: rates.compactMap { key, value in Int(key).map { ($0, value) } }), flat)
-  }
-
-  /// Every text's vector, row after row, in batches of 32 (as dev/bench-onnxruntime.py does).
-  private static func vectors(of model: BertModel, texts: [String]) -> [Float] {
-    stride(from: 0, to: texts.count, by: 32).flatMap { start in
-      model.embed(TokenBatch(texts[start..<min(start + 32, texts.count)].map { model.tokenizer.encode($0, maxTokens: model.maximumTokens).ids }))
-    }
-  }
-
-  private static func cosines(_ a: [Float], _ b: [Float], width: Int) -> [Double] {
-    (0..<a.count / width).map { row in
-      var dot = 0.0, na = 0.0, nb = 0.0
-      for column in row * width..<(row + 1) * width {
-        dot += Double(a[column]) * Double(b[column])
-        na += Double(a[column]) * Double(a[column])
-        nb += Double(b[column]) * Double(b[column])
-      }
-      return dot / (na.squareRoot() * nb.squareRoot())
-    }
   }
 
   static func milliseconds(_ duration: Duration) -> Double {

@@ -1,3 +1,4 @@
+import EdgeRuntime
 import EdgeRouting
 import Testing
 
