@@ -78,11 +78,11 @@ struct EdgeNodeCommand: AsyncParsableCommand {
 
 // Swift tasks run on NIO's event loops (see EventLoopExecutor): installed here, on the main
 // thread, before any task has started.
+// Before any work or thread: OpenBLAS reads its core choice once, as it loads.
+BLASCoreCorrection.restartIfNeeded(program: "edge-node")
 if !EventLoopExecutor.install() {
   FileHandle.standardError.write(Data("NIO's event loops could not become Swift's executor; running on Swift's own threads\n".utf8))
 }
-// Before any work: OpenBLAS reads its core choice once, as it loads.
-BLASCoreCorrection.restartIfNeeded(program: "edge-node")
 do {
   let command = try EdgeNodeCommand.parse()
   try await command.run()

@@ -209,7 +209,11 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     let results = await gather(from: nodes, call)
     let done = zip(nodes, results).compactMap { node, result in if case .success = result { node.id } else { nil } }
     if !done.isEmpty { return done }
-    if case .failure(let error)? = results.first { throw NodeForwarder.passedOn(error) }
+    // A node's own refusal (not found, invalid, denied) says more than another one's being out
+    // of reach, whichever comes first by id.
+    let failures = results.compactMap { result -> RPCError? in if case .failure(let error) = result { error } else { nil } }
+    let reachable = failures.first { ![.unavailable, .deadlineExceeded].contains($0.code) }
+    if let error = reachable ?? failures.first { throw NodeForwarder.passedOn(error) }
     return done
   }
 

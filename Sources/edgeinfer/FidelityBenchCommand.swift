@@ -33,7 +33,13 @@ struct FidelityBenchCommand: ParsableCommand {
     for version in repository.availableVersions(of: model, config: config) {
       guard var bert = try LoadedModel.load(model, version: version, config: config, repository: repository).model as? BertModel else { continue }
       bert.threads = threads
-      if bert.scheme == .f32 { fp32 = bert; vocabularyFile = "\(models)/\(model)/\(version)/vocab.txt" } else { int8 = bert }
+      // The oldest of each, as `bench model` takes them.
+      if bert.scheme == .f32, fp32 == nil {
+        fp32 = bert
+        vocabularyFile = "\(models)/\(model)/\(version)/vocab.txt"
+      } else if bert.scheme != .f32, int8 == nil {
+        int8 = bert
+      }
     }
     guard let fp32, let int8, let vocabularyFile else { throw ValidationError("'\(model)' needs an fp32 and an int8 version (make models)") }
     let words = try String(contentsOfFile: vocabularyFile, encoding: .utf8).split(separator: "\n")

@@ -40,11 +40,11 @@ public enum BLASCoreChoice: Equatable, Sendable {
       if parts.count == 2, parts[0] == String(pid) { return .keep(.restarted(from: parts[1], to: chosenCore)) }
     }
     if let set = environment[coreVariable], !set.isEmpty { return .keep(.setInEnvironment(set)) }
-    switch environment[requestVariable] {
+    switch environment[requestVariable]?.lowercased() {
     case "keep":
       return .keep(.turnedOff)
     case let requested? where !requested.isEmpty && requested != "auto":
-      return requested.lowercased() == chosenCore.lowercased() ? .keep(.right) : .restart(core: requested)
+      return requested == chosenCore.lowercased() ? .keep(.right) : .restart(core: environment[requestVariable]!)
     default:
       guard let better = BLASCoreCheck.correction(core: chosenCore, features: features, vendor: vendor) else { return .keep(.right) }
       return .restart(core: better)

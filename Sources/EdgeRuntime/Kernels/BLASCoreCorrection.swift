@@ -18,6 +18,11 @@ public enum BLASCoreCorrection {
       let pid = getpid()
       switch BLASCoreChoice.decide(environment: environment, chosenCore: chosen, features: cpu.flags, vendor: cpu.vendor, pid: pid) {
       case .keep(.restarted(let from, let to)):
+        let asked = environment[BLASCoreChoice.coreVariable] ?? to
+        if to.lowercased() != asked.lowercased() {
+          report(program, "restarted with \(BLASCoreChoice.coreVariable)=\(asked), but OpenBLAS chose its \(to) kernels (it chose \(from) before): the variable had no effect in this OpenBLAS")
+          return
+        }
         let why = environment[BLASCoreChoice.requestVariable].map { "as \(BLASCoreChoice.requestVariable)=\($0) asks" } ?? "the newest this CPU runs"
         report(program, "OpenBLAS chose its \(from) kernels; restarted with \(BLASCoreChoice.coreVariable)=\(to), \(why) (set \(BLASCoreChoice.coreVariable) yourself, or \(BLASCoreChoice.requestVariable)=keep, to choose)")
       case .keep:

@@ -16,6 +16,8 @@ public struct CPUDescription: Sendable, Codable {
   /// The core OpenBLAS chose before EdgeInfer restarted the process (or its parent) with
   /// `OPENBLAS_CORETYPE` set (BLASCoreCorrection); nil when no correction was made.
   public var blasCoreCorrectedFrom: String?
+  /// The core the restart asked OpenBLAS for (`OPENBLAS_CORETYPE`), when it made one.
+  public var blasCoreAsked: String?
 
   public static let relevantFeatures = ["avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8"]
 
@@ -26,7 +28,9 @@ public struct CPUDescription: Sendable, Codable {
       model: cpu.model, features: relevantFeatures.filter(cpu.flags.contains), kernelPath: KernelBenchmark.kernelPath,
       blasCore: core, betterBLASCore: BLASCoreCheck.correction(core: core, features: cpu.flags, vendor: cpu.vendor),
       blasCoreCorrectedFrom: ProcessInfo.processInfo.environment[BLASCoreChoice.markerVariable]
-        .flatMap { $0.split(separator: ":", maxSplits: 1).last.map(String.init) })
+        .flatMap { $0.split(separator: ":", maxSplits: 1).last.map(String.init) },
+      blasCoreAsked: ProcessInfo.processInfo.environment[BLASCoreChoice.markerVariable]
+        .flatMap { _ in ProcessInfo.processInfo.environment[BLASCoreChoice.coreVariable] })
   }
 
   /// The CPU's model name (with family and model numbers), its flags as /proc/cpuinfo spells
@@ -54,7 +58,7 @@ public struct CPUDescription: Sendable, Codable {
   /// One line for a benchmark's header.
   public var summary: String {
     var line = "cpu: \(model); features: \(features.isEmpty ? "none of interest" : features.joined(separator: " ")); kernels: \(kernelPath); BLAS core: \(blasCore)"
-    if let blasCoreCorrectedFrom { line += " (OpenBLAS chose \(blasCoreCorrectedFrom); restarted with OPENBLAS_CORETYPE=\(blasCore))" }
+    if let blasCoreCorrectedFrom { line += " (OpenBLAS chose \(blasCoreCorrectedFrom); restarted with OPENBLAS_CORETYPE=\(blasCoreAsked ?? blasCore))" }
     if let betterBLASCore {
       line += "\nwarning: OpenBLAS chose its \(blasCore) kernels, older than this CPU can run: its fp32 figures are not a fair baseline; unset OPENBLAS_CORETYPE and EDGEINFER_BLAS_CORE so that EdgeInfer corrects it, or run with OPENBLAS_CORETYPE=\(betterBLASCore)"
     }

@@ -57,7 +57,12 @@ public struct ModelQuantizer {
     default:
       isLinearWeight = MLPModel.isLinearWeight
     }
-    // W8A8 BERT: calibrate the attention inputs' smoothing on the fp32 version (BertSmoothing).
+    let linear = Set(file.tensors.keys.filter(isLinearWeight).map { String($0.dropLast(".weight".count)) })
+    if let unknown = kept.subtracting(linear).sorted().first {
+      throw InferenceError.modelLoadFailed(model: model, reason: "'\(unknown)' is not one of its linear layers")
+    }
+    // W8A8 BERT: calibrate the smoothing of the attention's and the feed-forward's inputs on the
+    // fp32 version (BertSmoothing).
     var columnFactors: [String: [Float]] = [:]
     var added: [SafeTensorsWriter.Entry] = []
     if config.backend == "bert", scheme == .w8a8 {
@@ -69,10 +74,6 @@ public struct ModelQuantizer {
           added.append(.f32("encoder.layer.\(layer).\(input.suffix)", shape: [factors.count], values: factors.map { 1 / $0 }))
         }
       }
-    }
-    let linear = Set(file.tensors.keys.filter(isLinearWeight).map { String($0.dropLast(".weight".count)) })
-    if let unknown = kept.subtracting(linear).sorted().first {
-      throw InferenceError.modelLoadFailed(model: model, reason: "'\(unknown)' is not one of its linear layers")
     }
     var writer = SafeTensorsWriter(metadata: file.metadata)
     writer.metadata[QuantizationScheme.metadataKey] = scheme.rawValue

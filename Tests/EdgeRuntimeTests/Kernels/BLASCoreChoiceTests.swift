@@ -37,6 +37,8 @@ import Testing
 
   @Test func theRequestVariableTurnsItOffOrNamesACore() {
     #expect(decide(["EDGEINFER_BLAS_CORE": "keep"]) == .keep(.turnedOff))
+    #expect(decide(["EDGEINFER_BLAS_CORE": "KEEP"]) == .keep(.turnedOff))
+    #expect(decide(["EDGEINFER_BLAS_CORE": "Auto"]) == .restart(core: "Cooperlake"))
     #expect(decide(["EDGEINFER_BLAS_CORE": "auto"]) == .restart(core: "Cooperlake"))
     #expect(decide(["EDGEINFER_BLAS_CORE": ""]) == .restart(core: "Cooperlake"))
     #expect(decide(["EDGEINFER_BLAS_CORE": "Sandybridge"], core: "Cooperlake") == .restart(core: "Sandybridge"))

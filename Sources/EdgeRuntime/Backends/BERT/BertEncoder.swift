@@ -117,7 +117,7 @@ struct BertEncoder: Sendable {
     observing observe: (QuantizedInput, UnsafePointer<Float>) -> Void
   ) {
     let tokens = batch.tokenCount
-    let input: PreparedInput
+    let x: UnsafePointer<Float>
     if let smoothing = layer.inputSmoothing {
       // Outlier channels shrunk before quantizing (the weights hold the inverse factors). The
       // context buffer is free until attention writes it, and unlike Q, K and V it is not an
@@ -126,17 +126,18 @@ struct BertEncoder: Sendable {
       for token in 0..<tokens {
         for column in 0..<width { space.context[token * width + column] = space.hidden[token * width + column] * smoothing[column] }
       }
-      input = layer.query.matrix.prepare(space.context, m: tokens)
+      x = UnsafePointer(space.context)
     } else {
-      input = layer.query.matrix.prepare(space.hidden, m: tokens)
+      x = UnsafePointer(space.hidden)
     }
     if layer.query.matrix.scheme == layer.key.matrix.scheme, layer.key.matrix.scheme == layer.value.matrix.scheme {
+      // Quantized once for all three.
+      let input = layer.query.matrix.prepare(x, m: tokens)
       layer.query.apply(input, into: space.query, threads: threads)
       layer.key.apply(input, into: space.key, threads: threads)
       layer.value.apply(input, into: space.value, threads: threads)
     } else {
       // Some kept in full precision: each prepares the input its own way.
-      let x = layer.inputSmoothing == nil ? UnsafePointer(space.hidden) : UnsafePointer(space.context)
       layer.query.apply(x, rows: tokens, into: space.query, threads: threads)
       layer.key.apply(x, rows: tokens, into: space.key, threads: threads)
       layer.value.apply(x, rows: tokens, into: space.value, threads: threads)
