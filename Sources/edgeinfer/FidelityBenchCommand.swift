@@ -50,7 +50,7 @@ struct FidelityBenchCommand: ParsableCommand {
     }
     let sets: [(name: String, texts: [String])] =
       if let texts {
-        [(texts, try String(contentsOfFile: texts, encoding: .utf8).split(separator: "\n").map(String.init))]
+        [(texts, try Self.lines(of: texts))]
       } else {
         [
           ("vocabulary", words), ("random 1-3 words", random), ("bench sentences", BenchSentences.all),
@@ -72,5 +72,12 @@ struct FidelityBenchCommand: ParsableCommand {
     for entry in all.sorted(by: { $0.cosine < $1.cosine }).prefix(worst) {
       print(String(format: "  %.5f  %@", entry.cosine, String(reflecting: entry.text) as NSString))
     }
+  }
+
+  private static func lines(of path: String) throws -> [String] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw ValidationError("cannot read '\(path)' as UTF-8 text (--texts takes a file of texts, one per line)")
+    }
+    return text.split(separator: "\n").map(String.init)
   }
 }

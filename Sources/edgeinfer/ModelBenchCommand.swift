@@ -91,7 +91,7 @@ struct ModelBenchCommand: ParsableCommand {
     let onnxFiles = withoutOnnxruntime ? [] : Self.onnxEngines.filter { FileManager.default.fileExists(atPath: "\(onnx)/\($0.1)") }
     if !withoutOnnxruntime && onnxFiles.count < Self.onnxEngines.count {
       let missing = Self.onnxEngines.filter { engine in !onnxFiles.contains { $0.0 == engine.0 } }.map(\.0)
-      FileHandle.standardError.write(Data("warning: \(missing.joined(separator: ", ")) skipped: its file is missing from \(onnx) (run 'make models')\n".utf8))
+      FileHandle.standardError.write(Data("warning: \(missing.joined(separator: ", ")) skipped: \(missing.count == 1 ? "its file is" : "their files are") missing from \(onnx) (run 'make models')\n".utf8))
     }
     let tokenizerJSON = "\(models)/\(model)/\(repository.availableVersions(of: model, config: config).first ?? 1)/tokenizer.json"
 
