@@ -36,7 +36,15 @@ public final class NodeClientPool: Sendable {
       clients[address] = client
       return (client, true)
     }
-    if isNew { newClients.yield(chosen) }
+    // A client made once the pool stopped running would never connect, and a call on it would
+    // wait for ever, past its deadline and its caller's cancellation (a router's health check
+    // in flight while the router stopped did, and the router never stopped).
+    if isNew, case .terminated = newClients.yield(chosen) {
+      clients.withLock { clients in
+        if clients[address] === chosen { clients[address] = nil }
+      }
+      throw RPCError(code: .unavailable, message: "not connecting to \(address): the router is stopping")
+    }
     return chosen
   }
 

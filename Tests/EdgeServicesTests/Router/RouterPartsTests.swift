@@ -114,4 +114,17 @@ struct RouterPartsTests {
     #expect(pool.count == 1)
     #expect(throws: (any Error).self) { try pool.client(for: "no-port") }
   }
+
+  // A client made after the pool stopped would never connect, and a health check on it waited
+  // past its deadline and its cancellation, so the router never stopped.
+  @Test func aStoppedPoolMakesNoClientThatCouldNeverConnect() async throws {
+    let pool = NodeClientPool(security: .plaintext)
+    let kept = try pool.client(for: "127.0.0.1:1")
+    let running = Task { await pool.run() }
+    running.cancel()
+    await running.value
+    #expect(throws: RPCError.self) { try pool.client(for: "127.0.0.1:2") }
+    #expect(pool.count == 1)
+    #expect(try pool.client(for: "127.0.0.1:1") === kept)
+  }
 }
