@@ -33,9 +33,9 @@ EDGE_AVX512_VNNI static inline int32_t edge_block_sum(const int8_t *a) {
 }
 
 EDGE_AVX512_VNNI __attribute__((always_inline)) static inline void edge_gemm_tile_512(
-    const int8_t *const a[EDGE_TILE_ROWS_512], const float *const s[EDGE_TILE_ROWS_512], const int rows,
-    const int8_t *panel, const float *panel_scales, int nb, __m512 f[EDGE_TILE_ROWS_512], __m512i t[EDGE_TILE_ROWS_512],
-    int scaled) {
+    const int8_t *const a[EDGE_TILE_ROWS_512], const float *const s[EDGE_TILE_ROWS_512], const int32_t *offsets,
+    const int rows, const int8_t *panel, const float *panel_scales, int nb, __m512 f[EDGE_TILE_ROWS_512],
+    __m512i t[EDGE_TILE_ROWS_512], int scaled) {
   const __m512i offset = _mm512_set1_epi8((char)0x80);
   for (int b = 0; b < nb; b++) {
     __m512i acc[EDGE_TILE_ROWS_512];
@@ -54,7 +54,7 @@ EDGE_AVX512_VNNI __attribute__((always_inline)) static inline void edge_gemm_til
     if (scaled) ws = _mm512_loadu_ps(panel_scales + (size_t)b * EDGE_PANEL);
     for (int r = 0; r < rows; r++) {
       // Σ w·a = Σ (w + 128)·a − 128 · Σ a.
-      const __m512i sum = _mm512_sub_epi32(acc[r], _mm512_set1_epi32(edge_block_sum(a[r] + (size_t)b * EDGE_BLOCK) * 128));
+      const __m512i sum = _mm512_sub_epi32(acc[r], _mm512_set1_epi32(offsets[r * nb + b]));
       if (scaled) {
         const __m512 v = _mm512_set1_ps(s[r][b]);
         f[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(v, ws), f[r]);
@@ -83,6 +83,10 @@ EDGE_AVX512_VNNI void edge_gemm_avx512vnni(const int8_t *qa, const float *ascale
         a[r] = qa + (size_t)(i + (r < rows ? r : 0)) * kp;
         s[r] = c ? ascales + (size_t)(i + (r < rows ? r : 0)) * nb : 0;
       }
+      // 128 · Σ a of each row's blocks, once for the tile rather than once per panel.
+      int32_t offsets[EDGE_TILE_ROWS_512 * nb];
+      for (int r = 0; r < rows; r++)
+        for (int b = 0; b < nb; b++) offsets[r * nb + b] = edge_block_sum(a[r] + (size_t)b * EDGE_BLOCK) * 128;
       for (int n0 = chunk; n0 < chunk_end; n0 += EDGE_PANEL) {
         const int8_t *panel = packed + (size_t)(n0 / EDGE_PANEL) * EDGE_PANEL * kp;
         const int valid = n - n0 < EDGE_PANEL ? n - n0 : EDGE_PANEL;
@@ -96,14 +100,14 @@ EDGE_AVX512_VNNI void edge_gemm_avx512vnni(const int8_t *qa, const float *ascale
         }
         // A constant row count per call, so each case compiles to a loop without branches.
         switch (rows) {
-        case 8: edge_gemm_tile_512(a, s, 8, panel, panel_scales, nb, f, t, c != 0); break;
-        case 7: edge_gemm_tile_512(a, s, 7, panel, panel_scales, nb, f, t, c != 0); break;
-        case 6: edge_gemm_tile_512(a, s, 6, panel, panel_scales, nb, f, t, c != 0); break;
-        case 5: edge_gemm_tile_512(a, s, 5, panel, panel_scales, nb, f, t, c != 0); break;
-        case 4: edge_gemm_tile_512(a, s, 4, panel, panel_scales, nb, f, t, c != 0); break;
-        case 3: edge_gemm_tile_512(a, s, 3, panel, panel_scales, nb, f, t, c != 0); break;
-        case 2: edge_gemm_tile_512(a, s, 2, panel, panel_scales, nb, f, t, c != 0); break;
-        default: edge_gemm_tile_512(a, s, 1, panel, panel_scales, nb, f, t, c != 0); break;
+        case 8: edge_gemm_tile_512(a, s, offsets, 8, panel, panel_scales, nb, f, t, c != 0); break;
+        case 7: edge_gemm_tile_512(a, s, offsets, 7, panel, panel_scales, nb, f, t, c != 0); break;
+        case 6: edge_gemm_tile_512(a, s, offsets, 6, panel, panel_scales, nb, f, t, c != 0); break;
+        case 5: edge_gemm_tile_512(a, s, offsets, 5, panel, panel_scales, nb, f, t, c != 0); break;
+        case 4: edge_gemm_tile_512(a, s, offsets, 4, panel, panel_scales, nb, f, t, c != 0); break;
+        case 3: edge_gemm_tile_512(a, s, offsets, 3, panel, panel_scales, nb, f, t, c != 0); break;
+        case 2: edge_gemm_tile_512(a, s, offsets, 2, panel, panel_scales, nb, f, t, c != 0); break;
+        default: edge_gemm_tile_512(a, s, offsets, 1, panel, panel_scales, nb, f, t, c != 0); break;
         }
         if (c) {
           const __m512 z = bias ? _mm512_maskz_loadu_ps(keep, bias + n0) : _mm512_setzero_ps();
