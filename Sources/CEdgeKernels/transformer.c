@@ -3,8 +3,10 @@
 // speed GELU alone would take a third of MiniLM's time.
 #include <math.h>
 
+#include "attention_layout.h"
 #include "edge_kernels.h"
 #include "x86_avx2.h"
+#include "x86_avx512.h"
 
 void edge_gelu_ref(float *x, size_t count) {
   for (size_t i = 0; i < count; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
@@ -26,7 +28,8 @@ void edge_softmax_rows_ref(float *x, int rows, int n) {
 }
 
 void edge_attention_head_ref(const float *q, const float *k, const float *v, int stride, int length,
-                             int width, float scale, float *scores, float *out) {
+                             int width, float scale, float *scratch, float *out) {
+  float *scores = scratch;
   for (int i = 0; i < length; i++) {
     const float *qi = q + (size_t)i * stride;
     for (int j = 0; j < length; j++) {
@@ -45,15 +48,31 @@ void edge_attention_head_ref(const float *q, const float *k, const float *v, int
   }
 }
 
-void edge_attention_head(const float *q, const float *k, const float *v, int stride, int length,
-                         int width, float scale, float *scores, float *out) {
+size_t edge_attention_scratch(int length, int width) {
+  // The transposed keys, then the scores of one block of query rows (the reference uses a row).
+  return (size_t)(width + EDGE_ATTENTION_ROWS) * (size_t)edge_attention_keys(length);
+}
+
+int edge_attention_head_on(int path, const float *q, const float *k, const float *v, int stride, int length,
+                           int width, float scale, float *scratch, float *out) {
+  if (path > edge_kernels_best_path()) return -1;
 #if defined(__x86_64__) || defined(__i386__)
-  if (edge_kernels_use_avx2() && width % 8 == 0 && width <= 128) {
-    edge_attention_head_avx2(q, k, v, stride, length, width, scale, scores, out);
-    return;
+  if (path >= EDGE_PATH_AVX512_VNNI) {
+    edge_attention_head_avx512(q, k, v, stride, length, width, scale, scratch, out);
+    return 0;
+  }
+  if (path >= EDGE_PATH_AVX2 && width % 8 == 0) {
+    edge_attention_head_avx2(q, k, v, stride, length, width, scale, scratch, out);
+    return 0;
   }
 #endif
-  edge_attention_head_ref(q, k, v, stride, length, width, scale, scores, out);
+  edge_attention_head_ref(q, k, v, stride, length, width, scale, scratch, out);
+  return 0;
+}
+
+void edge_attention_head(const float *q, const float *k, const float *v, int stride, int length,
+                         int width, float scale, float *scratch, float *out) {
+  edge_attention_head_on(edge_kernels_path(), q, k, v, stride, length, width, scale, scratch, out);
 }
 
 void edge_add_layer_norm_ref(float *x, const float *r, int rows, int n, const float *gamma,

@@ -14,8 +14,11 @@ void edge_gemv_q8_avx2(const float *x, int k, const int8_t *q, const float *wsca
 void edge_gemv_q4_avx2(const float *x, int k, const uint8_t *q, const float *scales,
                        const float *bias, int n_begin, int n_end, float *y);
 void edge_gelu_avx2(float *x, size_t count);
+/// Width a multiple of 8; `scratch` as edge_attention_head's.
 void edge_attention_head_avx2(const float *q, const float *k, const float *v, int stride, int length,
-                              int width, float scale, float *scores, float *out);
+                              int width, float scale, float *scratch, float *out);
+/// exp(x - max) over a row in place; returns the sum.
+float edge_exp_row_avx2(float *x, int n);
 void edge_softmax_rows_avx2(float *x, int rows, int n);
 void edge_add_layer_norm_avx2(float *x, const float *r, int rows, int n, const float *gamma,
                               const float *beta, float eps);

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 #include <math.h>
 
+#include "attention_layout.h"
 #include "edge_kernels.h"
 #include "x86_avx2.h"
 #include "x86_avx2_lanes.h"
@@ -60,56 +61,123 @@ EDGE_AVX2 void edge_gelu_avx2(float *x, size_t count) {
   }
 }
 
+EDGE_AVX2 float edge_exp_row_avx2(float *row, int n) {
+  int j = 0;
+  __m256 vmax = _mm256_set1_ps(-INFINITY);
+  for (; j + 8 <= n; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(row + j));
+  float maximum = edge_hmax(vmax);
+  for (; j < n; j++) maximum = row[j] > maximum ? row[j] : maximum;
+  const __m256 m = _mm256_set1_ps(maximum);
+  __m256 vsum = _mm256_setzero_ps();
+  for (j = 0; j + 8 <= n; j += 8) {
+    const __m256 e = edge_exp8(_mm256_sub_ps(_mm256_loadu_ps(row + j), m));
+    _mm256_storeu_ps(row + j, e);
+    vsum = _mm256_add_ps(vsum, e);
+  }
+  float sum = edge_hsum(vsum);
+  for (; j < n; j++) {
+    row[j] = expf(row[j] - maximum);
+    sum += row[j];
+  }
+  return sum;
+}
+
 EDGE_AVX2 void edge_softmax_rows_avx2(float *x, int rows, int n) {
   for (int r = 0; r < rows; r++) {
     float *row = x + (size_t)r * n;
-    int j = 0;
-    __m256 vmax = _mm256_set1_ps(-INFINITY);
-    for (; j + 8 <= n; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(row + j));
-    float maximum = edge_hmax(vmax);
-    for (; j < n; j++) maximum = row[j] > maximum ? row[j] : maximum;
-    const __m256 m = _mm256_set1_ps(maximum);
-    __m256 vsum = _mm256_setzero_ps();
-    for (j = 0; j + 8 <= n; j += 8) {
-      const __m256 e = edge_exp8(_mm256_sub_ps(_mm256_loadu_ps(row + j), m));
-      _mm256_storeu_ps(row + j, e);
-      vsum = _mm256_add_ps(vsum, e);
-    }
-    float sum = edge_hsum(vsum);
-    for (; j < n; j++) {
-      row[j] = expf(row[j] - maximum);
-      sum += row[j];
-    }
-    const float inverse = 1.0f / sum;
+    const float inverse = 1.0f / edge_exp_row_avx2(row, n);
     const __m256 scale = _mm256_set1_ps(inverse);
-    for (j = 0; j + 8 <= n; j += 8) _mm256_storeu_ps(row + j, _mm256_mul_ps(_mm256_loadu_ps(row + j), scale));
+    int j = 0;
+    for (; j + 8 <= n; j += 8) _mm256_storeu_ps(row + j, _mm256_mul_ps(_mm256_loadu_ps(row + j), scale));
     for (; j < n; j++) row[j] *= inverse;
   }
 }
 
-// Per query row: its width/8 vectors stay in registers while every key's dot product is taken,
-// then the softmax, then the value rows accumulate into width/8 vector sums.
+// Scores of `rows` query rows against every key: per dimension, one load of 8 transposed keys
+// serves every row (a broadcast of the row's value and one FMA each).
+EDGE_AVX2 __attribute__((always_inline)) static inline void edge_attention_scores_avx2(
+    const float *q, int stride, const float *kt, int keys, int width, const int rows, float *scores) {
+  for (int j0 = 0; j0 < keys; j0 += 8) {
+    __m256 acc[EDGE_ATTENTION_ROWS];
+    for (int r = 0; r < rows; r++) acc[r] = _mm256_setzero_ps();
+    for (int d = 0; d < width; d++) {
+      const __m256 kv = _mm256_loadu_ps(kt + (size_t)d * keys + j0);
+      for (int r = 0; r < rows; r++) acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(q + (size_t)r * stride + d), kv, acc[r]);
+    }
+    for (int r = 0; r < rows; r++) _mm256_storeu_ps(scores + (size_t)r * keys + j0, acc[r]);
+  }
+}
+
+// Σ_j p_rj · v_j for up to four rows and `vectors` (1 or 2) vectors of columns from `column`,
+// each output scaled by its row's 1 / Σ p: one load of a value row serves every row.
+EDGE_AVX2 __attribute__((always_inline)) static inline void edge_attention_values_avx2(
+    const float *scores, int keys, const float *inverse, const float *v, int stride, int length, int column,
+    const int rows, const int vectors, float *out) {
+  __m256 acc[4][2];
+  for (int r = 0; r < rows; r++)
+    for (int t = 0; t < vectors; t++) acc[r][t] = _mm256_setzero_ps();
+  for (int j = 0; j < length; j++) {
+    const float *vj = v + (size_t)j * stride + column;
+    __m256 vv[2];
+    for (int t = 0; t < vectors; t++) vv[t] = _mm256_loadu_ps(vj + 8 * t);
+    for (int r = 0; r < rows; r++) {
+      const __m256 p = _mm256_broadcast_ss(scores + (size_t)r * keys + j);
+      for (int t = 0; t < vectors; t++) acc[r][t] = _mm256_fmadd_ps(p, vv[t], acc[r][t]);
+    }
+  }
+  for (int r = 0; r < rows; r++) {
+    const __m256 scale = _mm256_set1_ps(inverse[r]);
+    for (int t = 0; t < vectors; t++)
+      _mm256_storeu_ps(out + (size_t)r * stride + column + 8 * t, _mm256_mul_ps(acc[r][t], scale));
+  }
+}
+
 EDGE_AVX2 void edge_attention_head_avx2(const float *q, const float *k, const float *v, int stride, int length,
-                                        int width, float scale, float *scores, float *out) {
-  const int chunks = width / 8;
-  for (int i = 0; i < length; i++) {
-    __m256 qi[16];
-    for (int c = 0; c < chunks; c++) qi[c] = _mm256_loadu_ps(q + (size_t)i * stride + 8 * c);
-    for (int j = 0; j < length; j++) {
-      const float *kj = k + (size_t)j * stride;
-      __m256 dot = _mm256_mul_ps(qi[0], _mm256_loadu_ps(kj));
-      for (int c = 1; c < chunks; c++) dot = _mm256_fmadd_ps(qi[c], _mm256_loadu_ps(kj + 8 * c), dot);
-      scores[j] = edge_hsum(dot) * scale;
+                                        int width, float scale, float *scratch, float *out) {
+  const int keys = edge_attention_keys(length);
+  float *kt = scratch, *scores = scratch + (size_t)width * keys;
+  edge_attention_transpose_keys(k, stride, length, width, scale, kt);
+  for (int i = 0; i < length; i += EDGE_ATTENTION_ROWS) {
+    const int rows = length - i < EDGE_ATTENTION_ROWS ? length - i : EDGE_ATTENTION_ROWS;
+    const float *qi = q + (size_t)i * stride;
+    // A constant row count per call, so each case compiles to a loop without branches.
+    switch (rows) {
+    case 8: edge_attention_scores_avx2(qi, stride, kt, keys, width, 8, scores); break;
+    case 7: edge_attention_scores_avx2(qi, stride, kt, keys, width, 7, scores); break;
+    case 6: edge_attention_scores_avx2(qi, stride, kt, keys, width, 6, scores); break;
+    case 5: edge_attention_scores_avx2(qi, stride, kt, keys, width, 5, scores); break;
+    case 4: edge_attention_scores_avx2(qi, stride, kt, keys, width, 4, scores); break;
+    case 3: edge_attention_scores_avx2(qi, stride, kt, keys, width, 3, scores); break;
+    case 2: edge_attention_scores_avx2(qi, stride, kt, keys, width, 2, scores); break;
+    default: edge_attention_scores_avx2(qi, stride, kt, keys, width, 1, scores); break;
     }
-    edge_softmax_rows_avx2(scores, 1, length);
-    __m256 acc[16];
-    for (int c = 0; c < chunks; c++) acc[c] = _mm256_setzero_ps();
-    for (int j = 0; j < length; j++) {
-      const __m256 p = _mm256_set1_ps(scores[j]);
-      const float *vj = v + (size_t)j * stride;
-      for (int c = 0; c < chunks; c++) acc[c] = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 8 * c), acc[c]);
+    float inverse[EDGE_ATTENTION_ROWS];
+    for (int r = 0; r < rows; r++) inverse[r] = 1.0f / edge_exp_row_avx2(scores + (size_t)r * keys, length);
+    for (int r0 = 0; r0 < rows; r0 += 4) {
+      const int part = rows - r0 < 4 ? rows - r0 : 4;
+      const float *p = scores + (size_t)r0 * keys;
+      float *o = out + (size_t)(i + r0) * stride;
+      for (int column = 0; column < width; column += 16) {
+        const int vectors = width - column >= 16 ? 2 : 1;
+#define EDGE_VALUES(R, V) edge_attention_values_avx2(p, keys, inverse + r0, v, stride, length, column, R, V, o)
+        if (vectors == 2) {
+          switch (part) {
+          case 4: EDGE_VALUES(4, 2); break;
+          case 3: EDGE_VALUES(3, 2); break;
+          case 2: EDGE_VALUES(2, 2); break;
+          default: EDGE_VALUES(1, 2); break;
+          }
+        } else {
+          switch (part) {
+          case 4: EDGE_VALUES(4, 1); break;
+          case 3: EDGE_VALUES(3, 1); break;
+          case 2: EDGE_VALUES(2, 1); break;
+          default: EDGE_VALUES(1, 1); break;
+          }
+        }
+#undef EDGE_VALUES
+      }
     }
-    for (int c = 0; c < chunks; c++) _mm256_storeu_ps(out + (size_t)i * stride + 8 * c, acc[c]);
   }
 }
 

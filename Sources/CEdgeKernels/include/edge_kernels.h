@@ -25,7 +25,8 @@ static inline int edge_padded_n(int n) { return (n + EDGE_PANEL - 1) / EDGE_PANE
 #define EDGE_PATH_REFERENCE 0
 /// AVX2 + FMA (every kernel).
 #define EDGE_PATH_AVX2 1
-/// AVX-512 F/BW with VNNI (vpdpbusd): the integer GEMM; the other kernels run their AVX2 form.
+/// AVX-512 F/BW with VNNI (vpdpbusd): the integer GEMM and attention; the other kernels run
+/// their AVX2 form.
 #define EDGE_PATH_AVX512_VNNI 2
 
 /// The best path this CPU has.
@@ -130,12 +131,20 @@ void edge_softmax_rows_ref(float *x, int rows, int n);
 
 // One attention head over one sentence: out_i = Σ_j softmax_j(scale · q_i·k_j) · v_j for i, j
 // in [0, length), with q, k, v and out rows `stride` floats apart (a head's columns inside the
-// [tokens × hidden] projections) and `width` values per head. `scores` holds `length` floats.
-// Small heads (MiniLM: 32 wide, ~15 tokens) cost OpenBLAS more in packing than in arithmetic.
+// [tokens × hidden] projections) and `width` values per head. `scratch` holds
+// edge_attention_scratch(length, width) floats. Small heads (MiniLM: 32 wide, ~15 tokens) cost
+// OpenBLAS more in packing than in arithmetic, so the vector paths block it themselves: the keys
+// transposed once, then eight query rows at a time against 8 (AVX2) or 16 (AVX-512) keys per
+// vector, and the softmax's division applied once to each output row.
+size_t edge_attention_scratch(int length, int width);
 void edge_attention_head(const float *q, const float *k, const float *v, int stride, int length,
-                         int width, float scale, float *scores, float *out);
+                         int width, float scale, float *scratch, float *out);
 void edge_attention_head_ref(const float *q, const float *k, const float *v, int stride, int length,
-                             int width, float scale, float *scores, float *out);
+                             int width, float scale, float *scratch, float *out);
+/// On a given path (EDGE_PATH_*): -1 when this CPU lacks it, 0 when it ran. A path whose kernel
+/// cannot take this width runs the next one down.
+int edge_attention_head_on(int path, const float *q, const float *k, const float *v, int stride, int length,
+                           int width, float scale, float *scratch, float *out);
 
 // Residual add and LayerNorm in place: x = (x + r - mean) / sqrt(var + eps) · gamma + beta per
 // row of n, with the population variance as BERT uses. r may be NULL (LayerNorm alone).

@@ -126,11 +126,11 @@ public struct KernelBenchmark: Sendable {
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
   }
 
-  /// Which kernels ran: "avx512-vnni (integer GEMM; avx2+fma for the rest)", "avx2+fma" or
+  /// Which kernels ran: "avx512-vnni (integer GEMM and attention; avx2+fma for the rest)", "avx2+fma" or
   /// "scalar reference".
   public static var kernelPath: String {
     let path = edge_kernels_path()
     let name = String(cString: edge_kernels_path_name(path))
-    return path == EDGE_PATH_AVX512_VNNI ? "\(name) (integer GEMM; avx2+fma for the rest)" : name
+    return path == EDGE_PATH_AVX512_VNNI ? "\(name) (integer GEMM and attention; avx2+fma for the rest)" : name
   }
 }

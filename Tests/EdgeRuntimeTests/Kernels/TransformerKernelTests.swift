@@ -56,31 +56,43 @@ struct TransformerKernelTests {
     }
   }
 
-  @Test(arguments: [(1, 8), (5, 32), (17, 32), (40, 64), (3, 12)])
-  func attentionHeadMatchesTheReference(_ length: Int, _ width: Int) {
+  /// Every path this CPU has (and a width the AVX2 kernel cannot take, which falls to the
+  /// reference there), at lengths around the kernels' blocks of 8 rows and 8 or 16 keys.
+  @Test(arguments: [(1, 8), (5, 32), (17, 32), (40, 64), (3, 12), (8, 32), (16, 32), (33, 24), (130, 32), (250, 64), (9, 40), (20, 128)])
+  func attentionHeadMatchesTheReferenceOnEveryPath(_ length: Int, _ width: Int) {
     var numbers = Numbers(state: UInt64(length * 100 + width))
     let stride = width * 3  // a head inside wider rows, as in the [tokens × hidden] projections
     let q = (0..<length * stride).map { _ in numbers.float(-2...2) }
     let k = (0..<length * stride).map { _ in numbers.float(-2...2) }
     let v = (0..<length * stride).map { _ in numbers.float(-2...2) }
-    var fast = [Float](repeating: 7, count: length * stride), reference = fast
-    var scores = [Float](repeating: 0, count: length)
     let scale = 1 / Float(width).squareRoot()
-    edge_attention_head(q, k, v, Int32(stride), Int32(length), Int32(width), scale, &scores, &fast)
-    edge_attention_head_ref(q, k, v, Int32(stride), Int32(length), Int32(width), scale, &scores, &reference)
-    for row in 0..<length {
-      for column in 0..<stride {
-        let index = row * stride + column
-        if column < width {
-          #expect(abs(fast[index] - reference[index]) < 1e-5)
-        } else {
-          #expect(fast[index] == 7, "columns of other heads are left alone")
+    var scratch = [Float](repeating: .nan, count: edge_attention_scratch(Int32(length), Int32(width)))
+    var reference = [Float](repeating: 7, count: length * stride)
+    edge_attention_head_ref(q, k, v, Int32(stride), Int32(length), Int32(width), scale, &scratch, &reference)
+    for path in [EDGE_PATH_REFERENCE, EDGE_PATH_AVX2, EDGE_PATH_AVX512_VNNI] {
+      var fast = [Float](repeating: 7, count: length * stride)
+      scratch = [Float](repeating: .nan, count: scratch.count)  // the kernels must not read what they did not write
+      let ran = edge_attention_head_on(path, q, k, v, Int32(stride), Int32(length), Int32(width), scale, &scratch, &fast)
+      guard ran == 0 else {
+        #expect(path > edge_kernels_best_path(), "only a path the CPU lacks is refused")
+        continue
+      }
+      var largest: Float = 0
+      for row in 0..<length {
+        for column in 0..<stride {
+          let index = row * stride + column
+          if column < width {
+            largest = max(largest, abs(fast[index] - reference[index]))
+          } else {
+            #expect(fast[index] == 7, "columns of other heads are left alone (path \(path))")
+          }
         }
       }
+      #expect(largest < 1e-5, "path \(path): largest difference \(largest)")
+      // A single token attends only to itself: its output is its value row.
+      _ = edge_attention_head_on(path, q, k, v, Int32(stride), 1, Int32(width), scale, &scratch, &fast)
+      for column in 0..<width { #expect(abs(fast[column] - v[column]) < 1e-6) }
     }
-    // A single token attends only to itself: its output is its value row.
-    edge_attention_head(q, k, v, Int32(stride), 1, Int32(width), scale, &scores, &fast)
-    for column in 0..<width { #expect(abs(fast[column] - v[column]) < 1e-6) }
   }
 
   @Test func blockScalesConfineAnOutlierToItsBlock() {

@@ -171,15 +171,15 @@ struct BertEncoder: Sendable {
     let scale = 1 / Float(headWidth).squareRoot()
     let pointers = AttentionPointers(query: space.query, key: space.key, value: space.value, context: space.context)
     let body: @Sendable (Int) -> Void = { part in
-      let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest)
-      defer { scores.deallocate() }
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: edge_attention_scratch(Int32(longest), Int32(headWidth)))
+      defer { scratch.deallocate() }
       for head in (heads * part / parts)..<(heads * (part + 1) / parts) {
         let column = head * headWidth
         for sentence in 0..<batch.count {
           let length = batch.lengths[sentence], start = batch.offsets[sentence] * hidden + column
           edge_attention_head(
             pointers.query + start, pointers.key + start, pointers.value + start, Int32(hidden), Int32(length),
-            Int32(headWidth), scale, scores, pointers.context + start)
+            Int32(headWidth), scale, scratch, pointers.context + start)
         }
       }
     }
