@@ -86,6 +86,22 @@ struct BertModelTests {
     }
   }
 
+  @Test func groupsOfTokensGiveTheWholeBatchsEmbeddings() throws {
+    let folder = try Self.repository()
+    let model = try Self.model(folder)
+    let tokenizer = model.tokenizer
+    let batch = TokenBatch(Self.sentences.map { tokenizer.encode($0, maxTokens: 8).ids })
+    let whole = model.encoder.embed(batch, groupTokens: .max)
+    // Groups of one sentence each, and of two short ones.
+    for limit in [1, 9] {
+      #expect(BertEncoder.groups(of: batch, tokens: limit).count > 1)
+      let grouped = model.encoder.embed(batch, groupTokens: limit)
+      #expect(grouped.count == whole.count)
+      // OpenBLAS picks its blocking by the row count, so fp32 sums may differ in the last bit.
+      #expect(zip(grouped, whole).map { abs($0 - $1) }.max()! < 1e-6)
+    }
+  }
+
   @Test func theInt8VersionStaysCloseToFP32() throws {
     let folder = try Self.repository()
     let repository = ModelRepository(root: folder.path)
@@ -198,6 +214,18 @@ struct TokenBatchPartsTests {
     }
     let two = BertEncoder.parts(of: Self.batch([10, 10, 10, 10].map { $0 * 40 }), width: 384, threads: 2)
     #expect(two.map(\.tokenCount) == [800, 800])
+  }
+
+  @Test(arguments: [1, 10, 25, 1000])
+  func groupsKeepEverySentenceInOrderWithinTheirLimit(_ limit: Int) {
+    let batch = Self.batch([14, 9, 20, 11, 16, 8, 19, 12])
+    let groups = BertEncoder.groups(of: batch, tokens: limit)
+    #expect(groups.flatMap(\.lengths) == batch.lengths)
+    #expect(groups.flatMap(\.ids) == batch.ids)
+    #expect(groups.allSatisfy { $0.count == 1 || $0.tokenCount <= limit })
+    // Greedy: no group could have taken the next one's first sentence.
+    for (group, next) in zip(groups, groups.dropFirst()) { #expect(group.tokenCount + next.lengths[0] > limit) }
+    if limit >= batch.tokenCount { #expect(groups.count == 1) }
   }
 
   @Test func smallBatchesStayWhole() {
