@@ -168,3 +168,39 @@ void edge_gemv_q4(const float *x, int k, const uint8_t *q, const float *scales, 
 #endif
   edge_gemv_q4_ref(x, k, q, scales, bias, n_begin, n_end, y);
 }
+
+/// The scalar kernel on the packed layout.
+static void edge_sgemm_packed_scalar(const float *a, int m, int k, const float *packed, const float *bias, int n,
+                                     int n_begin, int n_end, float *c) {
+  for (int i = 0; i < m; i++)
+    for (int j = n_begin; j < n_end && j < n; j++) {
+      const float *panel = packed + (size_t)(j / EDGE_PANEL) * EDGE_PANEL * k;
+      float acc = 0.0f;
+      for (int kk = 0; kk < k; kk++) acc = __builtin_fmaf(a[(size_t)i * k + kk], panel[(size_t)kk * EDGE_PANEL + j % EDGE_PANEL], acc);
+      c[(size_t)i * n + j] = acc + (bias ? bias[j] : 0.0f);
+    }
+}
+
+int edge_sgemm_packed_on(int path, const float *a, int m, int k, const float *packed, const float *bias, int n,
+                         int n_begin, int n_end, float *c) {
+  if (path > edge_kernels_best_path()) return -1;
+  switch (path) {
+#if defined(__x86_64__) || defined(__i386__)
+  case EDGE_PATH_AVX512_VNNI:
+    edge_sgemm_avx512(a, m, k, packed, bias, n, n_begin, n_end, c);
+    return 0;
+  case EDGE_PATH_AVX2:
+    edge_sgemm_avx2(a, m, k, packed, bias, n, n_begin, n_end, c);
+    return 0;
+#endif
+  case EDGE_PATH_REFERENCE:
+    edge_sgemm_packed_scalar(a, m, k, packed, bias, n, n_begin, n_end, c);
+    return 0;
+  default: return -1;
+  }
+}
+
+void edge_sgemm_packed(const float *a, int m, int k, const float *packed, const float *bias, int n, int n_begin,
+                       int n_end, float *c) {
+  edge_sgemm_packed_on(edge_kernels_path(), a, m, k, packed, bias, n, n_begin, n_end, c);
+}

@@ -194,3 +194,23 @@ void edge_gemv_q4_ref(const float *x, int k, const uint8_t *q, const float *scal
   free(xq);
   free(xs);
 }
+
+size_t edge_packed_f32_count(int n, int k) { return (size_t)edge_padded_n(n) * (size_t)k; }
+
+void edge_pack_f32(const float *w, int n, int k, float *packed) {
+  for (int p = 0; p < edge_padded_n(n) / EDGE_PANEL; p++)
+    for (int kk = 0; kk < k; kk++)
+      for (int t = 0; t < EDGE_PANEL; t++) {
+        const int j = p * EDGE_PANEL + t;
+        packed[((size_t)p * k + kk) * EDGE_PANEL + t] = j < n ? w[(size_t)j * k + kk] : 0.0f;
+      }
+}
+
+void edge_sgemm_ref(const float *a, int m, int k, const float *w, const float *bias, int n, float *c) {
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      float acc = 0.0f;
+      for (int kk = 0; kk < k; kk++) acc = __builtin_fmaf(a[(size_t)i * k + kk], w[(size_t)j * k + kk], acc);
+      c[(size_t)i * n + j] = acc + (bias ? bias[j] : 0.0f);
+    }
+}

@@ -13,6 +13,8 @@ void edge_gemv_q8_avx2(const float *x, int k, const int8_t *q, const float *wsca
                        const float *bias, int n_begin, int n_end, float *y);
 void edge_gemv_q4_avx2(const float *x, int k, const uint8_t *q, const float *scales,
                        const float *bias, int n_begin, int n_end, float *y);
+void edge_sgemm_avx2(const float *a, int m, int k, const float *packed, const float *bias, int n, int n_begin,
+                     int n_end, float *c);
 void edge_gelu_avx2(float *x, size_t count);
 /// Width a multiple of 8; `scratch` as edge_attention_head's.
 void edge_attention_head_avx2(const float *q, const float *k, const float *v, int stride, int length,

@@ -119,4 +119,62 @@ EDGE_AVX512_VNNI void edge_gemm_avx512vnni(const int8_t *qa, const float *ascale
     }
   }
 }
+// The fp32 GEMM on packed panels: up to 8 rows × 2 panels (32 columns) in 16 accumulators; per
+// k, two loads of weights and each row's a[k] broadcast inside its two FMAs. Each lane is one
+// output's chain of FMAs in k order, as in the reference.
+#define EDGE_SGEMM_ROWS_512 8
+#define EDGE_AVX512F __attribute__((target("avx2,fma,avx512f")))
+
+EDGE_AVX512F __attribute__((always_inline)) static inline void edge_sgemm_tile_512(
+    const float *a, int k, const int rows, const float *panel, const int panels, __m512 acc[EDGE_SGEMM_ROWS_512][2]) {
+  for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  const float *second = panel + (size_t)EDGE_PANEL * k;
+  for (int kk = 0; kk < k; kk++) {
+    const __m512 w0 = _mm512_loadu_ps(panel + (size_t)kk * EDGE_PANEL);
+    const __m512 w1 = panels == 2 ? _mm512_loadu_ps(second + (size_t)kk * EDGE_PANEL) : w0;
+    for (int r = 0; r < rows; r++) {
+      const __m512 x = _mm512_set1_ps(a[(size_t)r * k + kk]);
+      acc[r][0] = _mm512_fmadd_ps(x, w0, acc[r][0]);
+      if (panels == 2) acc[r][1] = _mm512_fmadd_ps(x, w1, acc[r][1]);
+    }
+  }
+}
+
+EDGE_AVX512F void edge_sgemm_avx512(const float *a, int m, int k, const float *packed, const float *bias, int n,
+                                    int n_begin, int n_end, float *c) {
+  const int end = n_end < n ? n_end : n;
+  for (int chunk = n_begin; chunk < end; chunk += EDGE_COLUMN_CHUNK_512) {
+    const int chunk_end = chunk + EDGE_COLUMN_CHUNK_512 < end ? chunk + EDGE_COLUMN_CHUNK_512 : end;
+    for (int i = 0; i < m; i += EDGE_SGEMM_ROWS_512) {
+      const int rows = m - i < EDGE_SGEMM_ROWS_512 ? m - i : EDGE_SGEMM_ROWS_512;
+      const float *ai = a + (size_t)i * k;
+      for (int n0 = chunk; n0 < chunk_end; n0 += 2 * EDGE_PANEL) {
+        const float *panel = packed + (size_t)(n0 / EDGE_PANEL) * EDGE_PANEL * k;
+        const int panels = chunk_end - n0 > EDGE_PANEL ? 2 : 1;
+        __m512 acc[EDGE_SGEMM_ROWS_512][2];
+        // Constant row and panel counts per call, so each case compiles to a loop without branches.
+#define EDGE_TILE(R) \
+  (panels == 2 ? edge_sgemm_tile_512(ai, k, R, panel, 2, acc) : edge_sgemm_tile_512(ai, k, R, panel, 1, acc))
+        switch (rows) {
+        case 8: EDGE_TILE(8); break;
+        case 7: EDGE_TILE(7); break;
+        case 6: EDGE_TILE(6); break;
+        case 5: EDGE_TILE(5); break;
+        case 4: EDGE_TILE(4); break;
+        case 3: EDGE_TILE(3); break;
+        case 2: EDGE_TILE(2); break;
+        default: EDGE_TILE(1); break;
+        }
+#undef EDGE_TILE
+        for (int t = 0; t < panels; t++) {
+          const int column = n0 + t * EDGE_PANEL;
+          const int valid = n - column < EDGE_PANEL ? n - column : EDGE_PANEL;
+          const __mmask16 keep = (__mmask16)((1u << valid) - 1u);
+          const __m512 z = bias ? _mm512_maskz_loadu_ps(keep, bias + column) : _mm512_setzero_ps();
+          for (int r = 0; r < rows; r++) _mm512_mask_storeu_ps(c + (size_t)(i + r) * n + column, keep, _mm512_add_ps(acc[r][t], z));
+        }
+      }
+    }
+  }
+}
 #endif

@@ -97,6 +97,24 @@ int edge_gemm_w8a8_on(int path, const int8_t *qa, const float *ascales, int m, i
 int edge_gemm_s8_s32_on(int path, const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
                         int n_end, int32_t *c);
 
+// ---- fp32 GEMM on packed weights -----------------------------------------------------------
+// c[m][n] = Σ_k a[m][k] · w[n][k] + bias[n], each sum a chain of fused multiply-adds in k order
+// from zero and the bias added last, so every path equals the reference bit for bit. The weights
+// are packed once at load into panels of 16 output columns, [padded N / 16][k][16], so one
+// 512-bit load (or two 256-bit ones) holds a k of 16 columns and each row's a[k] is broadcast
+// against it. The BLAS's sgemm packs both operands on every call, which at a sentence's 14 rows
+// costs more than the arithmetic. Columns [n_begin, n_end) only (n_begin a multiple of 16); bias
+// may be NULL.
+size_t edge_packed_f32_count(int n, int k);
+void edge_pack_f32(const float *w, int n, int k, float *packed);
+void edge_sgemm_packed(const float *a, int m, int k, const float *packed, const float *bias, int n, int n_begin,
+                       int n_end, float *c);
+/// On a given path: 0 when it ran, -1 when this CPU lacks it. AVX512-VNNI runs the AVX-512F kernel.
+int edge_sgemm_packed_on(int path, const float *a, int m, int k, const float *packed, const float *bias, int n,
+                         int n_begin, int n_end, float *c);
+/// The reference on the stored (unpacked) weights [n][k].
+void edge_sgemm_ref(const float *a, int m, int k, const float *w, const float *bias, int n, float *c);
+
 // ---- Weight-only GEMV (batch 1): y[n] = Σ_k w[n][k] * x[k] + bias[n] -----------------------
 // Q8: w = wscale[n] * q[n][k] with q int8 [n][k] (the W8 format above, unpacked).
 void edge_gemv_q8(const float *x, int k, const int8_t *q, const float *wscales, const float *bias,

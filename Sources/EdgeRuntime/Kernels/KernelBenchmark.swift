@@ -29,7 +29,8 @@ public struct KernelBenchmark: Sendable {
   }
 
   /// The shapes the kernel targets are stated for: GEMM 1024³, MiniLM's linear layers at 128
-  /// tokens (activation quantization included), and GEMVs of a large and a MiniLM-sized matrix.
+  /// tokens (activation quantization included), the fp32 GEMM, and GEMVs of a large and a
+  /// MiniLM-sized matrix.
   public static let standardCases: [Case] = [
     Case(name: "gemm-w8a8-1024", m: 1024, n: 1024, k: 1024, scheme: .w8a8),
     Case(name: "gemm-w8a8-minilm-384x384", m: 128, n: 384, k: 384, scheme: .w8a8),
@@ -40,6 +41,10 @@ public struct KernelBenchmark: Sendable {
     Case(name: "gemm-w8a8-minilm-b32-1536x384", m: 460, n: 384, k: 1536, scheme: .w8a8),
     // … and at one sentence (about 14 tokens).
     Case(name: "gemm-w8a8-minilm-b1-384x1536", m: 14, n: 1536, k: 384, scheme: .w8a8),
+    // The fp32 GEMM on packed weights against the same sgemm (fp32 MiniLM and layers kept fp32).
+    Case(name: "gemm-f32-1024", m: 1024, n: 1024, k: 1024, scheme: .f32),
+    Case(name: "gemm-f32-minilm-384x1536", m: 128, n: 1536, k: 384, scheme: .f32),
+    Case(name: "gemm-f32-minilm-b1-384x1536", m: 14, n: 1536, k: 384, scheme: .f32),
     Case(name: "gemv-q8-8192", m: 1, n: 8192, k: 8192, scheme: .w8),
     Case(name: "gemv-q4-8192", m: 1, n: 8192, k: 8192, scheme: .q4),
     Case(name: "gemv-q8-1536x384", m: 1, n: 384, k: 1536, scheme: .w8),

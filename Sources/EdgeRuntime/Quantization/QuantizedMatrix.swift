@@ -24,6 +24,9 @@ public final class QuantizedMatrix: @unchecked Sendable {
   /// The W8A8 GEMM's interleaved panels and block scales, built at load.
   private let packed: UnsafeMutablePointer<Int8>?
   private let packedScales: UnsafeMutablePointer<Float>?
+  /// fp32 weights in the packed GEMM's panels, built at load where the CPU has a vector path
+  /// (elsewhere the BLAS multiplies the stored weights).
+  private let packedFloats: UnsafeMutablePointer<Float>?
 
   /// Bytes of weights and scales as stored (the packed copy excluded).
   public let storedByteCount: Int
@@ -58,11 +61,19 @@ public final class QuantizedMatrix: @unchecked Sendable {
       packed = nil
       packedScales = nil
     }
+    if scheme == .f32, let floats, edge_kernels_best_path() >= EDGE_PATH_AVX2 {
+      let buffer = UnsafeMutablePointer<Float>.allocate(capacity: edge_packed_f32_count(Int32(rows), Int32(columns)))
+      edge_pack_f32(floats, Int32(rows), Int32(columns), buffer)
+      packedFloats = buffer
+    } else {
+      packedFloats = nil
+    }
   }
 
   deinit {
     packed?.deallocate()
     packedScales?.deallocate()
+    packedFloats?.deallocate()
   }
 
   /// The input in the form this matrix's kernel reads (quantized for W8A8).
@@ -93,6 +104,12 @@ public final class QuantizedMatrix: @unchecked Sendable {
     let work = m * n * k
     switch scheme {
     case .f32:
+      if let packedFloats, edge_kernels_use_avx2() != 0 {
+        KernelThreads.split(columns: n, work: work, threads: threads, alignment: 16) { begin, end in
+          edge_sgemm_packed(x, Int32(m), Int32(k), packedFloats, bias, Int32(n), Int32(begin), Int32(end), y)
+        }
+        return
+      }
       BLAS.multiplyTransposed(m: m, n: n, k: k, a: x, b: floats!, c: y)
       if let bias {
         for row in 0..<m { for column in 0..<n { y[row * n + column] += bias[column] } }
