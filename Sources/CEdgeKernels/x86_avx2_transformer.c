@@ -93,6 +93,50 @@ EDGE_AVX2 void edge_softmax_rows_avx2(float *x, int rows, int n) {
   }
 }
 
+// Rows r[0..7] become columns: r[t] holds element t of each of the eight rows.
+EDGE_AVX2 static inline void edge_transpose8(__m256 r[8]) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+EDGE_AVX2 void edge_attention_transpose_keys_avx2(const float *k, int stride, int length, int width, float scale,
+                                                  float *kt) {
+  const int keys = edge_attention_keys(length);
+  const __m256 factor = _mm256_set1_ps(scale);
+  int j = 0;
+  for (; j + 8 <= length; j += 8) {
+    int d = 0;
+    for (; d + 8 <= width; d += 8) {
+      __m256 r[8];
+      for (int t = 0; t < 8; t++) r[t] = _mm256_loadu_ps(k + (size_t)(j + t) * stride + d);
+      edge_transpose8(r);
+      for (int t = 0; t < 8; t++) _mm256_storeu_ps(kt + (size_t)(d + t) * keys + j, _mm256_mul_ps(r[t], factor));
+    }
+#pragma clang loop vectorize(disable)
+    for (; d < width; d++)
+      for (int t = 0; t < 8; t++) kt[(size_t)d * keys + j + t] = k[(size_t)(j + t) * stride + d] * scale;
+  }
+#pragma clang loop vectorize(disable)
+  for (; j < length; j++)
+    for (int d = 0; d < width; d++) kt[(size_t)d * keys + j] = k[(size_t)j * stride + d] * scale;
+  for (int d = 0; d < width; d++)
+    for (int rest = length; rest < keys; rest++) kt[(size_t)d * keys + rest] = 0.0f;
+}
+
 // Scores of `rows` query rows against every key: per dimension, one load of 8 transposed keys
 // serves every row (a broadcast of the row's value and one FMA each).
 EDGE_AVX2 __attribute__((always_inline)) static inline void edge_attention_scores_avx2(
@@ -136,7 +180,7 @@ EDGE_AVX2 void edge_attention_head_avx2(const float *q, const float *k, const fl
                                         int width, float scale, float *scratch, float *out) {
   const int keys = edge_attention_keys(length);
   float *kt = scratch, *scores = scratch + (size_t)width * keys;
-  edge_attention_transpose_keys(k, stride, length, width, scale, kt);
+  edge_attention_transpose_keys_avx2(k, stride, length, width, scale, kt);
   for (int i = 0; i < length; i += EDGE_ATTENTION_ROWS) {
     const int rows = length - i < EDGE_ATTENTION_ROWS ? length - i : EDGE_ATTENTION_ROWS;
     const float *qi = q + (size_t)i * stride;

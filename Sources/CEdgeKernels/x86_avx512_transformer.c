@@ -89,7 +89,7 @@ EDGE_AVX512 void edge_attention_head_avx512(const float *q, const float *k, cons
                                             int width, float scale, float *scratch, float *out) {
   const int keys = edge_attention_keys(length);
   float *kt = scratch, *scores = scratch + (size_t)width * keys;
-  edge_attention_transpose_keys(k, stride, length, width, scale, kt);
+  edge_attention_transpose_keys_avx2(k, stride, length, width, scale, kt);
   for (int i = 0; i < length; i += EDGE_ATTENTION_ROWS) {
     const int rows = length - i < EDGE_ATTENTION_ROWS ? length - i : EDGE_ATTENTION_ROWS;
     const float *qi = q + (size_t)i * stride;
