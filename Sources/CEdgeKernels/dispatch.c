@@ -1,9 +1,31 @@
-// Picks, at run time, the best kernels the CPU has: AVX512-VNNI for the integer GEMM, AVX2+FMA
-// for the rest, the scalar references otherwise, so the package builds and runs on any x86-64
+// Picks, at run time, the best kernels the CPU has: AVX512-VNNI or 256-bit VNNI for the integer
+// GEMM, AVX-512 for the fp32 GEMM and attention, AVX2+FMA for the rest, the scalar references otherwise, so the package builds and runs on any x86-64
 // (and arm64) without unsafe compiler flags. The path can be capped (tests, comparisons).
 #include "edge_kernels.h"
 #include "x86_avx2.h"
 #include "x86_avx512.h"
+#include "x86_vnni256.h"
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+/// AVX-VNNI (the VEX `vpdpbusd`): CPUID leaf 7, subleaf 1, EAX bit 4.
+static int edge_cpu_has_avx_vnni(void) {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
+  return (a >> 4) & 1;
+}
+
+/// 1 when the 256-bit VNNI kernel runs in its VEX form (AVX-VNNI), 0 for its EVEX form.
+static int edge_vnni256_uses_vex(void) {
+  static int known = -1;
+  int value = __atomic_load_n(&known, __ATOMIC_RELAXED);
+  if (value < 0) {
+    value = edge_cpu_has_avx_vnni();
+    __atomic_store_n(&known, value, __ATOMIC_RELAXED);
+  }
+  return value;
+}
+#endif
 
 /// The cap on the path (-1: none).
 static int edge_path_cap = -1;
@@ -17,8 +39,10 @@ int edge_kernels_best_path(void) {
     known = EDGE_PATH_REFERENCE;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
       known = EDGE_PATH_AVX2;
-      if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni"))
-        known = EDGE_PATH_AVX512_VNNI;
+      const int vnni512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vnni");
+      if (edge_cpu_has_avx_vnni() || (vnni512 && __builtin_cpu_supports("avx512vl"))) known = EDGE_PATH_AVX_VNNI;
+      if (vnni512) known = EDGE_PATH_AVX512_VNNI;
     }
     __atomic_store_n(&best, known, __ATOMIC_RELAXED);
   }
@@ -39,6 +63,9 @@ void edge_kernels_cap_path(int path) { __atomic_store_n(&edge_path_cap, path, __
 const char *edge_kernels_path_name(int path) {
   switch (path) {
   case EDGE_PATH_AVX2: return "avx2+fma";
+#if defined(__x86_64__) || defined(__i386__)
+  case EDGE_PATH_AVX_VNNI: return edge_vnni256_uses_vex() ? "avx-vnni" : "avx-vnni (EVEX form)";
+#endif
   case EDGE_PATH_AVX512_VNNI: return "avx512-vnni";
   default: return "scalar reference";
   }
@@ -106,6 +133,10 @@ int edge_gemm_w8a8_on(int path, const int8_t *qa, const float *ascales, int m, i
   case EDGE_PATH_AVX512_VNNI:
     edge_gemm_avx512vnni(qa, ascales, m, k, packed, packed_wscales, bias, n, n_begin, n_end, c, 0);
     return 0;
+  case EDGE_PATH_AVX_VNNI:
+    (edge_vnni256_uses_vex() ? edge_gemm_avxvnni : edge_gemm_vnni256_evex)(qa, ascales, m, k, packed, packed_wscales,
+                                                                          bias, n, n_begin, n_end, c, 0);
+    return 0;
   case EDGE_PATH_AVX2:
     edge_gemm_avx2(qa, ascales, m, k, packed, packed_wscales, bias, n, n_begin, n_end, c, 0);
     return 0;
@@ -124,6 +155,10 @@ int edge_gemm_s8_s32_on(int path, const int8_t *qa, int m, int k, const int8_t *
 #if defined(__x86_64__) || defined(__i386__)
   case EDGE_PATH_AVX512_VNNI:
     edge_gemm_avx512vnni(qa, 0, m, k, packed, 0, 0, n, n_begin, n_end, 0, c);
+    return 0;
+  case EDGE_PATH_AVX_VNNI:
+    (edge_vnni256_uses_vex() ? edge_gemm_avxvnni : edge_gemm_vnni256_evex)(qa, 0, m, k, packed, 0, 0, n, n_begin,
+                                                                          n_end, 0, c);
     return 0;
   case EDGE_PATH_AVX2:
     edge_gemm_avx2(qa, 0, m, k, packed, 0, 0, n, n_begin, n_end, 0, c);
@@ -189,6 +224,7 @@ int edge_sgemm_packed_on(int path, const float *a, int m, int k, const float *pa
   case EDGE_PATH_AVX512_VNNI:
     edge_sgemm_avx512(a, m, k, packed, bias, n, n_begin, n_end, c);
     return 0;
+  case EDGE_PATH_AVX_VNNI:
   case EDGE_PATH_AVX2:
     edge_sgemm_avx2(a, m, k, packed, bias, n, n_begin, n_end, c);
     return 0;

@@ -6,12 +6,14 @@ import CEdgeKernels
 enum KernelPathOption: String, ExpressibleByArgument, CaseIterable {
   case reference
   case avx2
+  case avxVnni = "avx-vnni"
   case avx512Vnni = "avx512-vnni"
 
   func apply() {
     switch self {
     case .reference: edge_kernels_cap_path(EDGE_PATH_REFERENCE)
     case .avx2: edge_kernels_cap_path(EDGE_PATH_AVX2)
+    case .avxVnni: edge_kernels_cap_path(EDGE_PATH_AVX_VNNI)
     case .avx512Vnni: edge_kernels_cap_path(EDGE_PATH_AVX512_VNNI)
     }
   }

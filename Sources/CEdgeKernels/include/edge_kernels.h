@@ -25,9 +25,12 @@ static inline int edge_padded_n(int n) { return (n + EDGE_PANEL - 1) / EDGE_PANE
 #define EDGE_PATH_REFERENCE 0
 /// AVX2 + FMA (every kernel).
 #define EDGE_PATH_AVX2 1
-/// AVX-512 F/BW with VNNI (vpdpbusd): the integer GEMM and attention; the other kernels run
-/// their AVX2 form.
-#define EDGE_PATH_AVX512_VNNI 2
+/// 256-bit `vpdpbusd` for the integer GEMM: AVX-VNNI's VEX form, or on CPUs with AVX512-VNNI
+/// and VL (which may lack AVX-VNNI) its EVEX form; the other kernels run their AVX2 form.
+#define EDGE_PATH_AVX_VNNI 2
+/// AVX-512 F/BW with VNNI (vpdpbusd): the integer GEMM, the fp32 GEMM and attention; the other
+/// kernels run their AVX2 form.
+#define EDGE_PATH_AVX512_VNNI 3
 
 /// The best path this CPU has.
 int edge_kernels_best_path(void);
@@ -35,7 +38,7 @@ int edge_kernels_best_path(void);
 int edge_kernels_path(void);
 /// Caps the path (tests, comparisons); -1 lifts the cap.
 void edge_kernels_cap_path(int path);
-/// A path's name: "scalar reference", "avx2+fma", "avx512-vnni".
+/// A path's name: "scalar reference", "avx2+fma", "avx-vnni" (or "avx-vnni (EVEX form)"), "avx512-vnni".
 const char *edge_kernels_path_name(int path);
 /// 1 when the AVX2+FMA kernels run (path ≥ AVX2).
 int edge_kernels_use_avx2(void);

@@ -6,7 +6,7 @@ import Foundation
 /// so every benchmark prints this first (docs/BENCHMARKS.md keeps a table per CPU).
 public struct CPUDescription: Sendable, Codable {
   public var model: String
-  /// Of avx2, fma, avx512f, avx512bw, avx512_vnni, avx_vnni, amx_int8: the ones the CPU has.
+  /// Of avx2, fma, avx512f, avx512bw, avx512vl, avx512_vnni, avx_vnni, amx_int8: the ones the CPU has.
   public var features: [String]
   public var kernelPath: String
   public var blasCore: String
@@ -19,7 +19,7 @@ public struct CPUDescription: Sendable, Codable {
   /// The core the restart asked OpenBLAS for (`OPENBLAS_CORETYPE`), when it made one.
   public var blasCoreAsked: String?
 
-  public static let relevantFeatures = ["avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8"]
+  public static let relevantFeatures = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx_vnni", "amx_int8"]
 
   public static var current: CPUDescription {
     let cpu = flagsAndVendor()

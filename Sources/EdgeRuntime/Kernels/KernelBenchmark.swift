@@ -131,11 +131,15 @@ public struct KernelBenchmark: Sendable {
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
   }
 
-  /// Which kernels ran: "avx512-vnni (integer GEMM and attention; avx2+fma for the rest)", "avx2+fma" or
-  /// "scalar reference".
+  /// Which kernels ran: "avx512-vnni (integer and fp32 GEMMs, attention; avx2+fma for the rest)",
+  /// "avx-vnni (integer GEMM; …)", "avx2+fma" or "scalar reference".
   public static var kernelPath: String {
     let path = edge_kernels_path()
     let name = String(cString: edge_kernels_path_name(path))
-    return path == EDGE_PATH_AVX512_VNNI ? "\(name) (integer GEMM and attention; avx2+fma for the rest)" : name
+    switch path {
+    case EDGE_PATH_AVX512_VNNI: return "\(name) (integer and fp32 GEMMs, attention; avx2+fma for the rest)"
+    case EDGE_PATH_AVX_VNNI: return "\(name) (integer GEMM; avx2+fma for the rest)"
+    default: return name
+    }
   }
 }
