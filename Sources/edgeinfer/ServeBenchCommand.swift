@@ -80,7 +80,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
       var options = CallOptions.defaults
       options.timeout = deadline
       let requests = try source.requests(for: try await client.modelSignature(model: model, version: version))
-      let before = try await Self.batchSizes(stub, model: model, version: version, metadata: client.routerMetadata)
+      // Batch sizes come from Triton's statistics extension, which not every Open Inference
+      // Protocol server has (KServe's answers UNIMPLEMENTED): without it the run reports none.
+      let before = (try? await Self.batchSizes(stub, model: model, version: version, metadata: client.routerMetadata)) ?? [:]
       let send: @Sendable (Int) async -> ServeTally.Outcome
       let links = NodeLinkPool(security: configuration.security, maximumResponseBytes: 64 << 20)
       defer { links.shutdown() }
