@@ -93,15 +93,23 @@ void edge_add_layer_norm_ref(float *x, const float *r, int rows, int n, const fl
   }
 }
 
-void edge_gelu(float *x, size_t count) {
+int edge_gelu_on(int path, float *x, size_t count) {
+  if (path > edge_kernels_best_path()) return -1;
 #if defined(__x86_64__) || defined(__i386__)
-  if (edge_kernels_use_avx2()) {
+  if (path >= EDGE_PATH_AVX512_VNNI) {
+    edge_gelu_avx512(x, count);
+    return 0;
+  }
+  if (path >= EDGE_PATH_AVX2) {
     edge_gelu_avx2(x, count);
-    return;
+    return 0;
   }
 #endif
   edge_gelu_ref(x, count);
+  return 0;
 }
+
+void edge_gelu(float *x, size_t count) { edge_gelu_on(edge_kernels_path(), x, count); }
 
 void edge_softmax_rows(float *x, int rows, int n) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -10,6 +10,7 @@ void edge_gemm_avx512vnni(const int8_t *qa, const float *ascales, int m, int k, 
                           int32_t *ci);
 void edge_sgemm_avx512(const float *a, int m, int k, const float *packed, const float *bias, int n, int n_begin,
                        int n_end, float *c);
+void edge_gelu_avx512(float *x, size_t count);
 /// Any width; `scratch` as edge_attention_head's.
 void edge_attention_head_avx512(const float *q, const float *k, const float *v, int stride, int length,
                                 int width, float scale, float *scratch, float *out);

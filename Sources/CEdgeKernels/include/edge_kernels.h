@@ -145,6 +145,9 @@ void edge_gemv_q4_ref(const float *x, int k, const uint8_t *q, const float *scal
 // a few 1e-7 relative, well inside the model's own rounding.
 void edge_gelu(float *x, size_t count);
 void edge_gelu_ref(float *x, size_t count);
+/// On a given path: -1 when this CPU lacks it, 0 when it ran (AVX-512 computes 1/(1 + p·z) by
+/// vrcp14ps and a Newton step, within the same tolerance).
+int edge_gelu_on(int path, float *x, size_t count);
 
 // Row-wise softmax in place over `rows` rows of `n` contiguous values: exp(x - max) / Σ.
 void edge_softmax_rows(float *x, int rows, int n);
