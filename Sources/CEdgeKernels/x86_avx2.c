@@ -141,22 +141,8 @@ EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int
         default: edge_gemm_tile(a, s, 1, panel, panel_scales, nb, f, t, c != 0); break;
         }
         if (c) {
-          float bs[EDGE_PANEL] = {0};
-          if (bias) memcpy(bs, bias + n0, sizeof(float) * (size_t)valid);
-          const __m256 z0 = _mm256_loadu_ps(bs), z1 = _mm256_loadu_ps(bs + 8);
-          for (int r = 0; r < rows; r++) {
-            float *row = c + (size_t)(i + r) * n + n0;
-            const __m256 y0 = _mm256_add_ps(f[2 * r], z0), y1 = _mm256_add_ps(f[2 * r + 1], z1);
-            if (valid == EDGE_PANEL) {
-              _mm256_storeu_ps(row, y0);
-              _mm256_storeu_ps(row + 8, y1);
-            } else {
-              float out[EDGE_PANEL];
-              _mm256_storeu_ps(out, y0);
-              _mm256_storeu_ps(out + 8, y1);
-              memcpy(row, out, sizeof(float) * (size_t)valid);
-            }
-          }
+          for (int r = 0; r < rows; r++)
+            edge_store_panel_row(c + (size_t)(i + r) * n + n0, f[2 * r], f[2 * r + 1], bias ? bias + n0 : 0, valid);
         } else {
           int32_t out[EDGE_PANEL];
           for (int r = 0; r < rows; r++) {
@@ -208,22 +194,8 @@ EDGE_AVX2 void edge_sgemm_avx2(const float *a, int m, int k, const float *packed
         default: edge_sgemm_tile(ai, k, 1, panel, acc); break;
         }
         const int valid = n - n0 < EDGE_PANEL ? n - n0 : EDGE_PANEL;
-        float bs[EDGE_PANEL] = {0};
-        if (bias) memcpy(bs, bias + n0, sizeof(float) * (size_t)valid);
-        const __m256 z0 = _mm256_loadu_ps(bs), z1 = _mm256_loadu_ps(bs + 8);
-        for (int r = 0; r < rows; r++) {
-          float *row = c + (size_t)(i + r) * n + n0;
-          const __m256 y0 = _mm256_add_ps(acc[r][0], z0), y1 = _mm256_add_ps(acc[r][1], z1);
-          if (valid == EDGE_PANEL) {
-            _mm256_storeu_ps(row, y0);
-            _mm256_storeu_ps(row + 8, y1);
-          } else {
-            float out[EDGE_PANEL];
-            _mm256_storeu_ps(out, y0);
-            _mm256_storeu_ps(out + 8, y1);
-            memcpy(row, out, sizeof(float) * (size_t)valid);
-          }
-        }
+        for (int r = 0; r < rows; r++)
+          edge_store_panel_row(c + (size_t)(i + r) * n + n0, acc[r][0], acc[r][1], bias ? bias + n0 : 0, valid);
       }
     }
   }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "edge_kernels.h"
+#include "x86_avx2_lanes.h"
 #include "x86_vnni256.h"
 
 // Four rows × one 16-column panel (two registers each): eight accumulators, so the loop fits the
@@ -101,22 +102,9 @@ __attribute__((target("avx2"))) static int32_t edge_block_sum256(const int8_t *a
           case 2: NAME##_tile(a, s, offsets, 2, panel, panel_scales, nb, f, t, c != 0); break;                        \
           default: NAME##_tile(a, s, offsets, 1, panel, panel_scales, nb, f, t, c != 0); break;                       \
           }                                                                                                           \
-          float bs[EDGE_PANEL] = {0};                                                                                 \
-          if (c && bias) memcpy(bs, bias + n0, sizeof(float) * (size_t)valid);                                        \
-          const __m256 z0 = _mm256_loadu_ps(bs), z1 = _mm256_loadu_ps(bs + 8);                                        \
           for (int r = 0; r < rows; r++) {                                                                            \
             if (c) {                                                                                                  \
-              float *row = c + (size_t)(i + r) * n + n0;                                                              \
-              const __m256 y0 = _mm256_add_ps(f[2 * r], z0), y1 = _mm256_add_ps(f[2 * r + 1], z1);                   \
-              if (valid == EDGE_PANEL) {                                                                              \
-                _mm256_storeu_ps(row, y0);                                                                            \
-                _mm256_storeu_ps(row + 8, y1);                                                                        \
-              } else {                                                                                                \
-                float out[EDGE_PANEL];                                                                                \
-                _mm256_storeu_ps(out, y0);                                                                            \
-                _mm256_storeu_ps(out + 8, y1);                                                                        \
-                memcpy(row, out, sizeof(float) * (size_t)valid);                                                      \
-              }                                                                                                       \
+              edge_store_panel_row(c + (size_t)(i + r) * n + n0, f[2 * r], f[2 * r + 1], bias ? bias + n0 : 0, valid); \
             } else {                                                                                                  \
               int32_t out[EDGE_PANEL];                                                                                \
               _mm256_storeu_si256((__m256i *)out, t[2 * r]);                                                          \
