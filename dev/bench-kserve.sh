@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-15}
 REPEAT=${2:-2}
+[ "$REPEAT" -ge 1 ] 2>/dev/null || { echo "REPEAT must be 1 or more" >&2; exit 1; }
 CONCURRENCY=${3:-32}
 TEXTS=${TEXTS:-dev/serve-sentences.txt}
 BIN=.build/release
@@ -21,7 +22,8 @@ VENV=.cache/kserve-venv
 # KServe pins its own protobuf and grpcio: a virtual environment keeps them from the test tools'.
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import kserve, onnxruntime, tokenizers" 2>/dev/null; then
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet kserve==0.21.0 onnxruntime tokenizers numpy
+  # The versions the figures in docs/BENCHMARKS.md were measured with.
+  "$VENV/bin/pip" install --quiet kserve==0.21.0 onnxruntime==1.32.0 tokenizers==0.23.3 numpy==2.4.6
 fi
 
 work=$(mktemp -d)
@@ -36,19 +38,25 @@ cp models/minilm/config.pbtxt "$work/models/minilm/config.pbtxt"
 echo 'parameters { key: "threads" value { string_value: "1" } }' >> "$work/models/minilm/config.pbtxt"
 base=$((20000 + RANDOM % 20000))
 $BIN/edge-node --id node-1 --location 48.85,2.35 --listen 127.0.0.1:$base --models "$work/models" --capacity 4096 \
-  --insecure --log-level warning &
-pids+=($!)
+  --insecure --log-level warning > "$work/node.log" 2>&1 &
+node_pid=$!
+pids+=($node_pid)
 "$VENV/bin/python" dev/kserve-minilm.py "$ONNX" models/minilm/2/tokenizer.json $((base + 1)) $((base + 2)) \
   > "$work/kserve.log" 2>&1 &
-pids+=($!)
+kserve_pid=$!
+pids+=($kserve_pid)
 
 serve() { $BIN/edgeinfer bench serve --insecure --target "127.0.0.1:$1" --model minilm --text "$TEXTS" --json "${@:2}"; }
-for port in $base $((base + 1)); do
+# Each server answering (a server that exits, e.g. on a port already taken, is reported at once).
+for side in node kserve; do
+  port=$base pid=$node_pid
+  [ $side = kserve ] && port=$((base + 1)) pid=$kserve_pid
   for _ in $(seq 300); do
     serve $port --duration 0.2 --warmup 0 --concurrency 1 >/dev/null 2>&1 && break
+    kill -0 $pid 2>/dev/null || break
     sleep 0.2
   done
-  serve $port --duration 0.2 --warmup 0 --concurrency 1 >/dev/null || { echo "server on $port did not answer" >&2; cat "$work/kserve.log" >&2; exit 1; }
+  serve $port --duration 0.2 --warmup 0 --concurrency 1 >/dev/null || { echo "$side on $port did not answer:" >&2; cat "$work/$side.log" >&2; exit 1; }
 done
 
 results="$work/results.jsonl"
@@ -69,5 +77,5 @@ theirs = [r for r in rows if r["side"] == "kserve"]
 for o, k in zip(ours, theirs):
     print(f"edgeinfer {o['throughput']:.1f}/s p50 {o['p50_ms']:.1f} p99 {o['p99_ms']:.1f} ms, failed {o['failed']}; "
           f"kserve {k['throughput']:.1f}/s p50 {k['p50_ms']:.1f} p99 {k['p99_ms']:.1f} ms, failed {k['failed']}; "
-          f"ratio {o['throughput'] / k['throughput']:.2f}x")
+          f"ratio {o['throughput'] / k['throughput']:.2f}x" if k["throughput"] > 0 else "ratio n/a (KServe answered nothing)")
 PY

@@ -39,9 +39,11 @@ int edge_kernels_best_path(void) {
     known = EDGE_PATH_REFERENCE;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
       known = EDGE_PATH_AVX2;
+      // VL with the 512-bit set, so that a CPU on the last path can also run the one before it
+      // (the 256-bit VNNI kernel's EVEX form), as the path order promises.
       const int vnni512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vnni");
-      if (edge_cpu_has_avx_vnni() || (vnni512 && __builtin_cpu_supports("avx512vl"))) known = EDGE_PATH_AVX_VNNI;
+                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+      if (edge_cpu_has_avx_vnni() || vnni512) known = EDGE_PATH_AVX_VNNI;
       if (vnni512) known = EDGE_PATH_AVX512_VNNI;
     }
     __atomic_store_n(&best, known, __ATOMIC_RELAXED);

@@ -84,7 +84,7 @@ EDGE_AVX512_VNNI void edge_gemm_avx512vnni(const int8_t *qa, const float *ascale
         s[r] = c ? ascales + (size_t)(i + (r < rows ? r : 0)) * nb : 0;
       }
       // 128 · Σ a of each row's blocks, once for the tile rather than once per panel.
-      int32_t offsets[EDGE_TILE_ROWS_512 * nb];
+      int32_t offsets[EDGE_TILE_ROWS_512 * nb + 1];  // + 1: never a zero-length array (k = 0)
       for (int r = 0; r < rows; r++)
         for (int b = 0; b < nb; b++) offsets[r * nb + b] = edge_block_sum(a[r] + (size_t)b * EDGE_BLOCK) * 128;
       for (int n0 = chunk; n0 < chunk_end; n0 += EDGE_PANEL) {

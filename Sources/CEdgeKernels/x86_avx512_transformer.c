@@ -35,7 +35,9 @@ EDGE_AVX512 static inline __m512 edge_exp16(__m512 x) {
 EDGE_AVX512 static inline __m512 edge_gelu16(__m512 x) {
   const __m512 one = _mm512_set1_ps(1.0f);
   const __m512 z = _mm512_mul_ps(_mm512_abs_ps(x), _mm512_set1_ps(0.70710678118654752f));
-  const __m512 d = _mm512_fmadd_ps(z, _mm512_set1_ps(0.3275911f), one);
+  // The denominator capped (erfc is 0 in float long before), so that x = +inf gives the
+  // reference's +inf rather than the NaN of rcp14(inf) · (2 − inf · 0).
+  const __m512 d = _mm512_min_ps(_mm512_fmadd_ps(z, _mm512_set1_ps(0.3275911f), one), _mm512_set1_ps(1e30f));
   __m512 t = _mm512_rcp14_ps(d);
   t = _mm512_mul_ps(t, _mm512_fnmadd_ps(d, t, _mm512_set1_ps(2.0f)));
   __m512 p = _mm512_set1_ps(1.061405429f);

@@ -83,7 +83,7 @@ __attribute__((target("avx2"))) static int32_t edge_block_sum256(const int8_t *a
           a[r] = qa + (size_t)(i + (r < rows ? r : 0)) * kp;                                                          \
           s[r] = c ? ascales + (size_t)(i + (r < rows ? r : 0)) * nb : 0;                                             \
         }                                                                                                             \
-        int32_t offsets[EDGE_VNNI256_ROWS * nb];                                                                      \
+        int32_t offsets[EDGE_VNNI256_ROWS * nb + 1]; /* + 1: never zero-length (k = 0) */                             \
         for (int r = 0; r < rows; r++)                                                                                \
           for (int b = 0; b < nb; b++) offsets[r * nb + b] = edge_block_sum256(a[r] + (size_t)b * EDGE_BLOCK) * 128; \
         for (int n0 = chunk; n0 < chunk_end; n0 += EDGE_PANEL) {                                                      \

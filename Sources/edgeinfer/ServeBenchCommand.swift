@@ -82,7 +82,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
       let requests = try source.requests(for: try await client.modelSignature(model: model, version: version))
       // Batch sizes come from Triton's statistics extension, which not every Open Inference
       // Protocol server has (KServe's answers UNIMPLEMENTED): without it the run reports none.
-      let before = (try? await Self.batchSizes(stub, model: model, version: version, metadata: client.routerMetadata)) ?? [:]
+      let before = try? await Self.batchSizes(stub, model: model, version: version, metadata: client.routerMetadata)
       let send: @Sendable (Int) async -> ServeTally.Outcome
       let links = NodeLinkPool(security: configuration.security, maximumResponseBytes: 64 << 20)
       defer { links.shutdown() }
@@ -100,11 +100,13 @@ struct ServeBenchCommand: AsyncParsableCommand {
       let elapsed = ContinuousClock.now - started
       // After an overload run the connection may be mid-reconnect: batch sizes are a detail the
       // figures must not wait on.
-      let after = (try? await Self.batchSizes(stub, model: model, version: version, metadata: client.routerMetadata)) ?? before
+      let after = before == nil ? nil : (try? await Self.batchSizes(stub, model: model, version: version, metadata: client.routerMetadata)) ?? before
       let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
       var batches: [String: UInt64] = [:]
-      for (size, count) in after where count > before[size, default: 0] {
-        batches[String(size)] = count - before[size, default: 0]
+      if let before, let after {
+        for (size, count) in after where count > before[size, default: 0] {
+          batches[String(size)] = count - before[size, default: 0]
+        }
       }
       let summary = Summary(
         model: model, concurrency: concurrency, rate: rate, duration_s: seconds,

@@ -1,6 +1,8 @@
 // EdgeInfer's CPU kernels: quantization formats and the GEMM/GEMV kernels that read them.
-// Each kernel has a scalar reference (`_ref`) and, on x86-64, an AVX2+FMA version and for the
-// integer GEMM an AVX512-VNNI version, chosen at run time; the public entry points dispatch. Swift reaches them only through EdgeRuntime.
+// Each kernel has a scalar reference (`_ref`) and, on x86-64, an AVX2+FMA version; the integer
+// GEMM also 256-bit VNNI and AVX512-VNNI versions, the fp32 GEMM, attention and GELU AVX-512
+// ones. The path is chosen at run time; the public entry points dispatch. Swift reaches them only
+// through EdgeRuntime.
 #ifndef EDGE_KERNELS_H
 #define EDGE_KERNELS_H
 
@@ -28,8 +30,8 @@ static inline int edge_padded_n(int n) { return (n + EDGE_PANEL - 1) / EDGE_PANE
 /// 256-bit `vpdpbusd` for the integer GEMM: AVX-VNNI's VEX form, or on CPUs with AVX512-VNNI
 /// and VL (which may lack AVX-VNNI) its EVEX form; the other kernels run their AVX2 form.
 #define EDGE_PATH_AVX_VNNI 2
-/// AVX-512 F/BW with VNNI (vpdpbusd): the integer GEMM, the fp32 GEMM and attention; the other
-/// kernels run their AVX2 form.
+/// AVX-512 F/BW/VL with VNNI (vpdpbusd): the integer GEMM, the fp32 GEMM, attention and GELU;
+/// the other kernels run their AVX2 form.
 #define EDGE_PATH_AVX512_VNNI 3
 
 /// The best path this CPU has.
@@ -81,8 +83,8 @@ void edge_pack_w8(const int8_t *q, int n, int k, int8_t *packed);
 // with each block's sum exact in int32, the scale product rounded to float, and the sum over
 // blocks accumulated with fused multiply-adds in block order, so the AVX2 kernel equals the
 // reference bit for bit. The kernel takes packed weights and packed scales; the reference the
-// stored forms. Columns [n_begin, n_end) only (n_begin a multiple of 16), so threads can split
-// N. bias may be NULL.
+// stored forms. Columns [n_begin, n_end) only (n_begin a multiple of 16, n_end one too or n:
+// the vector kernels write whole panels), so threads can split N. bias may be NULL.
 void edge_gemm_w8a8(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
                     const float *packed_wscales, const float *bias, int n, int n_begin, int n_end,
                     float *c);
@@ -106,8 +108,8 @@ int edge_gemm_s8_s32_on(int path, const int8_t *qa, int m, int k, const int8_t *
 // are packed once at load into panels of 16 output columns, [padded N / 16][k][16], so one
 // 512-bit load (or two 256-bit ones) holds a k of 16 columns and each row's a[k] is broadcast
 // against it. The BLAS's sgemm packs both operands on every call, which at a sentence's 14 rows
-// costs more than the arithmetic. Columns [n_begin, n_end) only (n_begin a multiple of 16); bias
-// may be NULL.
+// costs more than the arithmetic. Columns [n_begin, n_end) only (n_begin a multiple of 16, n_end
+// one too or n: the vector kernels write whole panels); bias may be NULL.
 size_t edge_packed_f32_count(int n, int k);
 void edge_pack_f32(const float *w, int n, int k, float *packed);
 void edge_sgemm_packed(const float *a, int m, int k, const float *packed, const float *bias, int n, int n_begin,

@@ -20,6 +20,10 @@ struct TransformerKernelTests {
       for (got, want) in zip(fast, reference) {
         #expect(abs(got - want) <= 1e-6 + 1e-6 * abs(want), "gelu \(got) vs \(want) on path \(path)")
       }
+      // Infinities as the reference: +inf stays +inf (−inf · Φ(−inf) is NaN on every path).
+      var infinities: [Float] = [.infinity, 1e38, -1e38]
+      #expect(edge_gelu_on(path, &infinities, infinities.count) == 0)
+      #expect(infinities[0] == .infinity && infinities[1] == 1e38 && infinities[2] == 0, "path \(path): \(infinities)")
     }
   }
 

@@ -34,12 +34,13 @@ struct QuantizedMatrixTests {
     #expect(worst / scale < tolerance, "\(scheme): worst error \(worst) against scale \(scale)")
   }
 
-  /// Our kernels' column split (f32 is OpenBLAS, which threads itself and is not split by us).
-  @Test(arguments: [QuantizationScheme.w8a8, .w8, .q4])
+  /// Our kernels' column split (f32 too where the CPU has AVX2: the packed fp32 GEMM; elsewhere
+  /// OpenBLAS, whose sums do not depend on the thread count either).
+  @Test(arguments: [QuantizationScheme.f32, .w8a8, .w8, .q4])
   func twoThreadsGiveTheSameResultAsOne(_ scheme: QuantizationScheme) {
     var numbers = KernelTests.Numbers(state: 9)
     // Big enough to be split: the GEMM by m·n·k, the GEMVs (one row at a time) by n·k.
-    let (m, k, n) = scheme == .w8a8 ? (64, 1024, 512) : (1, 8192, 4096)
+    let (m, k, n) = scheme == .w8a8 || scheme == .f32 ? (64, 1024, 512) : (1, 8192, 4096)
     #expect(m * n * k >= KernelThreads.minimumParallelWork)
     let x = (0..<m * k).map { _ in numbers.float() }
     let w = (0..<n * k).map { _ in numbers.float() }

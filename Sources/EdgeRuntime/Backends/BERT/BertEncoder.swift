@@ -7,8 +7,9 @@ import Foundation
 ///
 /// Per layer, on a packed batch (TokenBatch): Q, K, V projections; per sentence and head,
 /// softmax(Q·Kᵀ / √d)·V; the output projection, residual and LayerNorm; the GELU feed-forward,
-/// residual and LayerNorm. The linear layers run on the version's quantization scheme (OpenBLAS
-/// for f32, the W8A8 GEMM for w8a8); attention and the element-wise steps stay fp32.
+/// residual and LayerNorm. The linear layers run on the version's quantization scheme (the packed
+/// fp32 GEMM, or OpenBLAS without AVX2, for f32; the W8A8 GEMM for w8a8); attention and the
+/// element-wise steps stay fp32.
 struct BertEncoder: Sendable {
   let embeddings: BertEmbeddings
   let layers: [BertEncoderLayer]
