@@ -4,6 +4,7 @@ import EdgeRouting
 import GRPCCore
 public import Logging
 import SwiftProtobuf
+import Synchronization
 import EdgeServer
 
 /// Checks every registered node with `grpc.health.v1` over the router's pooled connections, every
@@ -49,7 +50,14 @@ public struct HealthProber: Sendable {
     do {
       let health = Grpc_Health_V1_Health.Client(wrapping: try pool.client(for: address))
       let started = ContinuousClock.now
-      let response = try await health.check(.with { $0.service = Self.service }, options: options)
+      let limit = timeout + Self.grace
+      let callOptions = options
+      guard let answer = await Self.result(within: limit, of: { try await health.check(.with { $0.service = Self.service }, options: callOptions) })
+      else {
+        fail(id, reason: "no answer within \(limit)")
+        return
+      }
+      let response = try answer.get()
       guard response.status == .serving else {
         fail(id, reason: "reports \(response.status)")
         return
@@ -58,6 +66,37 @@ public struct HealthProber: Sendable {
       view.passCheck(id)
     } catch {
       fail(id, reason: "\(error)")
+    }
+  }
+
+  /// How long past its deadline a check may take before the prober stops waiting for it.
+  static let grace = Duration.seconds(1)
+
+  /// The operation's result, or nil once `limit` has passed. The operation runs in a task of its
+  /// own, cancelled and left behind if it outlasts the limit: a check whose call waited past its
+  /// deadline and its cancellation (a stopping router's, on a pooled client that never
+  /// connected) held the prober, and with it the router's stop, for ever.
+  static func result<T: Sendable>(
+    within limit: Duration, of operation: @escaping @Sendable () async throws -> T
+  ) async -> Result<T, any Error>? {
+    let work = Task { try await operation() }
+    return await withTaskCancellationHandler {
+      await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, any Error>?, Never>) in
+        let once = Mutex(Optional(continuation))
+        let resume = { @Sendable (value: Result<T, any Error>?) in once.withLock { $0.take() }?.resume(returning: value) }
+        let timer = Task {
+          try? await Task.sleep(for: limit)
+          resume(nil)
+          work.cancel()
+        }
+        Task {
+          let result = await work.result
+          resume(result)
+          timer.cancel()
+        }
+      }
+    } onCancel: {
+      work.cancel()
     }
   }
 

@@ -127,4 +127,19 @@ struct RouterPartsTests {
     #expect(pool.count == 1)
     #expect(try pool.client(for: "127.0.0.1:1") === kept)
   }
+
+  /// A health check that ignores its deadline and its cancellation no longer holds the prober:
+  /// past the limit the prober has its answer (none) and goes on.
+  @Test func theProberStopsWaitingForACheckThatNeverEnds() async throws {
+    let stuck = await HealthProber.result(within: .milliseconds(100)) { () async throws -> Int in
+      // Deaf to cancellation for 3 s (bounded, so nothing is left running long).
+      for _ in 0..<60 { try? await Task.sleep(for: .milliseconds(50)) }
+      return 1
+    }
+    #expect(stuck == nil)
+    let answered = await HealthProber.result(within: .seconds(30)) { 7 }
+    #expect(try answered?.get() == 7)
+    let failed = await HealthProber.result(within: .seconds(30)) { () async throws -> Int in throw RPCError(code: .unavailable, message: "down") }
+    #expect(throws: RPCError.self) { try failed?.get() }
+  }
 }
