@@ -4,7 +4,6 @@ import EdgeRouting
 import GRPCCore
 public import Logging
 import SwiftProtobuf
-import Synchronization
 import EdgeServer
 
 /// Checks every registered node with `grpc.health.v1` over the router's pooled connections, every
@@ -72,31 +71,30 @@ public struct HealthProber: Sendable {
   /// How long past its deadline a check may take before the prober stops waiting for it.
   static let grace = Duration.seconds(1)
 
-  /// The operation's result, or nil once `limit` has passed. The operation runs in a task of its
-  /// own, cancelled and left behind if it outlasts the limit: a check whose call waited past its
-  /// deadline and its cancellation (a stopping router's, on a pooled client that never
-  /// connected) held the prober, and with it the router's stop, for ever.
+  /// The operation's result, or nil once `limit` has passed. The operation runs detached
+  /// (DetachableCall), cancelled and left behind if it outlasts the limit: a check whose call
+  /// waited past its deadline and its cancellation (a stopping router's, on a pooled client that
+  /// never connected) held the prober, and with it the router's stop, for ever.
   static func result<T: Sendable>(
     within limit: Duration, of operation: @escaping @Sendable () async throws -> T
   ) async -> Result<T, any Error>? {
-    let work = Task { try await operation() }
-    return await withTaskCancellationHandler {
-      await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, any Error>?, Never>) in
-        let once = Mutex(Optional(continuation))
-        let resume = { @Sendable (value: Result<T, any Error>?) in once.withLock { $0.take() }?.resume(returning: value) }
-        let timer = Task {
-          try? await Task.sleep(for: limit)
-          resume(nil)
-          work.cancel()
-        }
-        Task {
-          let result = await work.result
-          resume(result)
-          timer.cancel()
+    await withTaskGroup(of: Result<T, any Error>?.self) { group in
+      group.addTask {
+        do {
+          return .success(try await DetachableCall.run(operation, mayCancel: { true }))
+        } catch is CancellationError where Task.isCancelled {
+          return nil  // the limit passed (or the prober stopped) first
+        } catch {
+          return .failure(error)
         }
       }
-    } onCancel: {
-      work.cancel()
+      group.addTask {
+        try? await Task.sleep(for: limit)
+        return nil
+      }
+      let first = await group.next() ?? nil
+      group.cancelAll()
+      return first
     }
   }
 

@@ -8,6 +8,7 @@ import EdgeSecurity
 @testable import EdgeServer
 import GRPCCore
 import SwiftProtobuf
+import Synchronization
 import Testing
 
 /// The router's small pure pieces: deadlines, error pass-through, statistics totals, the pool.
@@ -131,12 +132,18 @@ struct RouterPartsTests {
   /// A health check that ignores its deadline and its cancellation no longer holds the prober:
   /// past the limit the prober has its answer (none) and goes on.
   @Test func theProberStopsWaitingForACheckThatNeverEnds() async throws {
+    final class Flag: Sendable { let value = Atomic<Bool>(false) }
+    let finished = Flag()
     let stuck = await HealthProber.result(within: .milliseconds(100)) { () async throws -> Int in
-      // Deaf to cancellation for 3 s (bounded, so nothing is left running long).
-      for _ in 0..<60 { try? await Task.sleep(for: .milliseconds(50)) }
+      // Deaf to cancellation for 3 s (a task of its own is not cancelled with its waiter;
+      // bounded, so nothing is left running long).
+      await Task { try? await Task.sleep(for: .seconds(3)) }.value
+      finished.value.store(true, ordering: .relaxed)
       return 1
     }
     #expect(stuck == nil)
+    let ranToItsEnd = finished.value.load(ordering: .relaxed)
+    #expect(!ranToItsEnd, "the prober waited for the check to end")
     let answered = await HealthProber.result(within: .seconds(30)) { 7 }
     #expect(try answered?.get() == 7)
     let failed = await HealthProber.result(within: .seconds(30)) { () async throws -> Int in throw RPCError(code: .unavailable, message: "down") }
