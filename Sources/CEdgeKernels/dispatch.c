@@ -77,14 +77,24 @@ void edge_kernels_force_reference(int on) { edge_kernels_cap_path(on ? EDGE_PATH
 
 int edge_kernels_use_avx2(void) { return edge_kernels_path() >= EDGE_PATH_AVX2; }
 
-void edge_quantize_activations(const float *x, int m, int k, int8_t *q, float *scales) {
+void edge_quantize_activations(const float *x, int m, int k, int8_t *q, float *scales, int8_t *zeros) {
 #if defined(__x86_64__) || defined(__i386__)
   if (edge_kernels_use_avx2()) {
-    edge_quantize_activations_avx2(x, m, k, q, scales);
+    edge_quantize_activations_avx2(x, m, k, q, scales, zeros);
     return;
   }
 #endif
-  edge_quantize_activations_ref(x, m, k, q, scales);
+  edge_quantize_activations_ref(x, m, k, q, scales, zeros);
+}
+
+void edge_quantize_symmetric(const float *x, int m, int k, int8_t *q, float *scales) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (edge_kernels_use_avx2()) {
+    edge_quantize_symmetric_avx2(x, m, k, q, scales);
+    return;
+  }
+#endif
+  edge_quantize_symmetric_ref(x, m, k, q, scales);
 }
 
 /// The packed kernels' scalar path: unpack the panel into an int8 row view on the fly.
@@ -94,94 +104,100 @@ static int8_t edge_packed_value(const int8_t *packed, int kp, int column, int kk
 }
 
 /// The scalar W8A8 GEMM on the packed layout (the reference takes the stored forms).
-static void edge_gemm_w8a8_scalar(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
-                                  const float *packed_wscales, const float *bias, int n, int n_begin, int n_end,
-                                  float *c) {
+static void edge_gemm_w8a8_scalar(const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k,
+                                  const int8_t *packed, const float *packed_wscales, const float *packed_zero_terms,
+                                  const float *bias, int n, int n_begin, int n_end, float *c) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
   for (int i = 0; i < m; i++) {
     for (int j = n_begin; j < n_end && j < n; j++) {
       float acc = 0.0f;
       for (int b = 0; b < nb; b++) {
-        int32_t sum = 0;
+        int32_t dot = 0;
         for (int t = 0; t < EDGE_BLOCK; t++) {
           const int kk = b * EDGE_BLOCK + t;
-          sum += (int32_t)qa[(size_t)i * kp + kk] * edge_packed_value(packed, kp, j, kk);
+          dot += (int32_t)qa[(size_t)i * kp + kk] * edge_packed_value(packed, kp, j, kk);
         }
-        const float wscale = packed_wscales[((size_t)(j / EDGE_PANEL) * nb + b) * EDGE_PANEL + j % EDGE_PANEL];
-        acc = __builtin_fmaf((float)sum, ascales[(size_t)i * nb + b] * wscale, acc);
+        const size_t packed_block = ((size_t)(j / EDGE_PANEL) * nb + b) * EDGE_PANEL + j % EDGE_PANEL;
+        const float ascale = ascales[(size_t)i * nb + b];
+        acc = __builtin_fmaf((float)dot, ascale * packed_wscales[packed_block], acc);
+        acc = __builtin_fmaf(ascale * (float)azeros[(size_t)i * nb + b], packed_zero_terms[packed_block], acc);
       }
       c[(size_t)i * n + j] = acc + (bias ? bias[j] : 0.0f);
     }
   }
 }
 
-static void edge_gemm_s8_s32_scalar(const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
-                                    int n_end, int32_t *c) {
-  const int kp = edge_padded_k(k);
+static void edge_gemm_s8_s32_scalar(const int8_t *qa, const int8_t *azeros, int m, int k, const int8_t *packed, int n,
+                                    int n_begin, int n_end, int32_t *c) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
   for (int i = 0; i < m; i++) {
     for (int j = n_begin; j < n_end && j < n; j++) {
       int32_t sum = 0;
-      for (int kk = 0; kk < kp; kk++) sum += (int32_t)qa[(size_t)i * kp + kk] * edge_packed_value(packed, kp, j, kk);
+      for (int kk = 0; kk < kp; kk++)
+        sum += ((int32_t)qa[(size_t)i * kp + kk] - azeros[(size_t)i * nb + kk / EDGE_BLOCK]) * edge_packed_value(packed, kp, j, kk);
       c[(size_t)i * n + j] = sum;
     }
   }
 }
 
-int edge_gemm_w8a8_on(int path, const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
-                      const float *packed_wscales, const float *bias, int n, int n_begin, int n_end, float *c) {
+int edge_gemm_w8a8_on(int path, const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k,
+                      const int8_t *packed, const float *packed_wscales, const float *packed_zero_terms,
+                      const float *bias, int n, int n_begin, int n_end, float *c) {
   if (path > edge_kernels_best_path()) return -1;
   switch (path) {
 #if defined(__x86_64__) || defined(__i386__)
   case EDGE_PATH_AVX512_VNNI:
-    edge_gemm_avx512vnni(qa, ascales, m, k, packed, packed_wscales, bias, n, n_begin, n_end, c, 0);
+    edge_gemm_avx512vnni(qa, ascales, azeros, m, k, packed, packed_wscales, packed_zero_terms, 0, bias, n, n_begin, n_end,
+                         c, 0);
     return 0;
   case EDGE_PATH_AVX_VNNI:
-    (edge_vnni256_uses_vex() ? edge_gemm_avxvnni : edge_gemm_vnni256_evex)(qa, ascales, m, k, packed, packed_wscales,
-                                                                          bias, n, n_begin, n_end, c, 0);
+    (edge_vnni256_uses_vex() ? edge_gemm_avxvnni : edge_gemm_vnni256_evex)(
+        qa, ascales, azeros, m, k, packed, packed_wscales, packed_zero_terms, 0, bias, n, n_begin, n_end, c, 0);
     return 0;
   case EDGE_PATH_AVX2:
-    edge_gemm_avx2(qa, ascales, m, k, packed, packed_wscales, bias, n, n_begin, n_end, c, 0);
+    edge_gemm_avx2(qa, ascales, azeros, m, k, packed, packed_wscales, packed_zero_terms, 0, bias, n, n_begin, n_end, c, 0);
     return 0;
 #endif
   case EDGE_PATH_REFERENCE:
-    edge_gemm_w8a8_scalar(qa, ascales, m, k, packed, packed_wscales, bias, n, n_begin, n_end, c);
+    edge_gemm_w8a8_scalar(qa, ascales, azeros, m, k, packed, packed_wscales, packed_zero_terms, bias, n, n_begin, n_end, c);
     return 0;
   default: return -1;
   }
 }
 
-int edge_gemm_s8_s32_on(int path, const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
-                        int n_end, int32_t *c) {
+int edge_gemm_s8_s32_on(int path, const int8_t *qa, const int8_t *azeros, int m, int k, const int8_t *packed,
+                        const int32_t *packed_wsums, int n, int n_begin, int n_end, int32_t *c) {
   if (path > edge_kernels_best_path()) return -1;
   switch (path) {
 #if defined(__x86_64__) || defined(__i386__)
   case EDGE_PATH_AVX512_VNNI:
-    edge_gemm_avx512vnni(qa, 0, m, k, packed, 0, 0, n, n_begin, n_end, 0, c);
+    edge_gemm_avx512vnni(qa, 0, azeros, m, k, packed, 0, 0, packed_wsums, 0, n, n_begin, n_end, 0, c);
     return 0;
   case EDGE_PATH_AVX_VNNI:
-    (edge_vnni256_uses_vex() ? edge_gemm_avxvnni : edge_gemm_vnni256_evex)(qa, 0, m, k, packed, 0, 0, n, n_begin,
-                                                                          n_end, 0, c);
+    (edge_vnni256_uses_vex() ? edge_gemm_avxvnni : edge_gemm_vnni256_evex)(qa, 0, azeros, m, k, packed, 0, 0,
+                                                                          packed_wsums, 0, n, n_begin, n_end, 0, c);
     return 0;
   case EDGE_PATH_AVX2:
-    edge_gemm_avx2(qa, 0, m, k, packed, 0, 0, n, n_begin, n_end, 0, c);
+    edge_gemm_avx2(qa, 0, azeros, m, k, packed, 0, 0, packed_wsums, 0, n, n_begin, n_end, 0, c);
     return 0;
 #endif
   case EDGE_PATH_REFERENCE:
-    edge_gemm_s8_s32_scalar(qa, m, k, packed, n, n_begin, n_end, c);
+    edge_gemm_s8_s32_scalar(qa, azeros, m, k, packed, n, n_begin, n_end, c);
     return 0;
   default: return -1;
   }
 }
 
-void edge_gemm_w8a8(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
-                    const float *packed_wscales, const float *bias, int n, int n_begin, int n_end,
-                    float *c) {
-  edge_gemm_w8a8_on(edge_kernels_path(), qa, ascales, m, k, packed, packed_wscales, bias, n, n_begin, n_end, c);
+void edge_gemm_w8a8(const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k, const int8_t *packed,
+                    const float *packed_wscales, const float *packed_zero_terms, const float *bias, int n,
+                    int n_begin, int n_end, float *c) {
+  edge_gemm_w8a8_on(edge_kernels_path(), qa, ascales, azeros, m, k, packed, packed_wscales, packed_zero_terms, bias, n,
+                    n_begin, n_end, c);
 }
 
-void edge_gemm_s8_s32(const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
-                      int n_end, int32_t *c) {
-  edge_gemm_s8_s32_on(edge_kernels_path(), qa, m, k, packed, n, n_begin, n_end, c);
+void edge_gemm_s8_s32(const int8_t *qa, const int8_t *azeros, int m, int k, const int8_t *packed,
+                      const int32_t *packed_wsums, int n, int n_begin, int n_end, int32_t *c) {
+  edge_gemm_s8_s32_on(edge_kernels_path(), qa, azeros, m, k, packed, packed_wsums, n, n_begin, n_end, c);
 }
 
 void edge_gemv_q8(const float *x, int k, const int8_t *q, const float *wscales, const float *bias,

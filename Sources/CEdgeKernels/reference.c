@@ -1,6 +1,7 @@
 // Scalar reference implementations: the definition of every format and kernel, against which
 // the vector versions are tested. Written for clarity, not speed.
 #include "edge_kernels.h"
+#include "activation_blocks.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@ static float edge_block_amax(const float *row, int b, int k) {
   return amax;
 }
 
-void edge_quantize_activations_ref(const float *x, int m, int k, int8_t *q, float *scales) {
+void edge_quantize_symmetric_ref(const float *x, int m, int k, int8_t *q, float *scales) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
   for (int i = 0; i < m; i++) {
     const float *row = x + (size_t)i * k;
@@ -44,10 +45,38 @@ void edge_quantize_activations_ref(const float *x, int m, int k, int8_t *q, floa
   }
 }
 
-void edge_dequantize_activations(const int8_t *q, const float *scales, int m, int k, float *x) {
+void edge_quantize_activations_ref(const float *x, int m, int k, int8_t *q, float *scales, int8_t *zeros) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
+  for (int i = 0; i < m; i++) {
+    const float *row = x + (size_t)i * k;
+    for (int b = 0; b < nb; b++) {
+      float lo = 0.0f, hi = 0.0f;  // NaN ignored; padding is 0, which the range holds anyway
+      for (int t = 0; t < EDGE_BLOCK && b * EDGE_BLOCK + t < k; t++) {
+        const float v = row[b * EDGE_BLOCK + t];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      const edge_activation_block block = edge_activation_block_from(lo, hi);
+      scales[(size_t)i * nb + b] = block.scale;
+      zeros[(size_t)i * nb + b] = (int8_t)(block.zero - 128);
+      for (int t = 0; t < EDGE_BLOCK; t++) {
+        const int kk = b * EDGE_BLOCK + t;
+        const float r = nearbyintf((kk < k ? row[kk] : 0.0f) * block.inverse);
+        // As cvtps2dq: NaN and out-of-range become INT32_MIN (then the lowest code).
+        const int64_t u = (int64_t)((isnan(r) || r >= 2147483648.0f || r < -2147483648.0f) ? INT32_MIN : (int)r) + block.zero;
+        q[(size_t)i * kp + kk] = (int8_t)((u < 0 ? 0 : u > 255 ? 255 : u) - 128);
+      }
+    }
+  }
+}
+
+void edge_dequantize_activations(const int8_t *q, const float *scales, const int8_t *zeros, int m, int k, float *x) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
   for (int i = 0; i < m; i++)
-    for (int kk = 0; kk < k; kk++) x[(size_t)i * k + kk] = (float)q[(size_t)i * kp + kk] * scales[(size_t)i * nb + kk / EDGE_BLOCK];
+    for (int kk = 0; kk < k; kk++) {
+      const size_t block = (size_t)i * nb + kk / EDGE_BLOCK;
+      x[(size_t)i * k + kk] = (float)(q[(size_t)i * kp + kk] - zeros[block]) * scales[block];
+    }
 }
 
 void edge_quantize_rows_s8(const float *w, int n, int k, int8_t *q, float *scales) {
@@ -116,6 +145,34 @@ void edge_pack_w8_scales(const float *scales, int n, int k, float *packed) {
       }
 }
 
+/// Σ of column j's weights over block b (0 past the last column or k).
+static int32_t edge_block_weight_sum(const int8_t *q, int n, int k, int column, int b) {
+  int32_t sum = 0;
+  for (int kk = b * EDGE_BLOCK; column < n && kk < k && kk < (b + 1) * EDGE_BLOCK; kk++) sum += q[(size_t)column * k + kk];
+  return sum;
+}
+
+void edge_pack_w8_sums(const int8_t *q, int n, int k, int32_t *packed) {
+  const int nb = edge_padded_k(k) / EDGE_BLOCK, np = edge_padded_n(n);
+  for (int p = 0; p < np / EDGE_PANEL; p++)
+    for (int b = 0; b < nb; b++)
+      for (int c = 0; c < EDGE_PANEL; c++) {
+        const int32_t sum = edge_block_weight_sum(q, n, k, p * EDGE_PANEL + c, b);
+        packed[((size_t)p * nb + b) * EDGE_PANEL + c] = (int32_t)((uint32_t)(uint16_t)(int16_t)sum | (128u << 16));
+      }
+}
+
+void edge_pack_w8_zero_terms(const int8_t *q, const float *scales, int n, int k, float *packed) {
+  const int nb = edge_padded_k(k) / EDGE_BLOCK, np = edge_padded_n(n);
+  for (int p = 0; p < np / EDGE_PANEL; p++)
+    for (int b = 0; b < nb; b++)
+      for (int c = 0; c < EDGE_PANEL; c++) {
+        const int column = p * EDGE_PANEL + c;
+        packed[((size_t)p * nb + b) * EDGE_PANEL + c] =
+            column < n ? -(scales[(size_t)column * nb + b] * (float)edge_block_weight_sum(q, n, k, column, b)) : 0.0f;
+      }
+}
+
 void edge_pack_w8(const int8_t *q, int n, int k, int8_t *packed) {
   const int kp = edge_padded_k(k), np = edge_padded_n(n);
   for (int p = 0; p < np / EDGE_PANEL; p++) {
@@ -132,31 +189,37 @@ void edge_pack_w8(const int8_t *q, int n, int k, int8_t *packed) {
   }
 }
 
-void edge_gemm_w8a8_ref(const int8_t *qa, const float *ascales, int m, int k, const int8_t *qw,
-                        const float *wscales, const float *bias, int n, float *c) {
+void edge_gemm_w8a8_ref(const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k,
+                        const int8_t *qw, const float *wscales, const float *bias, int n, float *c) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
   for (int i = 0; i < m; i++) {
     for (int j = 0; j < n; j++) {
       float acc = 0.0f;
       for (int b = 0; b < nb; b++) {
-        int32_t sum = 0;
+        const float ascale = ascales[(size_t)i * nb + b], wscale = wscales[(size_t)j * nb + b];
+        int32_t dot = 0, wsum = 0;
         for (int t = 0; t < EDGE_BLOCK; t++) {
           const int kk = b * EDGE_BLOCK + t;
-          if (kk < k) sum += (int32_t)qa[(size_t)i * kp + kk] * (int32_t)qw[(size_t)j * k + kk];
+          if (kk < k) {
+            dot += (int32_t)qa[(size_t)i * kp + kk] * (int32_t)qw[(size_t)j * k + kk];
+            wsum += qw[(size_t)j * k + kk];
+          }
         }
-        acc = fmaf((float)sum, ascales[(size_t)i * nb + b] * wscales[(size_t)j * nb + b], acc);
+        acc = fmaf((float)dot, ascale * wscale, acc);
+        acc = fmaf(ascale * (float)azeros[(size_t)i * nb + b], -(wscale * (float)wsum), acc);
       }
       c[(size_t)i * n + j] = acc + (bias ? bias[j] : 0.0f);
     }
   }
 }
 
-void edge_gemm_s8_s32_ref(const int8_t *qa, int m, int k, const int8_t *qw, int n, int32_t *c) {
-  const int kp = edge_padded_k(k);
+void edge_gemm_s8_s32_ref(const int8_t *qa, const int8_t *azeros, int m, int k, const int8_t *qw, int n, int32_t *c) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
   for (int i = 0; i < m; i++) {
     for (int j = 0; j < n; j++) {
       int32_t sum = 0;
-      for (int kk = 0; kk < k; kk++) sum += (int32_t)qa[(size_t)i * kp + kk] * (int32_t)qw[(size_t)j * k + kk];
+      for (int kk = 0; kk < k; kk++)
+        sum += ((int32_t)qa[(size_t)i * kp + kk] - azeros[(size_t)i * nb + kk / EDGE_BLOCK]) * (int32_t)qw[(size_t)j * k + kk];
       c[(size_t)i * n + j] = sum;
     }
   }
@@ -177,7 +240,7 @@ void edge_gemv_q4_ref(const float *x, int k, const uint8_t *q, const float *scal
   int8_t *xq = malloc((size_t)kp);
   float *xs = malloc(sizeof(float) * (size_t)nb);
   if (!xq || !xs) abort();
-  edge_quantize_activations_ref(x, 1, k, xq, xs);
+  edge_quantize_symmetric_ref(x, 1, k, xq, xs);
   for (int j = n_begin; j < n_end; j++) {
     float sum = 0.0f;
     for (int b = 0; b < nb; b++) {

@@ -8,32 +8,123 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activation_blocks.h"
 #include "edge_kernels.h"
 #include "x86_avx2_lanes.h"
+
+/// Block b of a row of k values in four registers, the last block zero-padded.
+EDGE_AVX2 static inline void edge_load_block(const float *row, int b, int k, __m256 v[4]) {
+  const float *src = row + (size_t)b * EDGE_BLOCK;
+  float tail[EDGE_BLOCK];
+  if ((b + 1) * EDGE_BLOCK > k) {
+    memset(tail, 0, sizeof tail);
+    memcpy(tail, src, sizeof(float) * (size_t)(k - b * EDGE_BLOCK));
+    src = tail;
+  }
+  for (int t = 0; t < 4; t++) v[t] = _mm256_loadu_ps(src + 8 * t);
+}
+
+/// Lane b: the smallest (or largest) of v[b]'s eight lanes. Pairs, then quads within each
+/// 128-bit half, then the halves.
+#define EDGE_DEFINE_LANE_REDUCTION(NAME, OP)                                                                  \
+  EDGE_AVX2 static inline __m256 NAME(const __m256 v[8]) {                                                   \
+    __m256 pairs[4];                                                                                          \
+    for (int p = 0; p < 4; p++)                                                                               \
+      pairs[p] = OP(_mm256_shuffle_ps(v[2 * p], v[2 * p + 1], 0x88), _mm256_shuffle_ps(v[2 * p], v[2 * p + 1], 0xdd)); \
+    const __m256 low = OP(_mm256_shuffle_ps(pairs[0], pairs[1], 0x88), _mm256_shuffle_ps(pairs[0], pairs[1], 0xdd)); \
+    const __m256 high = OP(_mm256_shuffle_ps(pairs[2], pairs[3], 0x88), _mm256_shuffle_ps(pairs[2], pairs[3], 0xdd)); \
+    return OP(_mm256_permute2f128_ps(low, high, 0x20), _mm256_permute2f128_ps(low, high, 0x31));            \
+  }
+EDGE_DEFINE_LANE_REDUCTION(edge_lane_minima, _mm256_min_ps)
+EDGE_DEFINE_LANE_REDUCTION(edge_lane_maxima, _mm256_max_ps)
+
+/// One block's 32 values (four registers) to codes with the block's inverse step and zero point.
+/// packs interleaves 128-bit lanes; the permutes restore element order. Saturating to int16 keeps
+/// NaN's INT32_MIN (+ zero) below 0, so the clamp maps it to 0 as the reference.
+EDGE_AVX2 static inline void edge_store_codes(const __m256 v[4], float inverse, int zero, int8_t *q) {
+  const __m256 scale = _mm256_set1_ps(inverse);
+  const __m256i offset = _mm256_set1_epi32(zero);
+  const __m256i floor = _mm256_setzero_si256(), ceiling = _mm256_set1_epi16(255), centre = _mm256_set1_epi16(128);
+  __m256i r[4];
+  for (int t = 0; t < 4; t++) r[t] = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(v[t], scale)), offset);
+  __m256i p0 = _mm256_permute4x64_epi64(_mm256_packs_epi32(r[0], r[1]), 0xd8);
+  __m256i p1 = _mm256_permute4x64_epi64(_mm256_packs_epi32(r[2], r[3]), 0xd8);
+  p0 = _mm256_sub_epi16(_mm256_min_epi16(_mm256_max_epi16(p0, floor), ceiling), centre);
+  p1 = _mm256_sub_epi16(_mm256_min_epi16(_mm256_max_epi16(p1, floor), ceiling), centre);
+  _mm256_storeu_si256((__m256i *)q, _mm256_permute4x64_epi64(_mm256_packs_epi16(p0, p1), 0xd8));
+}
+
+// Same arithmetic as the reference: each block's extremes (NaN ignored: min_ps and max_ps
+// return their second operand, the running extreme, when the first is NaN; both start at 0, as
+// the reference's), its step and zero point as edge_activation_block_from computes them, codes
+// cvtps2dq(x · inverse) + zero clamped to 0…255 then moved to signed. Eight whole blocks at a time
+// reduce their extremes together and take their steps and zero points in one vector each (the
+// same IEEE operations, lane by lane: vdivps, vroundps to nearest even, the clamp with NaN to 0);
+// the rest, and the zero-padded last block, one at a time through the shared scalar function.
+EDGE_AVX2 void edge_quantize_activations_avx2(const float *x, int m, int k, int8_t *q, float *scales, int8_t *zeros) {
+  const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK, whole = k / EDGE_BLOCK;
+  const __m256 zero = _mm256_setzero_ps(), top = _mm256_set1_ps(255.0f), sign = _mm256_set1_ps(-0.0f);
+  for (int i = 0; i < m; i++) {
+    const float *row = x + (size_t)i * k;
+    int8_t *codes = q + (size_t)i * kp;
+    float *row_scales = scales + (size_t)i * nb;
+    int8_t *row_zeros = zeros + (size_t)i * nb;
+    int b = 0;
+    for (; b + 8 <= whole; b += 8) {
+      __m256 lo[8], hi[8];
+      for (int j = 0; j < 8; j++) {
+        lo[j] = hi[j] = zero;
+        for (int t = 0; t < 4; t++) {
+          const __m256 v = _mm256_loadu_ps(row + (size_t)(b + j) * EDGE_BLOCK + 8 * t);
+          lo[j] = _mm256_min_ps(v, lo[j]);
+          hi[j] = _mm256_max_ps(v, hi[j]);
+        }
+      }
+      const __m256 lows = edge_lane_minima(lo), range = _mm256_sub_ps(edge_lane_maxima(hi), lows);
+      const __m256 inverse = _mm256_and_ps(_mm256_cmp_ps(range, zero, _CMP_GT_OQ), _mm256_div_ps(top, range));
+      _mm256_storeu_ps(row_scales + b, _mm256_div_ps(range, top));
+      const __m256 rounded = _mm256_round_ps(_mm256_mul_ps(_mm256_xor_ps(lows, sign), inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      int32_t points[8];
+      float inverses[8];
+      _mm256_storeu_si256((__m256i *)points, _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(rounded, zero), top)));
+      _mm256_storeu_ps(inverses, inverse);
+      for (int j = 0; j < 8; j++) {
+        __m256 v[4];
+        for (int t = 0; t < 4; t++) v[t] = _mm256_loadu_ps(row + (size_t)(b + j) * EDGE_BLOCK + 8 * t);
+        row_zeros[b + j] = (int8_t)(points[j] - 128);
+        edge_store_codes(v, inverses[j], points[j], codes + (size_t)(b + j) * EDGE_BLOCK);
+      }
+    }
+    for (; b < nb; b++) {
+      __m256 v[4];
+      edge_load_block(row, b, k, v);
+      __m256 lo = zero, hi = zero;
+      for (int t = 0; t < 4; t++) {
+        lo = _mm256_min_ps(v[t], lo);
+        hi = _mm256_max_ps(v[t], hi);
+      }
+      const edge_activation_block block = edge_activation_block_from(edge_hmin(lo), edge_hmax(hi));
+      row_scales[b] = block.scale;
+      row_zeros[b] = (int8_t)(block.zero - 128);
+      edge_store_codes(v, block.inverse, block.zero, codes + (size_t)b * EDGE_BLOCK);
+    }
+  }
+}
 
 // Same arithmetic as the reference: max|x| per block (NaN ignored: max_ps returns its second
 // operand when the first is NaN), scale = amax / 127, q = cvtps2dq(x * (127 / amax)) clamped to
 // ±127, so the results are identical.
-EDGE_AVX2 void edge_quantize_activations_avx2(const float *x, int m, int k, int8_t *q, float *scales) {
+EDGE_AVX2 void edge_quantize_symmetric_avx2(const float *x, int m, int k, int8_t *q, float *scales) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
   const __m256i lo = _mm256_set1_epi16(-127), hi = _mm256_set1_epi16(127);
-  float tail[EDGE_BLOCK];
   for (int i = 0; i < m; i++) {
     const float *row = x + (size_t)i * k;
     for (int b = 0; b < nb; b++) {
-      const float *src = row + (size_t)b * EDGE_BLOCK;
-      if ((b + 1) * EDGE_BLOCK > k) {  // the zero-padded last block
-        memset(tail, 0, sizeof tail);
-        memcpy(tail, src, sizeof(float) * (size_t)(k - b * EDGE_BLOCK));
-        src = tail;
-      }
       __m256 v[4];
+      edge_load_block(row, b, k, v);
       __m256 amax = _mm256_setzero_ps();
-      for (int t = 0; t < 4; t++) {
-        v[t] = _mm256_loadu_ps(src + 8 * t);
-        amax = _mm256_max_ps(_mm256_and_ps(v[t], abs_mask), amax);
-      }
+      for (int t = 0; t < 4; t++) amax = _mm256_max_ps(_mm256_and_ps(v[t], abs_mask), amax);
       const float maximum = edge_hmax(amax);
       const float inverse = maximum > 0.0f ? 127.0f / maximum : 0.0f;
       scales[(size_t)i * nb + b] = maximum / 127.0f;
@@ -55,16 +146,20 @@ EDGE_AVX2 void edge_quantize_activations_avx2(const float *x, int m, int k, int8
 // The W8A8 micro-kernel: up to 4 rows × 16 columns. Per quad of k: two 256-bit loads of the
 // packed panel (8 columns × 4 k each) and, per row, four activations broadcast; vpsignb moves
 // their signs onto the weights, vpmaddubsw multiplies |a| by them (32 products, pair sums exact
-// in int16 since |a|, |w| <= 127) and vpmaddwd with ones widens to 8 int32 column sums. At each
+// in int16 since |a| <= 128, |w| <= 127) and vpmaddwd with ones widens to 8 int32 column sums. At each
 // block's end the int32 sums become floats and meet the product of the row's and the columns'
-// block scales in one FMA. Four rows
+// block scales in one FMA, and the zero point's share in another (the row's ascale · zq times the
+// columns' packed −wscale · Σ w), as the reference does; for exact integer sums the zero point
+// times the block sums is taken back in int32 instead (vpmaddwd: both fit int16). Four rows
 // share each weight load; the eight float sums live in memory between blocks (measured faster
 // than three rows with every sum in a register).
 #define EDGE_TILE_ROWS 4
 #define EDGE_COLUMN_CHUNK 256
 
 EDGE_AVX2 __attribute__((always_inline)) static inline void edge_gemm_tile(const int8_t *const a[EDGE_TILE_ROWS], const float *const s[EDGE_TILE_ROWS],
-                                            const int rows, const int8_t *panel, const float *panel_scales, int nb, __m256 f[2 * EDGE_TILE_ROWS],
+                                            const int8_t *const z[EDGE_TILE_ROWS], const int rows, const int8_t *panel,
+                                            const float *panel_scales, const float *panel_terms,
+                                            const int32_t *panel_sums, int nb, __m256 f[2 * EDGE_TILE_ROWS],
                                             __m256i t[2 * EDGE_TILE_ROWS], int scaled) {
   const __m256i ones = _mm256_set1_epi16(1);
   for (int b = 0; b < nb; b++) {
@@ -86,27 +181,33 @@ EDGE_AVX2 __attribute__((always_inline)) static inline void edge_gemm_tile(const
             acc[2 * r + 1], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w1, broadcast)), ones));
       }
     }
-    __m256 ws0 = _mm256_setzero_ps(), ws1 = _mm256_setzero_ps();
     if (scaled) {
-      ws0 = _mm256_loadu_ps(panel_scales + (size_t)b * EDGE_PANEL);
-      ws1 = _mm256_loadu_ps(panel_scales + (size_t)b * EDGE_PANEL + 8);
-    }
-    for (int r = 0; r < rows; r++) {
-      if (scaled) {
-        const __m256 v = _mm256_set1_ps(s[r][b]);
-        f[2 * r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[2 * r]), _mm256_mul_ps(v, ws0), f[2 * r]);
-        f[2 * r + 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[2 * r + 1]), _mm256_mul_ps(v, ws1), f[2 * r + 1]);
-      } else {
-        t[2 * r] = _mm256_add_epi32(t[2 * r], acc[2 * r]);
-        t[2 * r + 1] = _mm256_add_epi32(t[2 * r + 1], acc[2 * r + 1]);
+      const __m256 ws0 = _mm256_loadu_ps(panel_scales + (size_t)b * EDGE_PANEL);
+      const __m256 ws1 = _mm256_loadu_ps(panel_scales + (size_t)b * EDGE_PANEL + 8);
+      const __m256 terms0 = _mm256_loadu_ps(panel_terms + (size_t)b * EDGE_PANEL);
+      const __m256 terms1 = _mm256_loadu_ps(panel_terms + (size_t)b * EDGE_PANEL + 8);
+      for (int r = 0; r < rows; r++) {
+        const __m256 v = _mm256_set1_ps(s[r][b]), zs = _mm256_set1_ps(s[r][b] * (float)z[r][b]);
+        f[2 * r] = _mm256_fmadd_ps(zs, terms0, _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[2 * r]), _mm256_mul_ps(v, ws0), f[2 * r]));
+        f[2 * r + 1] =
+            _mm256_fmadd_ps(zs, terms1, _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[2 * r + 1]), _mm256_mul_ps(v, ws1), f[2 * r + 1]));
+      }
+    } else {
+      const __m256i sums0 = _mm256_loadu_si256((const __m256i *)(panel_sums + (size_t)b * EDGE_PANEL));
+      const __m256i sums1 = _mm256_loadu_si256((const __m256i *)(panel_sums + (size_t)b * EDGE_PANEL + 8));
+      for (int r = 0; r < rows; r++) {
+        // Σ (a − z)·w = Σ a·w − z · Σ w; the zero point in each lane's low int16, 0 above it.
+        const __m256i zero = _mm256_set1_epi32((int32_t)(uint16_t)z[r][b]);
+        t[2 * r] = _mm256_add_epi32(t[2 * r], _mm256_sub_epi32(acc[2 * r], _mm256_madd_epi16(zero, sums0)));
+        t[2 * r + 1] = _mm256_add_epi32(t[2 * r + 1], _mm256_sub_epi32(acc[2 * r + 1], _mm256_madd_epi16(zero, sums1)));
       }
     }
   }
 }
 
-EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int k,
-                              const int8_t *packed, const float *wscales, const float *bias, int n,
-                              int n_begin, int n_end, float *c, int32_t *ci) {
+EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k,
+                              const int8_t *packed, const float *wscales, const float *wterms, const int32_t *wsums,
+                              const float *bias, int n, int n_begin, int n_end, float *c, int32_t *ci) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
   const int end = n_end < n ? n_end : n;
   // Columns in chunks of EDGE_COLUMN_CHUNK: within a chunk, each 4-row tile of activations
@@ -119,14 +220,18 @@ EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int
       const int rows = m - i < EDGE_TILE_ROWS ? m - i : EDGE_TILE_ROWS;
       const int8_t *a[EDGE_TILE_ROWS];
       const float *s[EDGE_TILE_ROWS];
+      const int8_t *z[EDGE_TILE_ROWS];
       for (int r = 0; r < EDGE_TILE_ROWS; r++) {
         a[r] = qa + (size_t)(i + (r < rows ? r : 0)) * kp;
         s[r] = c ? ascales + (size_t)(i + (r < rows ? r : 0)) * nb : 0;
+        z[r] = azeros + (size_t)(i + (r < rows ? r : 0)) * nb;
       }
       for (int n0 = chunk; n0 < chunk_end; n0 += EDGE_PANEL) {
         const int8_t *panel = packed + (size_t)(n0 / EDGE_PANEL) * EDGE_PANEL * kp;
         const int valid = n - n0 < EDGE_PANEL ? n - n0 : EDGE_PANEL;
         const float *panel_scales = c ? wscales + (size_t)(n0 / EDGE_PANEL) * nb * EDGE_PANEL : 0;
+        const float *panel_terms = c ? wterms + (size_t)(n0 / EDGE_PANEL) * nb * EDGE_PANEL : 0;
+        const int32_t *panel_sums = c ? 0 : wsums + (size_t)(n0 / EDGE_PANEL) * nb * EDGE_PANEL;
         __m256 f[2 * EDGE_TILE_ROWS];
         __m256i t[2 * EDGE_TILE_ROWS];
         for (int r = 0; r < 2 * EDGE_TILE_ROWS; r++) {
@@ -135,10 +240,10 @@ EDGE_AVX2 void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int
         }
         // A constant row count per call, so each case compiles to a loop without branches.
         switch (rows) {
-        case 4: edge_gemm_tile(a, s, 4, panel, panel_scales, nb, f, t, c != 0); break;
-        case 3: edge_gemm_tile(a, s, 3, panel, panel_scales, nb, f, t, c != 0); break;
-        case 2: edge_gemm_tile(a, s, 2, panel, panel_scales, nb, f, t, c != 0); break;
-        default: edge_gemm_tile(a, s, 1, panel, panel_scales, nb, f, t, c != 0); break;
+        case 4: edge_gemm_tile(a, s, z, 4, panel, panel_scales, panel_terms, panel_sums, nb, f, t, c != 0); break;
+        case 3: edge_gemm_tile(a, s, z, 3, panel, panel_scales, panel_terms, panel_sums, nb, f, t, c != 0); break;
+        case 2: edge_gemm_tile(a, s, z, 2, panel, panel_scales, panel_terms, panel_sums, nb, f, t, c != 0); break;
+        default: edge_gemm_tile(a, s, z, 1, panel, panel_scales, panel_terms, panel_sums, nb, f, t, c != 0); break;
         }
         if (c) {
           for (int r = 0; r < rows; r++)
@@ -256,7 +361,7 @@ EDGE_AVX2 void edge_gemv_q4_avx2(const float *x, int k, const uint8_t *q, const 
     return;
   }
   float *offset = xs + nb;  // 8 · Σ xq · xscale per block
-  edge_quantize_activations_avx2(x, 1, k, xq, xs);
+  edge_quantize_symmetric_avx2(x, 1, k, xq, xs);
   for (int b = 0; b < nb; b++) {
     int32_t total = 0;
     for (int t = 0; t < EDGE_BLOCK; t++) total += xq[b * EDGE_BLOCK + t];

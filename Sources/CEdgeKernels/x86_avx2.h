@@ -4,11 +4,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-void edge_quantize_activations_avx2(const float *x, int m, int k, int8_t *q, float *scales);
+void edge_quantize_activations_avx2(const float *x, int m, int k, int8_t *q, float *scales, int8_t *zeros);
+void edge_quantize_symmetric_avx2(const float *x, int m, int k, int8_t *q, float *scales);
 /// W8A8 when `c` is set (float outputs), exact int32 sums over all of K when `ci` is set.
-void edge_gemm_avx2(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
-                    const float *wscales, const float *bias, int n, int n_begin, int n_end, float *c,
-                    int32_t *ci);
+void edge_gemm_avx2(const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k, const int8_t *packed,
+                    const float *wscales, const float *wterms, const int32_t *wsums, const float *bias, int n,
+                    int n_begin, int n_end, float *c, int32_t *ci);
 void edge_gemv_q8_avx2(const float *x, int k, const int8_t *q, const float *wscales,
                        const float *bias, int n_begin, int n_end, float *y);
 void edge_gemv_q4_avx2(const float *x, int k, const uint8_t *q, const float *scales,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "edge_kernels.h"
+#include "x86_avx2_lanes.h"
 
 #define EDGE_AVX512_VNNI __attribute__((target("avx2,avx512f,avx512bw,avx512vnni")))
 
@@ -17,25 +18,21 @@
 // 16-bit intermediate to saturate. The weights are made unsigned once per quad for every row of
 // the tile (w XOR 0x80 as an unsigned byte is w + 128), and each row's four activations are the
 // signed operand, broadcast from memory inside the instruction: one instruction per row and
-// quad. Σ (w + 128)·a = Σ w·a + 128·Σ a, so each row's block sum of activations is taken back
-// once per block. All of it is exact in int32 (|Σ| ≤ 32 · 255 · 128 per block), so the block sums
-// equal the reference's, and the float step (the scale product rounded to float, one FMA per
-// block in block order) is the reference's too: the result is bit-identical.
+// quad. Σ (w + 128)·a = Σ w·a + 128·Σ a, so each row's block sum of activations (once per tile)
+// is taken back per block. All of it is exact in int32 (|Σ| ≤ 32 · 255 · 128 per block), so the
+// block sums equal the reference's, and so do the float steps: the sum times the rounded scale
+// product, then the rounded ascale · zq (once per tile) times the columns' packed zero terms, in
+// block order. The result is bit-identical. The zero points' share in float costs two FMAs'
+// worth of the float pipes per row and block; taken in int32 (one vpdpwssd) it cost the
+// multiplier pipes the vpdpbusd need, about a tenth of the GEMM's rate on Zen 4. For the exact
+// integer sums (tests) it is taken in int32 with one vpdpwssd of the row's correction (−z and
+// −Σ a) against the packed block sums (Σ w and 128; edge_block_correction).
 #define EDGE_TILE_ROWS_512 8
-
-/// Σ of a block's 32 signed activations: vpsadbw sums bytes as unsigned, so they are offset by
-/// 128 first and 32 · 128 is taken back.
-EDGE_AVX512_VNNI static inline int32_t edge_block_sum(const int8_t *a) {
-  const __m256i bytes = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)a), _mm256_set1_epi8((char)0x80));
-  const __m256i sums = _mm256_sad_epu8(bytes, _mm256_setzero_si256());
-  const __m128i pair = _mm_add_epi64(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
-  return (int32_t)(_mm_cvtsi128_si64(pair) + _mm_extract_epi64(pair, 1)) - 32 * 128;
-}
 
 EDGE_AVX512_VNNI __attribute__((always_inline)) static inline void edge_gemm_tile_512(
     const int8_t *const a[EDGE_TILE_ROWS_512], const float *const s[EDGE_TILE_ROWS_512], const int32_t *offsets,
-    const int rows, const int8_t *panel, const float *panel_scales, int nb, __m512 f[EDGE_TILE_ROWS_512],
-    __m512i t[EDGE_TILE_ROWS_512], int scaled) {
+    const float *zero_scales, const int rows, const int8_t *panel, const float *panel_scales, const float *panel_terms,
+    const int32_t *panel_sums, int nb, __m512 f[EDGE_TILE_ROWS_512], __m512i t[EDGE_TILE_ROWS_512], int scaled) {
   const __m512i offset = _mm512_set1_epi8((char)0x80);
   for (int b = 0; b < nb; b++) {
     __m512i acc[EDGE_TILE_ROWS_512];
@@ -50,17 +47,20 @@ EDGE_AVX512_VNNI __attribute__((always_inline)) static inline void edge_gemm_til
         acc[r] = _mm512_dpbusd_epi32(acc[r], wu, _mm512_set1_epi32(bits));
       }
     }
-    __m512 ws = _mm512_setzero_ps();
-    if (scaled) ws = _mm512_loadu_ps(panel_scales + (size_t)b * EDGE_PANEL);
-    for (int r = 0; r < rows; r++) {
-      // Σ w·a = Σ (w + 128)·a − 128 · Σ a.
-      const __m512i sum = _mm512_sub_epi32(acc[r], _mm512_set1_epi32(offsets[r * nb + b]));
-      if (scaled) {
-        const __m512 v = _mm512_set1_ps(s[r][b]);
-        f[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(v, ws), f[r]);
-      } else {
-        t[r] = _mm512_add_epi32(t[r], sum);
+    if (scaled) {
+      const __m512 ws = _mm512_loadu_ps(panel_scales + (size_t)b * EDGE_PANEL);
+      const __m512 terms = _mm512_loadu_ps(panel_terms + (size_t)b * EDGE_PANEL);
+      for (int r = 0; r < rows; r++) {
+        // Σ w·a = Σ (w + 128)·a − 128 · Σ a; then the zero point's share.
+        const __m512i sum = _mm512_sub_epi32(acc[r], _mm512_set1_epi32(offsets[r * nb + b]));
+        f[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(_mm512_set1_ps(s[r][b]), ws), f[r]);
+        f[r] = _mm512_fmadd_ps(_mm512_set1_ps(zero_scales[r * nb + b]), terms, f[r]);
       }
+    } else {
+      const __m512i sums = _mm512_loadu_si512((const void *)(panel_sums + (size_t)b * EDGE_PANEL));
+      // Σ (a − z)·w = Σ (w + 128)·a − z · Σ w − 128 · Σ a, the corrections in `offsets`.
+      for (int r = 0; r < rows; r++)
+        t[r] = _mm512_add_epi32(t[r], _mm512_dpwssd_epi32(acc[r], sums, _mm512_set1_epi32(offsets[r * nb + b])));
     }
   }
 }
@@ -68,9 +68,10 @@ EDGE_AVX512_VNNI __attribute__((always_inline)) static inline void edge_gemm_til
 /// Columns per chunk: a tile of activations (in L1) meets every panel of the chunk (in L2).
 #define EDGE_COLUMN_CHUNK_512 256
 
-EDGE_AVX512_VNNI void edge_gemm_avx512vnni(const int8_t *qa, const float *ascales, int m, int k,
-                                           const int8_t *packed, const float *wscales, const float *bias, int n,
-                                           int n_begin, int n_end, float *c, int32_t *ci) {
+EDGE_AVX512_VNNI void edge_gemm_avx512vnni(const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k,
+                                           const int8_t *packed, const float *wscales, const float *wterms,
+                                           const int32_t *wsums, const float *bias, int n, int n_begin, int n_end,
+                                           float *c, int32_t *ci) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK;
   const int end = n_end < n ? n_end : n;
   for (int chunk = n_begin; chunk < end; chunk += EDGE_COLUMN_CHUNK_512) {
@@ -83,15 +84,16 @@ EDGE_AVX512_VNNI void edge_gemm_avx512vnni(const int8_t *qa, const float *ascale
         a[r] = qa + (size_t)(i + (r < rows ? r : 0)) * kp;
         s[r] = c ? ascales + (size_t)(i + (r < rows ? r : 0)) * nb : 0;
       }
-      // 128 · Σ a of each row's blocks, once for the tile rather than once per panel.
       int32_t offsets[EDGE_TILE_ROWS_512 * nb + 1];  // + 1: never a zero-length array (k = 0)
-      for (int r = 0; r < rows; r++)
-        for (int b = 0; b < nb; b++) offsets[r * nb + b] = edge_block_sum(a[r] + (size_t)b * EDGE_BLOCK) * 128;
+      float zero_scales[EDGE_TILE_ROWS_512 * nb + 1];
+      edge_tile_block_terms(qa, ascales, azeros, i, rows, kp, nb, c != 0, offsets, zero_scales);
       for (int n0 = chunk; n0 < chunk_end; n0 += EDGE_PANEL) {
         const int8_t *panel = packed + (size_t)(n0 / EDGE_PANEL) * EDGE_PANEL * kp;
         const int valid = n - n0 < EDGE_PANEL ? n - n0 : EDGE_PANEL;
         const __mmask16 keep = (__mmask16)((1u << valid) - 1u);
         const float *panel_scales = c ? wscales + (size_t)(n0 / EDGE_PANEL) * nb * EDGE_PANEL : 0;
+        const float *panel_terms = c ? wterms + (size_t)(n0 / EDGE_PANEL) * nb * EDGE_PANEL : 0;
+        const int32_t *panel_sums = c ? 0 : wsums + (size_t)(n0 / EDGE_PANEL) * nb * EDGE_PANEL;
         __m512 f[EDGE_TILE_ROWS_512];
         __m512i t[EDGE_TILE_ROWS_512];
         for (int r = 0; r < EDGE_TILE_ROWS_512; r++) {
@@ -100,14 +102,14 @@ EDGE_AVX512_VNNI void edge_gemm_avx512vnni(const int8_t *qa, const float *ascale
         }
         // A constant row count per call, so each case compiles to a loop without branches.
         switch (rows) {
-        case 8: edge_gemm_tile_512(a, s, offsets, 8, panel, panel_scales, nb, f, t, c != 0); break;
-        case 7: edge_gemm_tile_512(a, s, offsets, 7, panel, panel_scales, nb, f, t, c != 0); break;
-        case 6: edge_gemm_tile_512(a, s, offsets, 6, panel, panel_scales, nb, f, t, c != 0); break;
-        case 5: edge_gemm_tile_512(a, s, offsets, 5, panel, panel_scales, nb, f, t, c != 0); break;
-        case 4: edge_gemm_tile_512(a, s, offsets, 4, panel, panel_scales, nb, f, t, c != 0); break;
-        case 3: edge_gemm_tile_512(a, s, offsets, 3, panel, panel_scales, nb, f, t, c != 0); break;
-        case 2: edge_gemm_tile_512(a, s, offsets, 2, panel, panel_scales, nb, f, t, c != 0); break;
-        default: edge_gemm_tile_512(a, s, offsets, 1, panel, panel_scales, nb, f, t, c != 0); break;
+        case 8: edge_gemm_tile_512(a, s, offsets, zero_scales, 8, panel, panel_scales, panel_terms, panel_sums, nb, f, t, c != 0); break;
+        case 7: edge_gemm_tile_512(a, s, offsets, zero_scales, 7, panel, panel_scales, panel_terms, panel_sums, nb, f, t, c != 0); break;
+        case 6: edge_gemm_tile_512(a, s, offsets, zero_scales, 6, panel, panel_scales, panel_terms, panel_sums, nb, f, t, c != 0); break;
+        case 5: edge_gemm_tile_512(a, s, offsets, zero_scales, 5, panel, panel_scales, panel_terms, panel_sums, nb, f, t, c != 0); break;
+        case 4: edge_gemm_tile_512(a, s, offsets, zero_scales, 4, panel, panel_scales, panel_terms, panel_sums, nb, f, t, c != 0); break;
+        case 3: edge_gemm_tile_512(a, s, offsets, zero_scales, 3, panel, panel_scales, panel_terms, panel_sums, nb, f, t, c != 0); break;
+        case 2: edge_gemm_tile_512(a, s, offsets, zero_scales, 2, panel, panel_scales, panel_terms, panel_sums, nb, f, t, c != 0); break;
+        default: edge_gemm_tile_512(a, s, offsets, zero_scales, 1, panel, panel_scales, panel_terms, panel_sums, nb, f, t, c != 0); break;
         }
         if (c) {
           const __m512 z = bias ? _mm512_maskz_loadu_ps(keep, bias + n0) : _mm512_setzero_ps();

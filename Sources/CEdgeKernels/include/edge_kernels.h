@@ -47,15 +47,25 @@ int edge_kernels_use_avx2(void);
 /// Caps the path at the reference (1) or lifts the cap (0).
 void edge_kernels_force_reference(int on);
 
-// ---- Activations: int8 in blocks of 32 along K ---------------------------------------------
-// Each row of x [m][k] is cut into blocks of 32 (the last one zero-padded to kp = padded K).
-// Block b gets scale d = max|x| / 127 and values q = round_to_nearest_even(x * (127 / max|x|)),
-// so |q| <= 127 (never -128: see the GEMM below). An all-zero block has d = 0 and q = 0.
-// Values are [m][kp], scales [m][kp/32].
-void edge_quantize_activations(const float *x, int m, int k, int8_t *q, float *scales);
-void edge_quantize_activations_ref(const float *x, int m, int k, int8_t *q, float *scales);
-/// The inverse: x[m][k] = q · scale of its block (the rounding error is at most scale / 2).
-void edge_dequantize_activations(const int8_t *q, const float *scales, int m, int k, float *x);
+// ---- Activations: int8 in blocks of 32 along K, with a zero point each -----------------------
+// Each row of x [m][k] is cut into blocks of 32 (the last one zero-padded to kp = padded K). A
+// block's range [lo, hi] is its smallest and largest value widened to hold 0 (NaN ignored); it
+// gets the step d = (hi − lo) / 255, the unsigned zero point z = round(−lo · 255 / (hi − lo)) in
+// 0…255, and codes u = clamp(round(x · 255 / (hi − lo)) + z, 0, 255), all rounding to nearest
+// even. So x ≈ d · (u − z): all 256 codes cover the block's own range, and a one-sided block (a
+// GELU's output, nearly all ≥ 0) keeps a full 8 bits where a symmetric ±127 grid would leave it
+// 7. Stored signed for the kernels: q = u − 128 [m][kp] and zq = z − 128 [m][kp/32], x ≈ d · (q − zq),
+// steps [m][kp/32]. Zero is exact (q = zq), so is the padding. An all-zero block has d = 0.
+void edge_quantize_activations(const float *x, int m, int k, int8_t *q, float *scales, int8_t *zeros);
+void edge_quantize_activations_ref(const float *x, int m, int k, int8_t *q, float *scales, int8_t *zeros);
+/// The inverse: x[m][k] = (q − zq) · d of its block (the rounding error is at most d / 2).
+void edge_dequantize_activations(const int8_t *q, const float *scales, const int8_t *zeros, int m, int k, float *x);
+
+// The Q4 GEMV's activations: symmetric int8 blocks of 32. Block b gets scale d = max|x| / 127 and
+// q = round_to_nearest_even(x · (127 / max|x|)), so |q| <= 127. An all-zero block has d = 0 and
+// q = 0. Values [m][kp], scales [m][kp/32].
+void edge_quantize_symmetric(const float *x, int m, int k, int8_t *q, float *scales);
+void edge_quantize_symmetric_ref(const float *x, int m, int k, int8_t *q, float *scales);
 
 // ---- Weights: int8 per output channel (W8) --------------------------------------------------
 // Row n of w [n][k] gets scale s = max|w| / 127 and q = round(w * 127 / max|w|) in [-127, 127].
@@ -63,9 +73,17 @@ void edge_quantize_rows_s8(const float *w, int n, int k, int8_t *q, float *scale
 // The W8A8 weight format: int8 with one scale per block of 32 along K (as activations), so an
 // outlier weight coarsens only its own block. q is [n][k]; scales [n][kp/32] (padding scale 0).
 void edge_quantize_blocks_s8(const float *w, int n, int k, int8_t *q, float *scales);
-/// Floats of packed W8A8 block scales: [padded N / 16][kp/32][16], a panel's 16 columns side by side.
+/// Floats of packed W8A8 block scales: [padded N / 16][kp/32][16], a panel's 16 columns side by
+/// side; also the count of packed block sums, laid out the same.
 size_t edge_packed_w8_scale_count(int n, int k);
 void edge_pack_w8_scales(const float *scales, int n, int k, float *packed);
+/// −(scale · Σ w) of each column's block, packed as the scales: the W8A8 GEMM's factor for the
+/// activations' zero points (below).
+void edge_pack_w8_zero_terms(const int8_t *q, const float *scales, int n, int k, float *packed);
+/// Σ of each column's weights over each block of 32 along K, packed as the scales, for the exact
+/// integer sums of edge_gemm_s8_s32. Each int32 holds two int16 halves, Σ w in the low one
+/// (|Σ| ≤ 32 · 128) and 128 in the high one (the VNNI kernels' offset, see x86_avx512.c).
+void edge_pack_w8_sums(const int8_t *q, int n, int k, int32_t *packed);
 
 /// Bytes of a packed W8 matrix: padded N × padded K.
 size_t edge_packed_w8_count(int n, int k);
@@ -73,34 +91,40 @@ size_t edge_packed_w8_count(int n, int k);
 // panel, for each quad of k (4j … 4j+3), the 16 columns' four values side by side, so one
 // 256-bit load holds 8 columns × 4 k. The AVX2 kernel broadcasts four activations a, multiplies
 // |a| (unsigned) by sign(a)·w (signed) with vpmaddubsw, and widens with vpmaddwd: since
-// |a|, |w| <= 127, a pair sum is at most 2·127·127 = 32258 and never saturates the int16, so every
-// block sum is exact (activations may even be -128; weights must stay within ±127, which the
-// quantizer guarantees). Padding (N to 16, K to 32) is zero.
+// |a| <= 128 and |w| <= 127, a pair sum is at most 2·128·127 = 32512 and never saturates the
+// int16, so every block sum is exact (weights must stay within ±127, which the quantizer
+// guarantees). Padding (N to 16, K to 32) is zero.
 void edge_pack_w8(const int8_t *q, int n, int k, int8_t *packed);
 
 // ---- W8A8 GEMM -------------------------------------------------------------------------------
-// c[m][n] = Σ_b (ascale[m][b] · wscale[n][b]) · (Σ_{k in b} qa[m][k] · qw[n][k]) + bias[n]
-// with each block's sum exact in int32, the scale product rounded to float, and the sum over
-// blocks accumulated with fused multiply-adds in block order, so the AVX2 kernel equals the
-// reference bit for bit. The kernel takes packed weights and packed scales; the reference the
-// stored forms. Columns [n_begin, n_end) only (n_begin a multiple of 16, n_end one too or n:
-// the vector kernels write whole panels), so threads can split N. bias may be NULL.
-void edge_gemm_w8a8(const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
-                    const float *packed_wscales, const float *bias, int n, int n_begin, int n_end,
-                    float *c);
-void edge_gemm_w8a8_ref(const int8_t *qa, const float *ascales, int m, int k, const int8_t *qw,
-                        const float *wscales, const float *bias, int n, float *c);
-// The same products accumulated over all of K in int32: c[m][n] = Σ_k qa[m][k] * qw[n][k].
-void edge_gemm_s8_s32(const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
-                      int n_end, int32_t *c);
-void edge_gemm_s8_s32_ref(const int8_t *qa, int m, int k, const int8_t *qw, int n, int32_t *c);
+// c[m][n] = Σ_b (ascale[m][b] · wscale[n][b]) · Σ_{k in b} (qa[m][k] − zq[m][b]) · qw[n][k] + bias[n],
+// computed per block, in block order, as two fused multiply-adds:
+//   acc = fma(Σ_{k in b} qa · qw, ascale · wscale, acc)        the int32 sum exact, the product rounded
+//   acc = fma(ascale · zq, −(wscale · Σ_{k in b} qw), acc)     both products rounded
+// and the bias added last, so every vector kernel equals the reference bit for bit. The zero
+// point's share is taken in float because its factor −(wscale · Σ qw) depends only on the weights
+// (packed once at load, edge_pack_w8_zero_terms): an integer zq · Σ qw per row, block and column
+// costs the multiplier pipes as much as an eighth of the products themselves. The kernels take
+// packed weights, scales and zero terms; the reference the stored forms. Columns
+// [n_begin, n_end) only (n_begin a multiple of 16, n_end one too or n: the vector kernels write
+// whole panels), so threads can split N. bias may be NULL.
+void edge_gemm_w8a8(const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k, const int8_t *packed,
+                    const float *packed_wscales, const float *packed_zero_terms, const float *bias, int n,
+                    int n_begin, int n_end, float *c);
+void edge_gemm_w8a8_ref(const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k,
+                        const int8_t *qw, const float *wscales, const float *bias, int n, float *c);
+// The integer sums exactly, over all of K: c[m][n] = Σ_k (qa[m][k] − zq[m][k/32]) · qw[n][k].
+void edge_gemm_s8_s32(const int8_t *qa, const int8_t *azeros, int m, int k, const int8_t *packed,
+                      const int32_t *packed_wsums, int n, int n_begin, int n_end, int32_t *c);
+void edge_gemm_s8_s32_ref(const int8_t *qa, const int8_t *azeros, int m, int k, const int8_t *qw, int n, int32_t *c);
 // The same two on a given path, whatever the cap (tests and benchmarks compare paths side by
 // side): 0 when it ran, -1 when this CPU lacks the path. EDGE_PATH_REFERENCE is the scalar
 // kernel on the packed layout.
-int edge_gemm_w8a8_on(int path, const int8_t *qa, const float *ascales, int m, int k, const int8_t *packed,
-                      const float *packed_wscales, const float *bias, int n, int n_begin, int n_end, float *c);
-int edge_gemm_s8_s32_on(int path, const int8_t *qa, int m, int k, const int8_t *packed, int n, int n_begin,
-                        int n_end, int32_t *c);
+int edge_gemm_w8a8_on(int path, const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k,
+                      const int8_t *packed, const float *packed_wscales, const float *packed_zero_terms,
+                      const float *bias, int n, int n_begin, int n_end, float *c);
+int edge_gemm_s8_s32_on(int path, const int8_t *qa, const int8_t *azeros, int m, int k, const int8_t *packed,
+                        const int32_t *packed_wsums, int n, int n_begin, int n_end, int32_t *c);
 
 // ---- fp32 GEMM on packed weights -----------------------------------------------------------
 // c[m][n] = Σ_k a[m][k] · w[n][k] + bias[n], each sum a chain of fused multiply-adds in k order

@@ -7,7 +7,8 @@ import CEdgeKernels
 /// Stored tensors (safetensors), by scheme:
 /// - f32: `weight` F32 [rows, columns].
 /// - w8a8: `weight` I8 [rows, columns], `weight_scale` F32 [rows, padded columns / 32]
-///   (symmetric, per block of 32 along K, as the activations).
+///   (symmetric, per block of 32 along K; the activations are quantized in the same blocks, each
+///   with a zero point).
 /// - w8: `weight` I8 [rows, columns], `weight_scale` F32 [rows] (symmetric, per row).
 /// - q4: `weight` U8 [rows, padded columns / 2] (see edge_kernels.h for the nibble layout),
 ///   `weight_scale` F32 [rows, padded columns / 32].
@@ -21,9 +22,11 @@ public final class QuantizedMatrix: @unchecked Sendable {
   private let int8: UnsafePointer<Int8>?
   private let nibbles: UnsafePointer<UInt8>?
   private let scales: UnsafePointer<Float>?
-  /// The W8A8 GEMM's interleaved panels and block scales, built at load.
+  /// The W8A8 GEMM's interleaved panels, block scales and zero terms (−scale · Σ w of each
+  /// block, for the activations' zero points), built at load.
   private let packed: UnsafeMutablePointer<Int8>?
   private let packedScales: UnsafeMutablePointer<Float>?
+  private let packedZeroTerms: UnsafeMutablePointer<Float>?
   /// fp32 weights in the packed GEMM's panels, built at load where the CPU has a vector path
   /// (elsewhere the BLAS multiplies the stored weights).
   private let packedFloats: UnsafeMutablePointer<Float>?
@@ -53,13 +56,18 @@ public final class QuantizedMatrix: @unchecked Sendable {
     if scheme == .w8a8, let int8, let scales {
       let buffer = UnsafeMutablePointer<Int8>.allocate(capacity: edge_packed_w8_count(Int32(rows), Int32(columns)))
       edge_pack_w8(int8, Int32(rows), Int32(columns), buffer)
-      let scaleBuffer = UnsafeMutablePointer<Float>.allocate(capacity: edge_packed_w8_scale_count(Int32(rows), Int32(columns)))
+      let blocks = edge_packed_w8_scale_count(Int32(rows), Int32(columns))
+      let scaleBuffer = UnsafeMutablePointer<Float>.allocate(capacity: blocks)
       edge_pack_w8_scales(scales, Int32(rows), Int32(columns), scaleBuffer)
+      let termBuffer = UnsafeMutablePointer<Float>.allocate(capacity: blocks)
+      edge_pack_w8_zero_terms(int8, scales, Int32(rows), Int32(columns), termBuffer)
       packed = buffer
       packedScales = scaleBuffer
+      packedZeroTerms = termBuffer
     } else {
       packed = nil
       packedScales = nil
+      packedZeroTerms = nil
     }
     if scheme == .f32, let floats, edge_kernels_best_path() >= EDGE_PATH_AVX2 {
       let buffer = UnsafeMutablePointer<Float>.allocate(capacity: edge_packed_f32_count(Int32(rows), Int32(columns)))
@@ -73,6 +81,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
   deinit {
     packed?.deallocate()
     packedScales?.deallocate()
+    packedZeroTerms?.deallocate()
     packedFloats?.deallocate()
   }
 
@@ -115,12 +124,13 @@ public final class QuantizedMatrix: @unchecked Sendable {
         for row in 0..<m { for column in 0..<n { y[row * n + column] += bias[column] } }
       }
     case .w8a8:
-      guard let quantized = input.quantized, let activationScales = input.scales else {
+      guard let quantized = input.quantized, let activationScales = input.scales, let zeros = input.zeros else {
         preconditionFailure("a W8A8 multiply needs an input prepared by a W8A8 matrix")
       }
       KernelThreads.split(columns: n, work: work, threads: threads, alignment: 16) { begin, end in
         edge_gemm_w8a8(
-          quantized, activationScales, Int32(m), Int32(k), packed!, packedScales!, bias, Int32(n), Int32(begin), Int32(end), y)
+          quantized, activationScales, zeros, Int32(m), Int32(k), packed!, packedScales!, packedZeroTerms!, bias, Int32(n),
+          Int32(begin), Int32(end), y)
       }
     case .w8:
       for row in 0..<m {

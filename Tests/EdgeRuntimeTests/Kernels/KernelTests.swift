@@ -22,39 +22,78 @@ struct KernelTests {
     (6, 64, 16), (8, 64, 32), (9, 96, 300), (15, 40, 273),
   ]
 
-  @Test(arguments: shapes.indices)
-  func activationQuantizationMatchesTheReference(_ index: Int) {
-    let (m, k, _) = Self.shapes[index]
-    var numbers = Numbers(state: UInt64(index))
+  /// Inputs with the cases the quantizers must agree on: NaN, exact zeros, a huge value, and
+  /// (in the last block of longer inputs) an infinity.
+  static func activationInputs(m: Int, k: Int, seed: UInt64) -> [Float] {
+    var numbers = Numbers(state: seed)
     var x = (0..<m * k).map { _ in numbers.float(-4...4) }
     if x.count > 3 {
       x[0] = .nan
       x[1] = 0
       x[2] = -x[2] * 1000
     }
+    if x.count > 64 { x[x.count - 1] = -.infinity }
+    return x
+  }
+
+  @Test(arguments: shapes.indices)
+  func activationQuantizationMatchesTheReference(_ index: Int) {
+    let (m, k, _) = Self.shapes[index]
+    var x = Self.activationInputs(m: m, k: k, seed: UInt64(index))
+    // One-sided rows (a GELU's output) and an all-zero block besides the mixed ones.
+    if m > 1 { for j in 0..<k { x[k + j] = abs(x[k + j]) - 0.17 } }
+    if m > 2 { for j in 0..<min(k, 32) { x[2 * k + j] = 0 } }
     let kp = Int(edge_padded_k(Int32(k)))
     var q = [Int8](repeating: 0, count: m * kp), qr = q
     var s = [Float](repeating: 0, count: m * kp / 32), sr = s
-    edge_quantize_activations(x, Int32(m), Int32(k), &q, &s)
-    edge_quantize_activations_ref(x, Int32(m), Int32(k), &qr, &sr)
+    var z = [Int8](repeating: 0, count: m * kp / 32), zr = z
+    edge_quantize_activations(x, Int32(m), Int32(k), &q, &s, &z)
+    edge_quantize_activations_ref(x, Int32(m), Int32(k), &qr, &sr, &zr)
+    #expect(q == qr)
+    #expect(s.map(\.bitPattern) == sr.map(\.bitPattern))
+    #expect(z == zr)
+    // Zero, in the input or the padding, is exactly its block's zero point.
+    for i in 0..<m {
+      for j in 0..<kp where j >= k || x[i * k + j] == 0 {
+        #expect(q[i * kp + j] == z[i * kp / 32 + j / 32], "row \(i) column \(j)")
+      }
+    }
+  }
+
+  @Test(arguments: shapes.indices)
+  func symmetricQuantizationMatchesTheReference(_ index: Int) {
+    let (m, k, _) = Self.shapes[index]
+    let x = Self.activationInputs(m: m, k: k, seed: UInt64(index))
+    let kp = Int(edge_padded_k(Int32(k)))
+    var q = [Int8](repeating: 0, count: m * kp), qr = q
+    var s = [Float](repeating: 0, count: m * kp / 32), sr = s
+    edge_quantize_symmetric(x, Int32(m), Int32(k), &q, &s)
+    edge_quantize_symmetric_ref(x, Int32(m), Int32(k), &qr, &sr)
     #expect(q == qr)
     #expect(s.map(\.bitPattern) == sr.map(\.bitPattern))
     #expect(q.allSatisfy { $0 >= -127 && $0 <= 127 })
   }
 
-  @Test func dequantizationRoundTripsWithinHalfAStep() {
+  @Test(arguments: [(Float(-5), Float(5)), (-0.17, 4), (0.5, 3), (-2, -0.25)])
+  func dequantizationRoundTripsWithinHalfAStep(_ low: Float, _ high: Float) {
     var numbers = Numbers(state: 11)
     let (m, k) = (3, 77)
-    let x = (0..<m * k).map { _ in numbers.float(-5...5) }
+    let x = (0..<m * k).map { _ in numbers.float(low...high) }
     let kp = Int(edge_padded_k(Int32(k)))
     var q = [Int8](repeating: 0, count: m * kp)
     var scales = [Float](repeating: 0, count: m * kp / 32)
-    edge_quantize_activations(x, Int32(m), Int32(k), &q, &scales)
+    var zeros = [Int8](repeating: 0, count: m * kp / 32)
+    edge_quantize_activations(x, Int32(m), Int32(k), &q, &scales, &zeros)
     var back = [Float](repeating: 0, count: m * k)
-    edge_dequantize_activations(q, scales, Int32(m), Int32(k), &back)
+    edge_dequantize_activations(q, scales, zeros, Int32(m), Int32(k), &back)
     for index in 0..<m * k {
-      let scale = scales[(index / k) * (kp / 32) + (index % k) / 32]
-      #expect(abs(back[index] - x[index]) <= scale / 2 * 1.0001)
+      let block = (index / k) * (kp / 32) + (index % k) / 32
+      let values = x[(index / k) * k + (index % k) / 32 * 32..<(index / k) * k + min(k, (index % k) / 32 * 32 + 32)]
+      // The step spans the block's own range (widened to hold 0) in 255 steps: a one-sided
+      // block gets twice the resolution of a symmetric ±127 grid.
+      let range = max(values.max()!, 0) - min(values.min()!, 0)
+      #expect(scales[block] == range / 255)
+      #expect(abs(back[index] - x[index]) <= scales[block] / 2 * 1.0001)
     }
   }
 
@@ -75,32 +114,40 @@ struct KernelTests {
     }
   }
 
-  static func gemm(m: Int, k: Int, n: Int, a: [Int8], w: [Int8], seed: UInt64) -> GEMMResults {
+  /// `zeros`: the activations' zero point per row and block (random over the whole int8 range
+  /// when nil).
+  static func gemm(m: Int, k: Int, n: Int, a: [Int8], w: [Int8], zeros: [Int8]? = nil, seed: UInt64) -> GEMMResults {
     var numbers = Numbers(state: seed)
     let kp = Int(edge_padded_k(Int32(k)))
     let ascales = (0..<m * kp / 32).map { _ in numbers.float(0.001...0.1) }
+    let azeros = zeros ?? (0..<m * kp / 32).map { _ in Int8(truncatingIfNeeded: numbers.next()) }
     let wscales = (0..<n * kp / 32).map { _ in numbers.float(0.001...0.1) }
     let bias = (0..<n).map { _ in numbers.float() }
     var packed = [Int8](repeating: 0, count: edge_packed_w8_count(Int32(n), Int32(k)))
     edge_pack_w8(w, Int32(n), Int32(k), &packed)
     var packedScales = [Float](repeating: 0, count: edge_packed_w8_scale_count(Int32(n), Int32(k)))
     edge_pack_w8_scales(wscales, Int32(n), Int32(k), &packedScales)
+    var packedSums = [Int32](repeating: 0, count: edge_packed_w8_scale_count(Int32(n), Int32(k)))
+    edge_pack_w8_sums(w, Int32(n), Int32(k), &packedSums)
+    var packedTerms = [Float](repeating: 0, count: edge_packed_w8_scale_count(Int32(n), Int32(k)))
+    edge_pack_w8_zero_terms(w, wscales, Int32(n), Int32(k), &packedTerms)
     var results = GEMMResults()
     results.reference = [Float](repeating: 0, count: m * n)
     results.referenceInt = [Int32](repeating: 0, count: m * n)
-    edge_gemm_w8a8_ref(a, ascales, Int32(m), Int32(k), w, wscales, bias, Int32(n), &results.reference)
-    edge_gemm_s8_s32_ref(a, Int32(m), Int32(k), w, Int32(n), &results.referenceInt)
+    edge_gemm_w8a8_ref(a, ascales, azeros, Int32(m), Int32(k), w, wscales, bias, Int32(n), &results.reference)
+    edge_gemm_s8_s32_ref(a, azeros, Int32(m), Int32(k), w, Int32(n), &results.referenceInt)
     for path in paths {
       var c = [Float](repeating: 0, count: m * n)
       var ci = [Int32](repeating: 0, count: m * n)
-      let ran = edge_gemm_w8a8_on(path, a, ascales, Int32(m), Int32(k), packed, packedScales, bias, Int32(n), 0, Int32(n), &c)
-      let ranInt = edge_gemm_s8_s32_on(path, a, Int32(m), Int32(k), packed, Int32(n), 0, Int32(n), &ci)
+      let ran = edge_gemm_w8a8_on(
+        path, a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), 0, Int32(n), &c)
+      let ranInt = edge_gemm_s8_s32_on(path, a, azeros, Int32(m), Int32(k), packed, packedSums, Int32(n), 0, Int32(n), &ci)
       #expect(ran == 0 && ranInt == 0)
       results.paths.append((path, c, ci))
     }
     // The dispatching entry points take the best path.
     var c = [Float](repeating: 0, count: m * n)
-    edge_gemm_w8a8(a, ascales, Int32(m), Int32(k), packed, packedScales, bias, Int32(n), 0, Int32(n), &c)
+    edge_gemm_w8a8(a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), 0, Int32(n), &c)
     results.paths.append((edge_kernels_path(), c, results.paths.last!.ci))
     return results
   }
@@ -157,20 +204,25 @@ struct KernelTests {
     }
   }
 
-  /// Every product at its largest (±127 · ±127, all signs): the pair sums that would saturate a
-  /// naive vpmaddubsw stay exact.
-  @Test(arguments: [(Int8(127), Int8(127)), (-127, 127), (127, -127), (-127, -127)])
-  func extremesDoNotSaturate(_ av: Int8, _ wv: Int8) {
+  /// Every product at its largest (activations ±127 and −128, weights ±127, zero points at both
+  /// ends): the pair sums that would saturate a naive vpmaddubsw, and the zero point's share,
+  /// stay exact.
+  @Test(arguments: [
+    (Int8(127), Int8(127), Int8(0)), (-127, 127, 0), (127, -127, 0), (-127, -127, 0), (-128, 127, 127), (-128, -127, 127),
+    (127, 127, -128), (127, -127, -128),
+  ])
+  func extremesDoNotSaturate(_ av: Int8, _ wv: Int8, _ zero: Int8) {
     let (m, k, n) = (3, 1000, 19)
     let a = Self.activations(m: m, k: k) { _, _ in av }
     let w = [Int8](repeating: wv, count: n * k)
-    let result = Self.gemm(m: m, k: k, n: n, a: a, w: w, seed: 7)
-    #expect(result.referenceInt.allSatisfy { $0 == Int32(av) * Int32(wv) * Int32(k) })
+    let zeros = [Int8](repeating: zero, count: m * Int(edge_padded_k(Int32(k))) / 32)
+    let result = Self.gemm(m: m, k: k, n: n, a: a, w: w, zeros: zeros, seed: 7)
+    #expect(result.referenceInt.allSatisfy { $0 == (Int32(av) - Int32(zero)) * Int32(wv) * Int32(k) })
     #expect(result.mismatched.isEmpty)
   }
 
-  /// −128 activations (which our quantizer never makes, but a caller of the int kernel might)
-  /// are still exact: |−128| is 128 unsigned, and 128 · 127 pair sums stay below 32767.
+  /// −128 activations (the lowest code) are exact: |−128| is 128 unsigned, and 128 · 127 pair
+  /// sums stay below 32767.
   @Test func minus128ActivationsAreExact() {
     let (m, k, n) = (2, 70, 17)
     var numbers = Numbers(state: 3)
