@@ -8,7 +8,9 @@
 
 /// A block's step, its inverse and its zero point (0…255) from its smallest and largest value.
 /// The range always holds 0, so zero (and the padding past k) is exact. An all-zero block has
-/// step 0 and zero point 0; an infinite range gives inverse 0, every value at the zero point.
+/// step 0 and zero point 0; so does, in effect, a range too small for 255 / range to be finite
+/// (below about 7.5e-37: inverse 0, every value at zero point 0). An infinite range gives
+/// inverse 0 and step ∞.
 typedef struct {
   float scale;
   float inverse;
@@ -20,7 +22,8 @@ static inline edge_activation_block edge_activation_block_from(float lo, float h
   hi = hi > 0.0f ? hi : 0.0f;
   const float range = hi - lo;
   edge_activation_block block;
-  block.inverse = range > 0.0f ? 255.0f / range : 0.0f;
+  const float inverse = 255.0f / range;
+  block.inverse = range > 0.0f && inverse < INFINITY ? inverse : 0.0f;
   block.scale = range / 255.0f;
   const float zero = nearbyintf(-lo * block.inverse);
   block.zero = zero > 0.0f ? (zero < 255.0f ? (int)zero : 255) : 0;  // NaN (−∞ · 0) → 0

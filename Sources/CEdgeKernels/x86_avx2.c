@@ -59,11 +59,13 @@ EDGE_AVX2 static inline void edge_store_codes(const __m256 v[4], float inverse, 
 // the reference's), its step and zero point as edge_activation_block_from computes them, codes
 // cvtps2dq(x · inverse) + zero clamped to 0…255 then moved to signed. Eight whole blocks at a time
 // reduce their extremes together and take their steps and zero points in one vector each (the
-// same IEEE operations, lane by lane: vdivps, vroundps to nearest even, the clamp with NaN to 0);
+// same IEEE operations, lane by lane: vdivps, vroundps in the current rounding mode as nearbyintf,
+// the clamp with NaN to 0);
 // the rest, and the zero-padded last block, one at a time through the shared scalar function.
 EDGE_AVX2 void edge_quantize_activations_avx2(const float *x, int m, int k, int8_t *q, float *scales, int8_t *zeros) {
   const int kp = edge_padded_k(k), nb = kp / EDGE_BLOCK, whole = k / EDGE_BLOCK;
   const __m256 zero = _mm256_setzero_ps(), top = _mm256_set1_ps(255.0f), sign = _mm256_set1_ps(-0.0f);
+  const __m256 infinity = _mm256_set1_ps(INFINITY);
   for (int i = 0; i < m; i++) {
     const float *row = x + (size_t)i * k;
     int8_t *codes = q + (size_t)i * kp;
@@ -81,9 +83,11 @@ EDGE_AVX2 void edge_quantize_activations_avx2(const float *x, int m, int k, int8
         }
       }
       const __m256 lows = edge_lane_minima(lo), range = _mm256_sub_ps(edge_lane_maxima(hi), lows);
-      const __m256 inverse = _mm256_and_ps(_mm256_cmp_ps(range, zero, _CMP_GT_OQ), _mm256_div_ps(top, range));
+      const __m256 quotient = _mm256_div_ps(top, range);
+      const __m256 usable = _mm256_and_ps(_mm256_cmp_ps(range, zero, _CMP_GT_OQ), _mm256_cmp_ps(quotient, infinity, _CMP_LT_OQ));
+      const __m256 inverse = _mm256_and_ps(usable, quotient);
       _mm256_storeu_ps(row_scales + b, _mm256_div_ps(range, top));
-      const __m256 rounded = _mm256_round_ps(_mm256_mul_ps(_mm256_xor_ps(lows, sign), inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      const __m256 rounded = _mm256_round_ps(_mm256_mul_ps(_mm256_xor_ps(lows, sign), inverse), _MM_FROUND_CUR_DIRECTION);
       int32_t points[8];
       float inverses[8];
       _mm256_storeu_si256((__m256i *)points, _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(rounded, zero), top)));

@@ -49,13 +49,16 @@ void edge_kernels_force_reference(int on);
 
 // ---- Activations: int8 in blocks of 32 along K, with a zero point each -----------------------
 // Each row of x [m][k] is cut into blocks of 32 (the last one zero-padded to kp = padded K). A
-// block's range [lo, hi] is its smallest and largest value widened to hold 0 (NaN ignored); it
-// gets the step d = (hi − lo) / 255, the unsigned zero point z = round(−lo · 255 / (hi − lo)) in
-// 0…255, and codes u = clamp(round(x · 255 / (hi − lo)) + z, 0, 255), all rounding to nearest
-// even. So x ≈ d · (u − z): all 256 codes cover the block's own range, and a one-sided block (a
-// GELU's output, nearly all ≥ 0) keeps a full 8 bits where a symmetric ±127 grid would leave it
-// 7. Stored signed for the kernels: q = u − 128 [m][kp] and zq = z − 128 [m][kp/32], x ≈ d · (q − zq),
-// steps [m][kp/32]. Zero is exact (q = zq), so is the padding. An all-zero block has d = 0.
+// block's range [lo, hi] is its smallest and largest value widened to hold 0 (NaN ignored). With
+// inverse = 255 / (hi − lo) rounded to float (0 when the range is 0, or so small that the quotient
+// is infinite), it gets the step d = (hi − lo) / 255, the unsigned zero point
+// z = clamp(round(−lo · inverse), 0, 255) and codes u = clamp(round(x · inverse) + z, 0, 255),
+// rounding in the current mode (nearest even by default); NaN inputs take code 0, and so does a
+// NaN zero point (an infinite range: inverse 0, step ∞). So x ≈ d · (u − z): all 256 codes cover
+// the block's own range, and a one-sided block (a GELU's output, nearly all ≥ 0) keeps a full 8
+// bits where a symmetric ±127 grid would leave it 7. Stored signed for the kernels: q = u − 128
+// [m][kp] and zq = z − 128 [m][kp/32], x ≈ d · (q − zq), steps [m][kp/32]. Zero is exact
+// (q = zq), so is the padding. An all-zero block has d = 0.
 void edge_quantize_activations(const float *x, int m, int k, int8_t *q, float *scales, int8_t *zeros);
 void edge_quantize_activations_ref(const float *x, int m, int k, int8_t *q, float *scales, int8_t *zeros);
 /// The inverse: x[m][k] = (q − zq) · d of its block (the rounding error is at most d / 2).
@@ -154,7 +157,7 @@ void edge_gemv_q8_ref(const float *x, int k, const int8_t *q, const float *wscal
 // Q4: blocks of 32 along K, one fp32 scale each; scales [n][kp/32]. A block's 32 weights are
 // w = scale * (u - 8) with u in 0..15, stored in 16 bytes: byte j holds element j in its low
 // nibble and element j + 16 in its high nibble. A row is kp/2 bytes. The GEMV quantizes x once
-// per call into int8 blocks (as activations above) and takes each block's dot product exactly in
+// per call into symmetric int8 blocks (edge_quantize_symmetric) and takes each block's dot product exactly in
 // int32: y[n] = Σ_b scale[n][b] · xscale[b] · Σ_{t in b} (u_t - 8) · xq_t + bias[n]. Nibbles are
 // unsigned, so vpmaddubsw(u, xq) needs no sign trick and cannot saturate (2 · 15 · 127 < 32767).
 void edge_quantize_rows_q4(const float *w, int n, int k, uint8_t *q, float *scales);

@@ -20,19 +20,26 @@ struct KernelTests {
     (1, 1, 1), (1, 32, 16), (1, 100, 47), (2, 64, 16), (3, 33, 17), (7, 64, 31), (5, 100, 47), (16, 384, 48), (33, 96, 65),
     // Every row count of an 8-row tile, and more columns than a 256-column chunk.
     (6, 64, 16), (8, 64, 32), (9, 96, 300), (15, 40, 273),
+    // Eight whole blocks then a padded one, and two groups of eight (the AVX2 quantizer's paths).
+    (3, 300, 20), (2, 520, 33),
   ]
 
-  /// Inputs with the cases the quantizers must agree on: NaN, exact zeros, a huge value, and
-  /// (in the last block of longer inputs) an infinity.
+  /// Inputs with the cases the quantizers must agree on: NaN, exact zeros of both signs, a huge
+  /// value, and in longer inputs infinities (in the first eight blocks, which the AVX2 quantizer
+  /// takes together, and in the last).
   static func activationInputs(m: Int, k: Int, seed: UInt64) -> [Float] {
     var numbers = Numbers(state: seed)
     var x = (0..<m * k).map { _ in numbers.float(-4...4) }
-    if x.count > 3 {
+    if x.count > 4 {
       x[0] = .nan
       x[1] = 0
       x[2] = -x[2] * 1000
+      x[3] = -0.0
     }
-    if x.count > 64 { x[x.count - 1] = -.infinity }
+    if x.count > 64 {
+      x[40] = .infinity
+      x[x.count - 1] = -.infinity
+    }
     return x
   }
 
@@ -42,7 +49,7 @@ struct KernelTests {
     var x = Self.activationInputs(m: m, k: k, seed: UInt64(index))
     // One-sided rows (a GELU's output) and an all-zero block besides the mixed ones.
     if m > 1 { for j in 0..<k { x[k + j] = abs(x[k + j]) - 0.17 } }
-    if m > 2 { for j in 0..<min(k, 32) { x[2 * k + j] = 0 } }
+    if m > 2 { for j in 0..<min(k, 32) { x[2 * k + j] = -0.0 } }
     let kp = Int(edge_padded_k(Int32(k)))
     var q = [Int8](repeating: 0, count: m * kp), qr = q
     var s = [Float](repeating: 0, count: m * kp / 32), sr = s
@@ -121,6 +128,9 @@ struct KernelTests {
     let kp = Int(edge_padded_k(Int32(k)))
     let ascales = (0..<m * kp / 32).map { _ in numbers.float(0.001...0.1) }
     let azeros = zeros ?? (0..<m * kp / 32).map { _ in Int8(truncatingIfNeeded: numbers.next()) }
+    // The padding past k holds the block's zero point, as the quantizer writes it.
+    var a = a
+    for i in 0..<m { for j in k..<kp { a[i * kp + j] = azeros[i * kp / 32 + j / 32] } }
     let wscales = (0..<n * kp / 32).map { _ in numbers.float(0.001...0.1) }
     let bias = (0..<n).map { _ in numbers.float() }
     var packed = [Int8](repeating: 0, count: edge_packed_w8_count(Int32(n), Int32(k)))
@@ -152,7 +162,7 @@ struct KernelTests {
     return results
   }
 
-  /// Activations laid out [m][padded k] with zero padding, as the quantizer writes them.
+  /// Activations laid out [m][padded k] (`gemm` writes the zero points into the padding).
   static func activations(m: Int, k: Int, _ value: (Int, Int) -> Int8) -> [Int8] {
     let kp = Int(edge_padded_k(Int32(k)))
     var a = [Int8](repeating: 0, count: m * kp)

@@ -34,6 +34,24 @@ struct QuantizedMatrixTests {
     #expect(worst / scale < tolerance, "\(scheme): worst error \(worst) against scale \(scale)")
   }
 
+  /// A one-sided input (a GELU's output, −0.17 to 4): the blocks' zero points sit near the bottom
+  /// of their codes, and their share of each product (a large term) must be taken back exactly
+  /// as the reference does for the product to stay close to fp32.
+  @Test func oneSidedInputsStayCloseToFP32() {
+    var numbers = KernelTests.Numbers(state: 17)
+    let (m, k, n) = (6, 300, 40)
+    let x = (0..<m * k).map { _ in numbers.float(-0.17...4) }
+    let w = (0..<n * k).map { _ in numbers.float() }
+    let bias = (0..<n).map { _ in numbers.float() }
+    let expected = Self.reference(x, w, bias, m: m, n: n, k: k)
+    let matrix = QuantizedMatrix.quantizing(w, rows: n, columns: k, scheme: .w8a8)
+    var y = [Float](repeating: 0, count: m * n)
+    y.withUnsafeMutableBufferPointer { matrix.multiply(x, m: m, bias: bias, into: $0.baseAddress!) }
+    let scale = expected.map { abs(Double($0)) }.max()!
+    let worst = zip(y, expected).map { abs(Double($0) - Double($1)) }.max()!
+    #expect(worst / scale < 0.01, "worst error \(worst) against scale \(scale)")
+  }
+
   /// Our kernels' column split (f32 too where the CPU has AVX2: the packed fp32 GEMM; elsewhere
   /// OpenBLAS, whose sums do not depend on the thread count either).
   @Test(arguments: [QuantizationScheme.f32, .w8a8, .w8, .q4])
