@@ -22,9 +22,9 @@
 // is taken back per block. All of it is exact in int32 (|Σ| ≤ 32 · 255 · 128 per block), so the
 // block sums equal the reference's, and so do the float steps: the sum times the rounded scale
 // product, then the rounded ascale · zq (once per tile) times the columns' packed zero terms, in
-// block order. The result is bit-identical. The zero points' share in float costs two FMAs'
-// worth of the float pipes per row and block; taken in int32 (one vpdpwssd) it cost the
-// multiplier pipes the vpdpbusd need, about a tenth of the GEMM's rate on Zen 4. For the exact
+// block order. The result is bit-identical. The zero points' share is one more FMA per row and
+// block; on Zen 4 the 512-bit FMAs and vpdpbusd share the pipes this tile saturates, and it cost
+// about 8% of the GEMM's rate (in int32, one vpdpwssd, about 10%). For the exact
 // integer sums (tests) it is taken in int32 with one vpdpwssd of the row's correction (−z and
 // −Σ a) against the packed block sums (Σ w and 128; edge_block_correction).
 #define EDGE_TILE_ROWS_512 8
