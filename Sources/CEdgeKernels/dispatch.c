@@ -1,8 +1,10 @@
-// Picks, at run time, the best kernels the CPU has: AVX512-VNNI or 256-bit VNNI for the integer
-// GEMM, AVX-512 for the fp32 GEMM and attention, AVX2+FMA for the rest, the scalar references otherwise, so the package builds and runs on any x86-64
-// (and arm64) without unsafe compiler flags. The path can be capped (tests, comparisons).
+// Picks, at run time, the best kernels the CPU has: AMX-INT8 tiles, AVX512-VNNI or 256-bit VNNI
+// for the integer GEMM, AVX-512 for the fp32 GEMM and attention, AVX2+FMA for the rest, the
+// scalar references otherwise, so the package builds and runs on any x86-64 (and arm64) without
+// unsafe compiler flags. The path can be capped (tests, comparisons).
 #include "edge_kernels.h"
 #include "x86_avx2.h"
+#include "x86_amx.h"
 #include "x86_avx512.h"
 #include "x86_vnni256.h"
 #if defined(__x86_64__) || defined(__i386__)
@@ -45,6 +47,9 @@ int edge_kernels_best_path(void) {
                           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
       if (edge_cpu_has_avx_vnni() || vnni512) known = EDGE_PATH_AVX_VNNI;
       if (vnni512) known = EDGE_PATH_AVX512_VNNI;
+#if defined(__x86_64__)
+      if (vnni512 && edge_amx_usable()) known = EDGE_PATH_AMX_INT8;
+#endif
     }
     __atomic_store_n(&best, known, __ATOMIC_RELAXED);
   }
@@ -69,6 +74,7 @@ const char *edge_kernels_path_name(int path) {
   case EDGE_PATH_AVX_VNNI: return edge_vnni256_uses_vex() ? "avx-vnni" : "avx-vnni (EVEX form)";
 #endif
   case EDGE_PATH_AVX512_VNNI: return "avx512-vnni";
+  case EDGE_PATH_AMX_INT8: return "amx-int8";
   default: return "scalar reference";
   }
 }
@@ -145,6 +151,11 @@ int edge_gemm_w8a8_on(int path, const int8_t *qa, const float *ascales, const in
                       const float *bias, int n, int n_begin, int n_end, float *c) {
   if (path > edge_kernels_best_path()) return -1;
   switch (path) {
+#if defined(__x86_64__)
+  case EDGE_PATH_AMX_INT8:
+    return edge_gemm_amx(qa, ascales, azeros, m, k, packed, packed_wscales, packed_zero_terms, 0, bias, n, n_begin,
+                         n_end, c, 0);
+#endif
 #if defined(__x86_64__) || defined(__i386__)
   case EDGE_PATH_AVX512_VNNI:
     edge_gemm_avx512vnni(qa, ascales, azeros, m, k, packed, packed_wscales, packed_zero_terms, 0, bias, n, n_begin, n_end,
@@ -169,6 +180,10 @@ int edge_gemm_s8_s32_on(int path, const int8_t *qa, const int8_t *azeros, int m,
                         const int32_t *packed_wsums, int n, int n_begin, int n_end, int32_t *c) {
   if (path > edge_kernels_best_path()) return -1;
   switch (path) {
+#if defined(__x86_64__)
+  case EDGE_PATH_AMX_INT8:
+    return edge_gemm_amx(qa, 0, azeros, m, k, packed, 0, 0, packed_wsums, 0, n, n_begin, n_end, 0, c);
+#endif
 #if defined(__x86_64__) || defined(__i386__)
   case EDGE_PATH_AVX512_VNNI:
     edge_gemm_avx512vnni(qa, 0, azeros, m, k, packed, 0, 0, packed_wsums, 0, n, n_begin, n_end, 0, c);
@@ -186,6 +201,26 @@ int edge_gemm_s8_s32_on(int path, const int8_t *qa, const int8_t *azeros, int m,
     return 0;
   default: return -1;
   }
+}
+
+int edge_gemm_w8a8_amx_emulated(const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k,
+                                const int8_t *packed, const float *packed_wscales, const float *packed_zero_terms,
+                                const float *bias, int n, int n_begin, int n_end, float *c) {
+#if defined(__x86_64__)
+  if (edge_kernels_best_path() >= EDGE_PATH_AVX512_VNNI)
+    return edge_gemm_amx_emulated(qa, ascales, azeros, m, k, packed, packed_wscales, packed_zero_terms, 0, bias, n,
+                                  n_begin, n_end, c, 0);
+#endif
+  return -1;
+}
+
+int edge_gemm_s8_s32_amx_emulated(const int8_t *qa, const int8_t *azeros, int m, int k, const int8_t *packed,
+                                  const int32_t *packed_wsums, int n, int n_begin, int n_end, int32_t *c) {
+#if defined(__x86_64__)
+  if (edge_kernels_best_path() >= EDGE_PATH_AVX512_VNNI)
+    return edge_gemm_amx_emulated(qa, 0, azeros, m, k, packed, 0, 0, packed_wsums, 0, n, n_begin, n_end, 0, c);
+#endif
+  return -1;
 }
 
 void edge_gemm_w8a8(const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k, const int8_t *packed,
@@ -239,6 +274,7 @@ int edge_sgemm_packed_on(int path, const float *a, int m, int k, const float *pa
   if (path > edge_kernels_best_path()) return -1;
   switch (path) {
 #if defined(__x86_64__) || defined(__i386__)
+  case EDGE_PATH_AMX_INT8:
   case EDGE_PATH_AVX512_VNNI:
     edge_sgemm_avx512(a, m, k, packed, bias, n, n_begin, n_end, c);
     return 0;

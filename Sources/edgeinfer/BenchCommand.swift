@@ -15,7 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Timed repetitions of each side (medians are reported).") var repetitions = 7
     @Option(help: "Only cases whose name contains this.") var filter: String?
     @Flag(help: "Print a JSON list of rows.") var json = false
-    @Option(help: "Cap the kernel path (reference, avx2, avx-vnni, avx512-vnni), to compare paths on one CPU; default: the best the CPU has.")
+    @Option(help: "Cap the kernel path (reference, avx2, avx-vnni, avx512-vnni, amx-int8), to compare paths on one CPU; default: the best the CPU has.")
     var kernelPath: KernelPathOption?
 
     func run() throws {

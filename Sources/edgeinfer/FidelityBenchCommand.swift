@@ -19,7 +19,7 @@ struct FidelityBenchCommand: ParsableCommand {
   @Option(help: "How many of the worst texts to print.") var worst = 12
   @Option(help: "Threads for both versions.") var threads = 1
   @Option(help: "A file of texts, one per line, to measure instead of the standard sets.") var texts: String?
-  @Option(help: "Cap the kernel path (reference, avx2, avx-vnni, avx512-vnni); default: the best the CPU has.")
+  @Option(help: "Cap the kernel path (reference, avx2, avx-vnni, avx512-vnni, amx-int8); default: the best the CPU has.")
   var kernelPath: KernelPathOption?
 
   func run() throws {

@@ -8,6 +8,7 @@ enum KernelPathOption: String, ExpressibleByArgument, CaseIterable {
   case avx2
   case avxVnni = "avx-vnni"
   case avx512Vnni = "avx512-vnni"
+  case amxInt8 = "amx-int8"
 
   func apply() {
     switch self {
@@ -15,6 +16,7 @@ enum KernelPathOption: String, ExpressibleByArgument, CaseIterable {
     case .avx2: edge_kernels_cap_path(EDGE_PATH_AVX2)
     case .avxVnni: edge_kernels_cap_path(EDGE_PATH_AVX_VNNI)
     case .avx512Vnni: edge_kernels_cap_path(EDGE_PATH_AVX512_VNNI)
+    case .amxInt8: edge_kernels_cap_path(EDGE_PATH_AMX_INT8)
     }
   }
 }

@@ -25,7 +25,7 @@ struct ModelBenchCommand: ParsableCommand {
   @Option(help: "The folder of the ONNX files (minilm-int8.onnx, minilm-fp32.onnx, minilm-dynamic-int8.onnx).") var onnx = ".cache/onnx"
   @Option(help: "The Python that runs ONNX Runtime.") var python = "python3"
   @Option(help: "Text sets to run, comma-separated: short, 128, 256.") var texts = "short,128,256"
-  @Option(help: "Cap the kernel path (reference, avx2, avx-vnni, avx512-vnni), to compare paths on one CPU; default: the best the CPU has.")
+  @Option(help: "Cap the kernel path (reference, avx2, avx-vnni, avx512-vnni, amx-int8), to compare paths on one CPU; default: the best the CPU has.")
   var kernelPath: KernelPathOption?
   @Flag(help: "Skip ONNX Runtime.") var withoutOnnxruntime = false
   @Flag(help: "Print a JSON list of rows.") var json = false

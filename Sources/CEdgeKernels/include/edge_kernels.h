@@ -1,6 +1,6 @@
 // EdgeInfer's CPU kernels: quantization formats and the GEMM/GEMV kernels that read them.
 // Each kernel has a scalar reference (`_ref`) and, on x86-64, an AVX2+FMA version; the integer
-// GEMM also 256-bit VNNI and AVX512-VNNI versions, the fp32 GEMM, attention and GELU AVX-512
+// GEMM also 256-bit VNNI, AVX512-VNNI and AMX-INT8 versions, the fp32 GEMM, attention and GELU AVX-512
 // ones. The path is chosen at run time; the public entry points dispatch. Swift reaches them only
 // through EdgeRuntime.
 #ifndef EDGE_KERNELS_H
@@ -33,6 +33,9 @@ static inline int edge_padded_n(int n) { return (n + EDGE_PANEL - 1) / EDGE_PANE
 /// AVX-512 F/BW/VL with VNNI (vpdpbusd): the integer GEMM, the fp32 GEMM, attention and GELU;
 /// the other kernels run their AVX2 form.
 #define EDGE_PATH_AVX512_VNNI 3
+/// AMX-INT8 tiles (TDPBSSD) for the integer GEMM, where the OS grants them; the other kernels
+/// run their AVX-512 or AVX2 form.
+#define EDGE_PATH_AMX_INT8 4
 
 /// The best path this CPU has.
 int edge_kernels_best_path(void);
@@ -40,7 +43,8 @@ int edge_kernels_best_path(void);
 int edge_kernels_path(void);
 /// Caps the path (tests, comparisons); -1 lifts the cap.
 void edge_kernels_cap_path(int path);
-/// A path's name: "scalar reference", "avx2+fma", "avx-vnni" (or "avx-vnni (EVEX form)"), "avx512-vnni".
+/// A path's name: "scalar reference", "avx2+fma", "avx-vnni" (or "avx-vnni (EVEX form)"), "avx512-vnni",
+/// "amx-int8".
 const char *edge_kernels_path_name(int path);
 /// 1 when the AVX2+FMA kernels run (path ≥ AVX2).
 int edge_kernels_use_avx2(void);
@@ -128,6 +132,15 @@ int edge_gemm_w8a8_on(int path, const int8_t *qa, const float *ascales, const in
                       const float *bias, int n, int n_begin, int n_end, float *c);
 int edge_gemm_s8_s32_on(int path, const int8_t *qa, const int8_t *azeros, int m, int k, const int8_t *packed,
                         const int32_t *packed_wsums, int n, int n_begin, int n_end, int32_t *c);
+// The AMX path's tile program on emulated tiles (scalar C following the instructions'
+// definitions and checking their operand rules), so tests check it on CPUs without AMX: 0 when
+// it ran, -1 when the CPU lacks AVX-512 (its float steps run there), -2 when the program broke
+// a tile rule, which on an AMX CPU would fault.
+int edge_gemm_w8a8_amx_emulated(const int8_t *qa, const float *ascales, const int8_t *azeros, int m, int k,
+                                const int8_t *packed, const float *packed_wscales, const float *packed_zero_terms,
+                                const float *bias, int n, int n_begin, int n_end, float *c);
+int edge_gemm_s8_s32_amx_emulated(const int8_t *qa, const int8_t *azeros, int m, int k, const int8_t *packed,
+                                  const int32_t *packed_wsums, int n, int n_begin, int n_end, int32_t *c);
 
 // ---- fp32 GEMM on packed weights -----------------------------------------------------------
 // c[m][n] = Σ_k a[m][k] · w[n][k] + bias[n], each sum a chain of fused multiply-adds in k order

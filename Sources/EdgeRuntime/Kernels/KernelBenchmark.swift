@@ -137,6 +137,7 @@ public struct KernelBenchmark: Sendable {
     let path = edge_kernels_path()
     let name = String(cString: edge_kernels_path_name(path))
     switch path {
+    case EDGE_PATH_AMX_INT8: return "\(name) (integer GEMM; avx512 fp32 GEMM and attention; avx2+fma for the rest)"
     case EDGE_PATH_AVX512_VNNI: return "\(name) (integer and fp32 GEMMs, attention; avx2+fma for the rest)"
     case EDGE_PATH_AVX_VNNI: return "\(name) (integer GEMM; avx2+fma for the rest)"
     default: return name

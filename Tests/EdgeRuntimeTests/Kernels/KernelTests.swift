@@ -22,6 +22,9 @@ struct KernelTests {
     (6, 64, 16), (8, 64, 32), (9, 96, 300), (15, 40, 273),
     // Eight whole blocks then a padded one, and two groups of eight (the AVX2 quantizer's paths).
     (3, 300, 20), (2, 520, 33),
+    // The AMX program's row groups: a partial second group of 16, then two whole pairs of 32
+    // and a tail across two column chunks.
+    (20, 64, 40), (70, 96, 300),
   ]
 
   /// Inputs with the cases the quantizers must agree on: NaN, exact zeros of both signs, a huge
@@ -109,16 +112,22 @@ struct KernelTests {
   static var paths: [Int32] { Array(0...edge_kernels_best_path()) }
 
   struct GEMMResults {
-    /// Per path: float outputs and int32 sums.
-    var paths: [(path: Int32, c: [Float], ci: [Int32])] = []
+    /// Per path (by name): float outputs and int32 sums.
+    var paths: [(name: String, c: [Float], ci: [Int32])] = []
     var reference: [Float] = []
     var referenceInt: [Int32] = []
 
     /// Paths whose outputs differ from the reference (by bit pattern).
     var mismatched: [String] {
-      paths.filter { $0.ci != referenceInt || $0.c.map(\.bitPattern) != reference.map(\.bitPattern) }
-        .map { String(cString: edge_kernels_path_name($0.path)) }
+      paths.filter { $0.ci != referenceInt || $0.c.map(\.bitPattern) != reference.map(\.bitPattern) }.map(\.name)
     }
+  }
+
+  /// Runs a GEMM over N in two calls split at a panel boundary, as threads split it: each call
+  /// must write its own columns.
+  static func splitColumns(_ n: Int, _ run: (_ begin: Int32, _ end: Int32) -> Int32) -> Int32 {
+    let split = Int32(n / 32 * 16)
+    return split > 0 ? min(run(0, split), run(split, Int32(n))) : run(0, Int32(n))
   }
 
   /// `zeros`: the activations' zero point per row and block (random over the whole int8 range
@@ -147,18 +156,32 @@ struct KernelTests {
     edge_gemm_w8a8_ref(a, ascales, azeros, Int32(m), Int32(k), w, wscales, bias, Int32(n), &results.reference)
     edge_gemm_s8_s32_ref(a, azeros, Int32(m), Int32(k), w, Int32(n), &results.referenceInt)
     for path in paths {
-      var c = [Float](repeating: 0, count: m * n)
+      var c = [Float](repeating: .nan, count: m * n)
       var ci = [Int32](repeating: 0, count: m * n)
-      let ran = edge_gemm_w8a8_on(
-        path, a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), 0, Int32(n), &c)
+      let ran = splitColumns(n) {
+        edge_gemm_w8a8_on(path, a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), $0, $1, &c)
+      }
       let ranInt = edge_gemm_s8_s32_on(path, a, azeros, Int32(m), Int32(k), packed, packedSums, Int32(n), 0, Int32(n), &ci)
       #expect(ran == 0 && ranInt == 0)
-      results.paths.append((path, c, ci))
+      results.paths.append((String(cString: edge_kernels_path_name(path)), c, ci))
+    }
+    // The AMX path's tile program on emulated tiles, wherever AVX-512 runs its float steps
+    // (the tiles' rules are checked: -2 when broken).
+    var amx = [Float](repeating: .nan, count: m * n)
+    var amxInt = [Int32](repeating: 0, count: m * n)
+    let ranAMX = splitColumns(n) {
+      edge_gemm_w8a8_amx_emulated(a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), $0, $1, &amx)
+    }
+    let ranAMXInt = edge_gemm_s8_s32_amx_emulated(a, azeros, Int32(m), Int32(k), packed, packedSums, Int32(n), 0, Int32(n), &amxInt)
+    #expect(ranAMX == ranAMXInt && ranAMX != -2)
+    if edge_kernels_best_path() >= EDGE_PATH_AVX512_VNNI {
+      #expect(ranAMX == 0)
+      results.paths.append(("amx-int8 on emulated tiles", amx, amxInt))
     }
     // The dispatching entry points take the best path.
     var c = [Float](repeating: 0, count: m * n)
     edge_gemm_w8a8(a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), 0, Int32(n), &c)
-    results.paths.append((edge_kernels_path(), c, results.paths.last!.ci))
+    results.paths.append(("dispatched", c, results.paths[Int(edge_kernels_path())].ci))
     return results
   }
 

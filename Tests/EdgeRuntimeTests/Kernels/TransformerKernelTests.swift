@@ -76,7 +76,7 @@ struct TransformerKernelTests {
     var scratch = [Float](repeating: .nan, count: edge_attention_scratch(Int32(length), Int32(width)))
     var reference = [Float](repeating: 7, count: length * stride)
     edge_attention_head_ref(q, k, v, Int32(stride), Int32(length), Int32(width), scale, &scratch, &reference)
-    for path in [EDGE_PATH_REFERENCE, EDGE_PATH_AVX2, EDGE_PATH_AVX_VNNI, EDGE_PATH_AVX512_VNNI] {
+    for path in [EDGE_PATH_REFERENCE, EDGE_PATH_AVX2, EDGE_PATH_AVX_VNNI, EDGE_PATH_AVX512_VNNI, EDGE_PATH_AMX_INT8] {
       var fast = [Float](repeating: 7, count: length * stride)
       scratch = [Float](repeating: .nan, count: scratch.count)  // the kernels must not read what they did not write
       let ran = edge_attention_head_on(path, q, k, v, Int32(stride), Int32(length), Int32(width), scale, &scratch, &fast)
