@@ -17,6 +17,12 @@ static int edge_cpu_has_avx_vnni(void) {
   return (a >> 4) & 1;
 }
 
+/// AVX-512 F and BW: what the AMX program's float steps (and so its emulation) need.
+static int edge_cpu_has_avx512_fbw(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+}
+
 /// 1 when the 256-bit VNNI kernel runs in its VEX form (AVX-VNNI), 0 for its EVEX form.
 static int edge_vnni256_uses_vex(void) {
   static int known = -1;
@@ -48,7 +54,7 @@ int edge_kernels_best_path(void) {
       if (edge_cpu_has_avx_vnni() || vnni512) known = EDGE_PATH_AVX_VNNI;
       if (vnni512) known = EDGE_PATH_AVX512_VNNI;
 #if defined(__x86_64__)
-      if (vnni512 && edge_amx_usable()) known = EDGE_PATH_AMX_INT8;
+      if (vnni512 && edge_amx_supported()) known = EDGE_PATH_AMX_INT8;
 #endif
     }
     __atomic_store_n(&best, known, __ATOMIC_RELAXED);
@@ -153,8 +159,13 @@ int edge_gemm_w8a8_on(int path, const int8_t *qa, const float *ascales, const in
   switch (path) {
 #if defined(__x86_64__)
   case EDGE_PATH_AMX_INT8:
-    return edge_gemm_amx(qa, ascales, azeros, m, k, packed, packed_wscales, packed_zero_terms, 0, bias, n, n_begin,
-                         n_end, c, 0);
+    if (edge_amx_permitted())
+      return edge_gemm_amx(qa, ascales, azeros, m, k, packed, packed_wscales, packed_zero_terms, 0, bias, n, n_begin,
+                           n_end, c, 0);
+    // Refused by the OS: the AVX-512 kernel, which this CPU has.
+    edge_gemm_avx512vnni(qa, ascales, azeros, m, k, packed, packed_wscales, packed_zero_terms, 0, bias, n, n_begin, n_end,
+                         c, 0);
+    return 0;
 #endif
 #if defined(__x86_64__) || defined(__i386__)
   case EDGE_PATH_AVX512_VNNI:
@@ -182,7 +193,9 @@ int edge_gemm_s8_s32_on(int path, const int8_t *qa, const int8_t *azeros, int m,
   switch (path) {
 #if defined(__x86_64__)
   case EDGE_PATH_AMX_INT8:
-    return edge_gemm_amx(qa, 0, azeros, m, k, packed, 0, 0, packed_wsums, 0, n, n_begin, n_end, 0, c);
+    if (edge_amx_permitted()) return edge_gemm_amx(qa, 0, azeros, m, k, packed, 0, 0, packed_wsums, 0, n, n_begin, n_end, 0, c);
+    edge_gemm_avx512vnni(qa, 0, azeros, m, k, packed, 0, 0, packed_wsums, 0, n, n_begin, n_end, 0, c);
+    return 0;
 #endif
 #if defined(__x86_64__) || defined(__i386__)
   case EDGE_PATH_AVX512_VNNI:
@@ -207,7 +220,7 @@ int edge_gemm_w8a8_amx_emulated(const int8_t *qa, const float *ascales, const in
                                 const int8_t *packed, const float *packed_wscales, const float *packed_zero_terms,
                                 const float *bias, int n, int n_begin, int n_end, float *c) {
 #if defined(__x86_64__)
-  if (edge_kernels_best_path() >= EDGE_PATH_AVX512_VNNI)
+  if (edge_cpu_has_avx512_fbw())
     return edge_gemm_amx_emulated(qa, ascales, azeros, m, k, packed, packed_wscales, packed_zero_terms, 0, bias, n,
                                   n_begin, n_end, c, 0);
 #endif
@@ -217,7 +230,7 @@ int edge_gemm_w8a8_amx_emulated(const int8_t *qa, const float *ascales, const in
 int edge_gemm_s8_s32_amx_emulated(const int8_t *qa, const int8_t *azeros, int m, int k, const int8_t *packed,
                                   const int32_t *packed_wsums, int n, int n_begin, int n_end, int32_t *c) {
 #if defined(__x86_64__)
-  if (edge_kernels_best_path() >= EDGE_PATH_AVX512_VNNI)
+  if (edge_cpu_has_avx512_fbw())
     return edge_gemm_amx_emulated(qa, 0, azeros, m, k, packed, 0, 0, packed_wsums, 0, n, n_begin, n_end, 0, c);
 #endif
   return -1;

@@ -1,6 +1,7 @@
 // The AMX-INT8 GEMM: the tile program of x86_amx_gemm.h on the AMX instructions. Compiled for
 // every x86-64 target through a per-function target attribute and only called after dispatch.c
-// has checked the CPU, the OS and the process's permission (edge_amx_usable).
+// has checked the CPU and the OS (edge_amx_supported) and got the process's permission
+// (edge_amx_permitted).
 #if defined(__x86_64__)
 #include "x86_amx.h"
 
@@ -15,7 +16,7 @@
 #include "edge_kernels.h"
 #include "x86_amx_tiles.h"
 
-int edge_amx_usable(void) {
+int edge_amx_supported(void) {
   static int known = -1;
   int value = __atomic_load_n(&known, __ATOMIC_RELAXED);
   if (value >= 0) return value;
@@ -30,13 +31,25 @@ int edge_amx_usable(void) {
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     // XCR0 bits 17 (XTILECFG) and 18 (XTILEDATA): the OS saves tile state across switches.
     const unsigned tiles = (1u << 17) | (1u << 18);
-    // The tile data is a dynamically enabled feature: the process must ask for it once
-    // (ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18); a kernel that says no leaves it
-    // faulting, so the kernels stay on AVX-512.
-    if ((lo & tiles) == tiles && syscall(SYS_arch_prctl, 0x1023, 18) == 0) value = 1;
+    value = (lo & tiles) == tiles;
   }
 #endif
   __atomic_store_n(&known, value, __ATOMIC_RELAXED);
+  return value;
+}
+
+int edge_amx_permitted(void) {
+  static int known = -1;
+  int value = __atomic_load_n(&known, __ATOMIC_ACQUIRE);
+  if (value >= 0) return value;
+  value = 0;
+#if defined(__linux__)
+  // The tile data is a dynamically enabled feature: the process must ask for it once
+  // (ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18); a kernel that says no leaves it
+  // faulting, so the GEMM stays on AVX-512. Asking twice (two threads at once) is harmless.
+  if (edge_amx_supported() && syscall(SYS_arch_prctl, 0x1023, 18) == 0) value = 1;
+#endif
+  __atomic_store_n(&known, value, __ATOMIC_RELEASE);
   return value;
 }
 

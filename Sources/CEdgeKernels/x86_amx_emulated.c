@@ -96,3 +96,69 @@ static void edge_tile_dot(edge_tile_file *file, int c, int a, int b) {
 #define EDGE_TILE_FAILED (tiles->failed ? -2 : 0)
 #include "x86_amx_gemm.h"
 #endif
+
+#if defined(__x86_64__)
+int edge_amx_emulation_catches_broken_programs(void) {
+  int8_t bytes[16 * 64] = {0};
+  int caught = 0, programs = 0;
+  edge_tile_config cfg;
+  // A tile named before any configuration.
+  {
+    edge_tile_file file = {0};
+    edge_tile_zero(&file, 0);
+    caught += file.failed, programs++;
+  }
+  // An unconfigured (0-row) tile: the second group's, with one group configured.
+  {
+    edge_tile_file file = {0};
+    edge_amx_configure(&cfg, 8);
+    edge_tile_configure(&file, &cfg);
+    edge_tile_load(&file, 5, bytes, 32);
+    caught += file.failed, programs++;
+  }
+  // Mismatched shapes: C of 8 rows against A of 16.
+  {
+    edge_tile_file file = {0};
+    edge_amx_configure(&cfg, 24);
+    edge_tile_configure(&file, &cfg);
+    edge_tile_dot(&file, 2, 4, 6);
+    caught += file.failed, programs++;
+  }
+  // B's rows not A's bytes per row / 4.
+  {
+    edge_tile_file file = {0};
+    edge_amx_configure(&cfg, 16);
+    cfg.rows[6] = 16;
+    edge_tile_configure(&file, &cfg);
+    edge_tile_dot(&file, 0, 4, 6);
+    caught += file.failed, programs++;
+  }
+  // Tiles that are not distinct.
+  {
+    edge_tile_file file = {0};
+    edge_amx_configure(&cfg, 16);
+    edge_tile_configure(&file, &cfg);
+    edge_tile_dot(&file, 0, 0, 6);
+    caught += file.failed, programs++;
+  }
+  // A palette other than 1.
+  {
+    edge_tile_file file = {0};
+    edge_amx_configure(&cfg, 16);
+    cfg.palette = 2;
+    edge_tile_configure(&file, &cfg);
+    caught += file.failed, programs++;
+  }
+  // And a well-formed one passes.
+  edge_tile_file file = {0};
+  edge_amx_configure(&cfg, 16);
+  edge_tile_configure(&file, &cfg);
+  edge_tile_zero(&file, 0);
+  edge_tile_load(&file, 4, bytes, 32);
+  edge_tile_load(&file, 6, bytes, 64);
+  edge_tile_dot(&file, 0, 4, 6);
+  return caught == programs && !file.failed;
+}
+#else
+int edge_amx_emulation_catches_broken_programs(void) { return 0; }
+#endif

@@ -45,7 +45,8 @@ EDGE_AMX_TARGET int EDGE_AMX_GEMM(const int8_t *qa, const float *ascales, const 
         EDGE_TILE_CONFIGURE(&cfg);
         configured = rows;
       }
-      const int8_t *a0 = qa + (size_t)i * kp, *a1 = qa + (size_t)(i + EDGE_AMX_GROUP_ROWS) * kp;
+      // The second group's rows only when it has some (past the array otherwise).
+      const int8_t *a0 = qa + (size_t)i * kp, *a1 = upper ? qa + (size_t)(i + EDGE_AMX_GROUP_ROWS) * kp : a0;
       for (int n0 = chunk; n0 < chunk_end; n0 += 2 * EDGE_PANEL) {
         const int panels = chunk_end - n0 > EDGE_PANEL ? 2 : 1;
         const int8_t *panel[2];

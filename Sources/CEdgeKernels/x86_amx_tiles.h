@@ -2,6 +2,7 @@
 // (x86_amx_emulated.c).
 #ifndef EDGE_X86_AMX_TILES_H
 #define EDGE_X86_AMX_TILES_H
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -13,6 +14,11 @@ typedef struct __attribute__((aligned(64))) {
   uint16_t colsb[16];
   uint8_t rows[16];
 } edge_tile_config;
+// The layout LDTILECFG reads; the emulation reads the fields by name, so only these checks tie
+// it to the hardware's bytes.
+_Static_assert(sizeof(edge_tile_config) == 64, "LDTILECFG reads 64 bytes");
+_Static_assert(offsetof(edge_tile_config, colsb) == 16, "bytes per row from byte 16");
+_Static_assert(offsetof(edge_tile_config, rows) == 48, "rows from byte 48");
 
 /// The GEMM's eight tiles: sums C in 0–3 (row group g, panel p: 2g + p), activations A in 4–5
 /// (row group), weights B in 6–7 (panel).

@@ -33,8 +33,9 @@ static inline int edge_padded_n(int n) { return (n + EDGE_PANEL - 1) / EDGE_PANE
 /// AVX-512 F/BW/VL with VNNI (vpdpbusd): the integer GEMM, the fp32 GEMM, attention and GELU;
 /// the other kernels run their AVX2 form.
 #define EDGE_PATH_AVX512_VNNI 3
-/// AMX-INT8 tiles (TDPBSSD) for the integer GEMM, where the OS grants them; the other kernels
-/// run their AVX-512 or AVX2 form.
+/// AMX-INT8 tiles (TDPBSSD) for the integer GEMM, where the CPU has them and the OS saves their
+/// state; permission is asked on first use, and a refusal runs the AVX512-VNNI kernel. The other
+/// kernels run their AVX-512 or AVX2 form.
 #define EDGE_PATH_AMX_INT8 4
 
 /// The best path this CPU has.
@@ -141,6 +142,8 @@ int edge_gemm_w8a8_amx_emulated(const int8_t *qa, const float *ascales, const in
                                 const float *bias, int n, int n_begin, int n_end, float *c);
 int edge_gemm_s8_s32_amx_emulated(const int8_t *qa, const int8_t *azeros, int m, int k, const int8_t *packed,
                                   const int32_t *packed_wsums, int n, int n_begin, int n_end, int32_t *c);
+/// 1 when the emulation flags each of a few broken tile programs and passes a well-formed one.
+int edge_amx_emulation_catches_broken_programs(void);
 
 // ---- fp32 GEMM on packed weights -----------------------------------------------------------
 // c[m][n] = Σ_k a[m][k] · w[n][k] + bias[n], each sum a chain of fused multiply-adds in k order

@@ -23,7 +23,7 @@ struct KernelTests {
     // Eight whole blocks then a padded one, and two groups of eight (the AVX2 quantizer's paths).
     (3, 300, 20), (2, 520, 33),
     // The AMX program's row groups: a partial second group of 16, then two whole pairs of 32
-    // and a tail across two column chunks.
+    // and a tail, over two chunks of 256 columns.
     (20, 64, 40), (70, 96, 300),
   ]
 
@@ -123,11 +123,15 @@ struct KernelTests {
     }
   }
 
-  /// Runs a GEMM over N in two calls split at a panel boundary, as threads split it: each call
-  /// must write its own columns.
-  static func splitColumns(_ n: Int, _ run: (_ begin: Int32, _ end: Int32) -> Int32) -> Int32 {
-    let split = Int32(n / 32 * 16)
-    return split > 0 ? min(run(0, split), run(split, Int32(n))) : run(0, Int32(n))
+  /// Runs a GEMM over N in two calls split at a panel boundary, as threads split it, into `c`
+  /// (filled with NaN): the first call must leave the second's columns alone.
+  static func splitColumns(m: Int, n: Int, into c: inout [Float], _ run: (_ begin: Int32, _ end: Int32, _ c: inout [Float]) -> Int32) -> Int32 {
+    c = [Float](repeating: .nan, count: m * n)
+    let split = n / 32 * 16
+    guard split > 0 else { return run(0, Int32(n), &c) }
+    let first = run(0, Int32(split), &c)
+    #expect((0..<m).allSatisfy { row in c[row * n + split..<(row + 1) * n].allSatisfy(\.isNaN) }, "writes past n_end")
+    return min(first, run(Int32(split), Int32(n), &c))
   }
 
   /// `zeros`: the activations' zero point per row and block (random over the whole int8 range
@@ -156,32 +160,41 @@ struct KernelTests {
     edge_gemm_w8a8_ref(a, ascales, azeros, Int32(m), Int32(k), w, wscales, bias, Int32(n), &results.reference)
     edge_gemm_s8_s32_ref(a, azeros, Int32(m), Int32(k), w, Int32(n), &results.referenceInt)
     for path in paths {
+      let name = String(cString: edge_kernels_path_name(path))
       var c = [Float](repeating: .nan, count: m * n)
+      var split = c
       var ci = [Int32](repeating: 0, count: m * n)
-      let ran = splitColumns(n) {
-        edge_gemm_w8a8_on(path, a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), $0, $1, &c)
+      let ran = edge_gemm_w8a8_on(
+        path, a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), 0, Int32(n), &c)
+      let ranSplit = splitColumns(m: m, n: n, into: &split) {
+        edge_gemm_w8a8_on(path, a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), $0, $1, &$2)
       }
       let ranInt = edge_gemm_s8_s32_on(path, a, azeros, Int32(m), Int32(k), packed, packedSums, Int32(n), 0, Int32(n), &ci)
-      #expect(ran == 0 && ranInt == 0)
-      results.paths.append((String(cString: edge_kernels_path_name(path)), c, ci))
+      #expect(ran == 0 && ranSplit == 0 && ranInt == 0)
+      results.paths.append((name, c, ci))
+      results.paths.append((name + ", columns split", split, ci))
     }
     // The AMX path's tile program on emulated tiles, wherever AVX-512 runs its float steps
     // (the tiles' rules are checked: -2 when broken).
     var amx = [Float](repeating: .nan, count: m * n)
+    var amxSplit = amx
     var amxInt = [Int32](repeating: 0, count: m * n)
-    let ranAMX = splitColumns(n) {
-      edge_gemm_w8a8_amx_emulated(a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), $0, $1, &amx)
+    let ranAMX = edge_gemm_w8a8_amx_emulated(
+      a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), 0, Int32(n), &amx)
+    let ranAMXSplit = splitColumns(m: m, n: n, into: &amxSplit) {
+      edge_gemm_w8a8_amx_emulated(a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), $0, $1, &$2)
     }
     let ranAMXInt = edge_gemm_s8_s32_amx_emulated(a, azeros, Int32(m), Int32(k), packed, packedSums, Int32(n), 0, Int32(n), &amxInt)
-    #expect(ranAMX == ranAMXInt && ranAMX != -2)
-    if edge_kernels_best_path() >= EDGE_PATH_AVX512_VNNI {
-      #expect(ranAMX == 0)
+    #expect(ranAMX == ranAMXInt && ranAMX == ranAMXSplit && ranAMX != -2)
+    if ranAMX == 0 {
       results.paths.append(("amx-int8 on emulated tiles", amx, amxInt))
+      results.paths.append(("amx-int8 on emulated tiles, columns split", amxSplit, amxInt))
     }
+    if edge_kernels_best_path() >= EDGE_PATH_AVX512_VNNI { #expect(ranAMX == 0, "AVX-512 runs the emulation") }
     // The dispatching entry points take the best path.
     var c = [Float](repeating: 0, count: m * n)
     edge_gemm_w8a8(a, ascales, azeros, Int32(m), Int32(k), packed, packedScales, packedTerms, bias, Int32(n), 0, Int32(n), &c)
-    results.paths.append(("dispatched", c, results.paths[Int(edge_kernels_path())].ci))
+    results.paths.append(("dispatched", c, results.paths[2 * Int(edge_kernels_path())].ci))
     return results
   }
 
@@ -191,6 +204,14 @@ struct KernelTests {
     var a = [Int8](repeating: 0, count: m * kp)
     for i in 0..<m { for j in 0..<k { a[i * kp + j] = value(i, j) } }
     return a
+  }
+
+  /// The emulation's checks flag programs that would fault on an AMX CPU (else a program
+  /// breaking the tiles' rules could pass the GEMM tests here).
+  @Test func amxEmulationFlagsBrokenTilePrograms() {
+    #if arch(x86_64)
+    #expect(edge_amx_emulation_catches_broken_programs() == 1)
+    #endif
   }
 
   @Test(arguments: shapes.indices)
