@@ -7,7 +7,7 @@ BIN := .build/debug
 # Executions per fuzz target in `make test` (a smoke run; `make fuzz` runs a million each).
 FUZZ_SMOKE_RUNS ?= 20000
 APT_PACKAGES := protobuf-compiler libopenblas-dev pkg-config
-PIP_PACKAGES := numpy 'tritonclient[grpc]' PyYAML jsonschema pytest tokenizers onnxruntime onnx
+PIP_PACKAGES := numpy 'tritonclient[grpc]' PyYAML jsonschema pytest tokenizers onnxruntime onnx prometheus_client
 
 .PHONY: fuzz all deps system-deps python-deps build models demo test swift-test interop-test check-generated protos model cluster compose bench-model clean
 
@@ -22,7 +22,7 @@ system-deps:
 	fi
 
 python-deps:
-	@$(PYTHON) -c "import numpy, tritonclient.grpc, yaml, jsonschema, pytest, tokenizers, onnxruntime, onnx" 2>/dev/null || \
+	@$(PYTHON) -c "import numpy, tritonclient.grpc, yaml, jsonschema, pytest, tokenizers, onnxruntime, onnx, prometheus_client" 2>/dev/null || \
 	  $(PYTHON) -m pip install --quiet --disable-pip-version-check $(PIP_PACKAGES)
 
 deps: system-deps python-deps

@@ -40,6 +40,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
   ],
   targets: [
     // Generated protobuf and gRPC code only (dev/generate-protos.sh).
@@ -112,6 +115,25 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    // What operators see of every service: its HTTP listeners (hummingbird, plain or TLS), its
+    // metrics (swift-metrics on a Prometheus registry of its own) and the process's figures.
+    .target(
+      name: "EdgeObservability",
+      dependencies: [
+        "EdgeSecurity",
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "HummingbirdTLS", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     // The services, one module per process, on what every server shares.
     // EdgeServer: serving, health, access checks and audit, ready files, and the wire names,
     // timeouts, parameters and the one status mapping (Wire/).
@@ -142,7 +164,7 @@ let package = Package(
     .target(
       name: "EdgeRouterService",
       dependencies: [
-        "EdgeServer", "EdgeWire", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeMetering",
+        "EdgeServer", "EdgeWire", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeMetering", "EdgeObservability",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -151,7 +173,6 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
       ],
       swiftSettings: swiftSettings
     ),
@@ -159,7 +180,7 @@ let package = Package(
     .target(
       name: "EdgeNodeService",
       dependencies: [
-        "EdgeServer", "EdgeWire", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeBatching",
+        "EdgeServer", "EdgeWire", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeBatching", "EdgeObservability",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -175,7 +196,7 @@ let package = Package(
     .target(
       name: "EdgeExecutorService",
       dependencies: [
-        "EdgeServer", "EdgeNodeService", "EdgeProto", "EdgeRuntime", "EdgeSecurity",
+        "EdgeServer", "EdgeNodeService", "EdgeProto", "EdgeRuntime", "EdgeSecurity", "EdgeObservability",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -235,7 +256,7 @@ let package = Package(
     .executableTarget(
       name: "edge-router",
       dependencies: [
-        "EdgeServer", "EdgeRouterService",
+        "EdgeServer", "EdgeRouterService", "EdgeObservability",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Services/router",
@@ -244,7 +265,7 @@ let package = Package(
     .executableTarget(
       name: "edge-node",
       dependencies: [
-        "EdgeServer", "EdgeNodeService", "EdgeRuntime",
+        "EdgeServer", "EdgeNodeService", "EdgeRuntime", "EdgeObservability",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Services/node",
@@ -253,7 +274,7 @@ let package = Package(
     .executableTarget(
       name: "edge-executor",
       dependencies: [
-        "EdgeServer", "EdgeExecutorService", "EdgeRuntime",
+        "EdgeServer", "EdgeExecutorService", "EdgeRuntime", "EdgeObservability",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Services/executor",
@@ -305,7 +326,8 @@ let package = Package(
       dependencies: [
         "EdgeServer", "EdgeRouterService", "EdgeNodeService", "EdgeExecutorService", "EdgeCluster",
         "EdgeClient", "EdgeSecurity", "EdgeRuntime", "EdgeProto", "EdgeRouting", "EdgeTestSupport",
-        "EdgeBatching", "EdgeMetering", "EdgeWire",
+        "EdgeBatching", "EdgeMetering", "EdgeWire", "EdgeObservability",
+        .product(name: "CoreMetrics", package: "swift-metrics"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "X509", package: "swift-certificates"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -4,6 +4,7 @@ import EdgeRuntime
 import EdgeSecurity
 import EdgeServer
 import EdgeExecutorService
+import EdgeObservability
 import Logging
 
 /// edge-executor: runs a node's batches in a process of its own (`edge-node --executor`).
@@ -29,6 +30,7 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
   var adminNames: [String] = ["admin"]
   @Flag(help: "With --insecure, take loads and unloads anyway (refused over plaintext otherwise).") var insecureAdmin = false
   @Option(help: "Append audit records (JSON lines) to this file (default: the log, at notice level).") var auditLog: String?
+  @Option(help: "Plain HTTP address for Prometheus to scrape GET /metrics: HOST:PORT, or a PORT on loopback (default: none).") var metricsListen: String?
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -46,7 +48,8 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
       security: try .from(ca: ca, certificate: cert, key: key, insecure: insecure), allowedPeers: Set(allowed),
       limits: RequestLimits(
         maxElementsPerTensor: maxTensorElements, maxBytesElementLength: maxStringBytes, maxRequestBytes: maxRequestBytes),
-      adminNames: Set(adminNames), insecureAdmin: insecureAdmin, auditLog: auditLog, logger: logger)
+      adminNames: Set(adminNames), insecureAdmin: insecureAdmin, auditLog: auditLog,
+      metricsListen: try metricsListen.map { try ServiceAddress(listener: $0) }, logger: logger)
     try await ServiceRunner.run(executor, logger: logger)
   }
 }

@@ -5,6 +5,7 @@ import EdgeRuntime
 import EdgeSecurity
 import EdgeServer
 import EdgeNodeService
+import EdgeObservability
 import Logging
 
 /// edge-node: serves models from a repository folder and registers with routers.
@@ -37,6 +38,7 @@ struct EdgeNodeCommand: AsyncParsableCommand {
   @Flag(help: "With --insecure, take repository changes anyway (refused over plaintext otherwise).") var insecureAdmin = false
   @Option(help: "Append audit records (JSON lines) to this file (default: the log, at notice level).") var auditLog: String?
   @Option(help: "Once listening, write the bound and advertised addresses here as JSON (for ports picked with :0).") var readyFile: String?
+  @Option(help: "Plain HTTP address for Prometheus to scrape GET /metrics: HOST:PORT, or a PORT on loopback (default: none).") var metricsListen: String?
   @Option(help: "Log level.") var logLevel = "info"
 
   func run() async throws {
@@ -62,6 +64,7 @@ struct EdgeNodeCommand: AsyncParsableCommand {
     configuration.insecureAdmin = insecureAdmin
     configuration.auditLog = auditLog
     configuration.readyFile = readyFile
+    configuration.metricsListen = try metricsListen.map { try ServiceAddress(listener: $0) }
     guard capacity > 0 else { throw ValidationError("--capacity must be positive") }
     configuration.capacity = capacity
     configuration.executor = try executor.map { try ServiceAddress(parsing: $0) }

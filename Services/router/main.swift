@@ -4,6 +4,7 @@ import EdgeRouting
 import EdgeSecurity
 import EdgeServer
 import EdgeRouterService
+import EdgeObservability
 import Logging
 
 /// edge-router: routes each request to the nearest healthy node that has the model.
@@ -26,7 +27,7 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   @Flag(help: "In panic, route only to nodes in rotation (default: fail open, to every live node).") var failClosed = false
   @Option(help: "API key file (edgeinfer keys create); clients must then send 'authorization: Bearer <key>'. Reloaded when it changes.")
   var apiKeys: String?
-  @Option(help: "Plain HTTP address for Prometheus to scrape GET /metrics (default: none).") var metricsListen: String?
+  @Option(help: "Plain HTTP address for Prometheus to scrape GET /metrics: HOST:PORT, or a PORT on loopback (default: none).") var metricsListen: String?
   @Option(help: "Most bytes of tensor data in one request (the transport refuses messages over 4x this).")
   var maxMessageBytes = 64 << 20
   @Option(help: "Longest deadline a call may ask for, in milliseconds.") var maxDeadlineMs = 300_000
@@ -67,7 +68,7 @@ struct EdgeRouterCommand: AsyncParsableCommand {
     guard maxMessageBytes > 0, maxDeadlineMs > 0 else { throw ValidationError("--max-message-bytes and --max-deadline-ms must be positive") }
     configuration.maxMessageBytes = maxMessageBytes
     configuration.maxDeadline = .milliseconds(maxDeadlineMs)
-    configuration.metricsListen = try metricsListen.map { try ServiceAddress(parsing: $0) }
+    configuration.metricsListen = try metricsListen.map { try ServiceAddress(listener: $0) }
     guard !adminNames.isEmpty, !adminNames.contains(where: \.isEmpty) else { throw ValidationError("--admin needs a certificate name") }
     if let shared = adminNames.first(where: { ["localhost", "127.0.0.1", "::1"].contains($0) }) {
       throw ValidationError("--admin \(shared): every cluster certificate names it; give the admin certificate's own name")

@@ -7,6 +7,9 @@ public enum ComposeFile {
   public static let clientPort = 8443
   public static let clusterPort = 7443
   public static let nodePort = 9000
+  /// Every service's metrics page, inside the compose network only (an operator's network: the
+  /// pages are plain HTTP and not published on the host).
+  public static let metricsPort = 9464
 
   public static func render(_ topology: ClusterTopology) -> String {
     let paths = ClusterTopology.Paths(certificates: "/certs", models: "/models")
@@ -32,6 +35,7 @@ public enum ComposeFile {
     for (index, router) in topology.routers.enumerated() {
       let command = topology.routerArguments(
         router, listen: "0.0.0.0:\(clientPort)", clusterListen: "0.0.0.0:\(clusterPort)", paths: paths)
+        + ["--metrics-listen", "0.0.0.0:\(metricsPort)"]
       lines += [
         "",
         "  \(router.id):",
@@ -55,6 +59,7 @@ public enum ComposeFile {
       let command = topology.nodeArguments(
         site, listen: "0.0.0.0:\(nodePort)", advertise: "\(site.id):\(nodePort)",
         routers: topology.routers.map { "\($0.id):\(clusterPort)" }, paths: paths)
+        + ["--metrics-listen", "0.0.0.0:\(metricsPort)"]
       lines += [
         "",
         "  \(site.id):",

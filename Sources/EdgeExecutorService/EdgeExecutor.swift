@@ -1,4 +1,5 @@
 public import EdgeRuntime
+import EdgeObservability
 public import EdgeSecurity
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -26,15 +27,20 @@ public final class EdgeExecutor: Service, Sendable {
   public let insecureAdmin: Bool
   /// Audit records to this file (JSON lines); nil: the log stream at notice level.
   public let auditLog: String?
+  /// Plain HTTP listener for Prometheus (`GET /metrics`); nil: none.
+  public let metricsListen: ServiceAddress?
+  public let metrics = ExecutorMetrics()
   private let logger: Logger
   private let bound = PublishedValue<ServiceAddress>()
+  private let boundMetrics = PublishedValue<ServiceAddress?>()
 
   public init(
     listen: ServiceAddress, repository: String, security: TransportSecurityMode, allowedPeers: Set<String> = [],
     limits: RequestLimits = RequestLimits(), adminNames: Set<String> = ["admin"], insecureAdmin: Bool = false,
-    auditLog: String? = nil, logger: Logger = Logger(label: "edge-executor")
+    auditLog: String? = nil, metricsListen: ServiceAddress? = nil, logger: Logger = Logger(label: "edge-executor")
   ) {
     self.listen = listen
+    self.metricsListen = metricsListen
     self.limits = limits
     self.adminNames = adminNames
     self.insecureAdmin = insecureAdmin
@@ -50,6 +56,11 @@ public final class EdgeExecutor: Service, Sendable {
     await bound.value
   }
 
+  /// The metrics listener's address once listening; nil without one.
+  public func metricsAddress() async -> ServiceAddress? {
+    await boundMetrics.value
+  }
+
   public func run() async throws {
     for (model, error) in store.loadAll().sorted(by: { $0.key < $1.key }) {
       logger.error("model failed to load; serving the others", metadata: ["model": "\(model)", "error": "\(error)"])
@@ -63,7 +74,9 @@ public final class EdgeExecutor: Service, Sendable {
           $0.rpc.maxRequestPayloadSize = Int(Int32.max)
           $0.connection.flushCoalescing = nil
         }),
-      services: [ExecutorService(store: store, limits: limits), HealthService(board: health)],
+      services: [
+        ExecutorService(store: store, limits: limits, metrics: metricsListen == nil ? nil : metrics), HealthService(board: health),
+      ],
       // Loads and unloads change what the node serves: only from the node and admins.
       interceptors: [
         AccessInterceptor(
@@ -78,8 +91,17 @@ public final class EdgeExecutor: Service, Sendable {
       guard let port = listening?.ipv4?.port ?? listening?.ipv6?.port else {
         throw RPCError(code: .internalError, message: "executor did not bind \(listen)")
       }
+      var metricsAddress: ServiceAddress?
+      if let metricsListen {
+        let page = metrics.service
+        metricsAddress = await HTTPListener(listen: metricsListen, logger: logger) { MetricsPage.add(to: $0, metrics: page) }
+          .serve(in: &group)
+      }
+      boundMetrics.publish(metricsAddress)
       bound.publish(ServiceAddress(host: listen.host, port: port))
-      logger.info("serving", metadata: ["address": "\(listen.host):\(port)"])
+      var serving: Logger.Metadata = ["address": "\(listen.host):\(port)"]
+      serving["metrics"] = metricsAddress.map { "\($0)" }
+      logger.info("serving", metadata: serving)
       group.addTask { [self] in
         guard (try? await gracefulShutdown()) != nil else { return }
         health.setAllNotServing()

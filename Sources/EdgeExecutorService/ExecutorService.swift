@@ -16,26 +16,38 @@ public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
   /// The node's limits on one request (`edge-executor --max-…`, the same as the node's).
   public let limits: RequestLimits
   private let runner = LocalExecutor()
+  /// The executor's metrics page, when it has one.
+  public let metrics: ExecutorMetrics?
 
-  public init(store: ModelStore, limits: RequestLimits = RequestLimits()) {
+  public init(store: ModelStore, limits: RequestLimits = RequestLimits(), metrics: ExecutorMetrics? = nil) {
     self.store = store
     self.limits = limits
+    self.metrics = metrics
   }
 
   public func executeBatch(
     request: Edgeinfer_V1_ExecuteBatchRequest, context: ServerContext
   ) async throws -> Edgeinfer_V1_ExecuteBatchResponse {
-    try await InferenceError.mapped { () async throws(InferenceError) -> Edgeinfer_V1_ExecuteBatchResponse in
-      let model = try store.model(named: request.modelName, version: request.modelVersion)
-      let batch = try RequestValidator.validate(
-        ExecutorWire.inferRequest(request), config: model.config, limits: Self.batchLimits(model.config, limits))
-      guard batch.batchSize == Int(request.batchSize) else {
-        throw .invalidRequest("the batch declares \(request.batchSize) rows but its inputs hold \(batch.batchSize)")
+    // Labelled with the model only once the store has it: the label values stay the repository's.
+    var served: (name: String, version: String) = ("", "")
+    do {
+      return try await InferenceError.mapped { () async throws(InferenceError) -> Edgeinfer_V1_ExecuteBatchResponse in
+        let model = try store.model(named: request.modelName, version: request.modelVersion)
+        served = (model.name, String(model.version))
+        let batch = try RequestValidator.validate(
+          ExecutorWire.inferRequest(request), config: model.config, limits: Self.batchLimits(model.config, limits))
+        guard batch.batchSize == Int(request.batchSize) else {
+          throw .invalidRequest("the batch declares \(request.batchSize) rows but its inputs hold \(batch.batchSize)")
+        }
+        let started = ContinuousClock.now
+        let output = try await runner.execute(model, inputs: batch.inputs, batchSize: batch.batchSize)
+        let elapsed = ContinuousClock.now - started
+        metrics?.answered(model: model.name, version: served.version, code: "OK", elapsed: elapsed, rows: batch.batchSize)
+        return ExecutorWire.response(output, names: batch.outputNames, computeNanoseconds: elapsed.wholeNanoseconds)
       }
-      let started = ContinuousClock.now
-      let output = try await runner.execute(model, inputs: batch.inputs, batchSize: batch.batchSize)
-      let elapsed = ContinuousClock.now - started
-      return ExecutorWire.response(output, names: batch.outputNames, computeNanoseconds: elapsed.wholeNanoseconds)
+    } catch {
+      metrics?.answered(model: served.name, version: served.version, code: error.code.canonicalName, elapsed: nil, rows: nil)
+      throw error
     }
   }
 
@@ -44,15 +56,22 @@ public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
   ) async throws -> Edgeinfer_V1_LoadModelResponse {
     let version = try Self.version(request.version)
     let name = request.modelName
-    try await InferenceError.mapped { [store] () async throws(InferenceError) in
-      guard ModelRepository.isSafeName(name) else { throw .modelNotFound(name) }
-      try await BlockingWork.run { () throws(InferenceError) in
-        if let version { try store.load(name, version: version) } else { try store.load(name) }
+    guard ModelRepository.isSafeName(name) else { throw RPCError(InferenceError.modelNotFound(name)) }
+    do {
+      try await InferenceError.mapped { [store] () async throws(InferenceError) in
+        try await BlockingWork.run { () throws(InferenceError) in
+          if let version { try store.load(name, version: version) } else { try store.load(name) }
+        }
       }
+    } catch {
+      metrics?.loaded(model: name, succeeded: false)
+      throw error
     }
     guard case .ready(let versions) = store.state(of: request.modelName) else {
+      metrics?.loaded(model: name, succeeded: false)
       throw RPCError(.modelNotReady(request.modelName))
     }
+    metrics?.loaded(model: name, succeeded: true)
     return .with { $0.versions = versions.map(String.init) }
   }
 
@@ -60,9 +79,15 @@ public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
     request: Edgeinfer_V1_UnloadModelRequest, context: ServerContext
   ) async throws -> Edgeinfer_V1_UnloadModelResponse {
     let version = try Self.version(request.version)
-    try InferenceError.mapped { () throws(InferenceError) in
-      guard ModelRepository.isSafeName(request.modelName) else { throw .modelNotFound(request.modelName) }
-      if let version { try store.unload(request.modelName, version: version) } else { try store.unload(request.modelName) }
+    guard ModelRepository.isSafeName(request.modelName) else { throw RPCError(InferenceError.modelNotFound(request.modelName)) }
+    do {
+      try InferenceError.mapped { () throws(InferenceError) in
+        if let version { try store.unload(request.modelName, version: version) } else { try store.unload(request.modelName) }
+      }
+      metrics?.unloaded(model: request.modelName, succeeded: true)
+    } catch {
+      metrics?.unloaded(model: request.modelName, succeeded: false)
+      throw error
     }
     return Edgeinfer_V1_UnloadModelResponse()
   }

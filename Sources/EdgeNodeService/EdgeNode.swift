@@ -1,4 +1,5 @@
 public import EdgeProto
+import EdgeObservability
 public import EdgeRuntime
 import EdgeRouting
 public import EdgeSecurity
@@ -17,17 +18,21 @@ public final class EdgeNode: Service, Sendable {
   public let store: ModelStore
   public let load: NodeLoadTracker
   public let statistics = StatisticsBook()
+  /// The node's metrics page (served with `metricsListen`).
+  public let metrics: NodeMetrics
   public let health = HealthBoard(services: ["inference.GRPCInferenceService"])
   /// Whether the executor answers; always while it runs in this process.
   public let executorAvailability = ExecutorAvailability()
   private let logger: Logger
   private let bound = PublishedValue<ServiceAddress>()
+  private let boundMetrics = PublishedValue<ServiceAddress?>()
 
   public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "edge-node")) {
     self.configuration = configuration
     // With a separate executor the node needs the models' configurations, not their weights.
     self.store = ModelStore(repository: ModelRepository(root: configuration.repository), loadsWeights: configuration.executor == nil)
     self.load = NodeLoadTracker(capacity: configuration.capacity)
+    self.metrics = NodeMetrics(node: configuration.identity.id, region: configuration.identity.region)
     var logger = logger
     logger[metadataKey: "node"] = "\(configuration.identity.id)"
     self.logger = logger
@@ -36,6 +41,11 @@ public final class EdgeNode: Service, Sendable {
   /// The address the node listens on, once it does.
   public func listeningAddress() async -> ServiceAddress {
     await bound.value
+  }
+
+  /// The metrics listener's address once listening; nil without one.
+  public func metricsAddress() async -> ServiceAddress? {
+    await boundMetrics.value
   }
 
   /// This node's status as the heartbeat reports it.
@@ -113,7 +123,9 @@ public final class EdgeNode: Service, Sendable {
       let plaintext = if case .plaintext = configuration.security { true } else { false }
       let engine = InferenceEngine(
         identity: configuration.identity, store: store, load: load, statistics: statistics, executor: executor,
-        availability: executorAvailability, limits: configuration.limits)
+        availability: executorAvailability, limits: configuration.limits,
+        // Recorded only for a page someone can read: without one, requests pay nothing for it.
+        metrics: configuration.metricsListen == nil ? nil : metrics)
       let monitor = remoteExecutor.map { watched in
         Task { [self] in
           await ExecutorMonitor(
@@ -181,11 +193,22 @@ public final class EdgeNode: Service, Sendable {
       }
       let port = try await front.listeningAddress().port
       let address = ServiceAddress(host: configuration.listen.host, port: port)
+      var metricsAddress: ServiceAddress?
+      if let listen = configuration.metricsListen {
+        metrics.sample(batchers: engine.batchers, load: load)
+        let page = metrics.service
+        metricsAddress = await HTTPListener(listen: listen, logger: logger) { MetricsPage.add(to: $0, metrics: page) }.serve(in: &group)
+      }
+      boundMetrics.publish(metricsAddress)
       bound.publish(address)
       let advertised = configuration.advertise ?? Self.dialable(address).description
-      logger.info("serving", metadata: ["address": "\(address)", "advertise": "\(advertised)"])
+      var serving: Logger.Metadata = ["address": "\(address)", "advertise": "\(advertised)"]
+      serving["metrics"] = metricsAddress.map { "\($0)" }
+      logger.info("serving", metadata: serving)
       if let path = configuration.readyFile {
-        try ReadyFile.write(["address": "\(address)", "advertise": advertised], to: path)
+        var addresses = ["address": "\(address)", "advertise": advertised]
+        addresses["metrics"] = metricsAddress.map { "\($0)" }
+        try ReadyFile.write(addresses, to: path)
       }
 
       let senders = try configuration.routers.map { router in

@@ -17,12 +17,15 @@ public struct InferenceEngine: Sendable {
   public let limits: RequestLimits
   /// Where batches run; repository changes are passed on to it.
   public let executor: any BatchExecutor
+  /// The node's metrics page, when it has one.
+  public let metrics: NodeMetrics?
 
   public init(
     identity: NodeIdentity, store: ModelStore, load: NodeLoadTracker, statistics: StatisticsBook,
     executor: any BatchExecutor = LocalExecutor(), availability: ExecutorAvailability = ExecutorAvailability(),
-    limits: RequestLimits = RequestLimits()
+    limits: RequestLimits = RequestLimits(), metrics: NodeMetrics? = nil
   ) {
+    self.metrics = metrics
     self.availability = availability
     self.executor = executor
     self.identity = identity
@@ -36,6 +39,7 @@ public struct InferenceEngine: Sendable {
         started: { _, _, requests in load.executionStarted(requests: requests) },
         finished: { model, version, requests, rows, compute, succeeded in
           load.executionFinished(requests: requests, microseconds: compute.fractionalMicroseconds)
+          metrics?.executed(model: model, version: version, rows: rows)
           if succeeded {
             statistics.recordExecution(model: model, version: version, batchRows: rows, computeNanoseconds: compute.wholeNanoseconds)
           }
@@ -49,8 +53,15 @@ public struct InferenceEngine: Sendable {
     _ request: Inference_ModelInferRequest, deadline: ContinuousClock.Instant? = nil
   ) async throws(RPCError) -> Inference_ModelInferResponse {
     let received = ContinuousClock.now
-    let loaded = try InferenceError.mapped { () throws(InferenceError) in
-      try store.model(named: request.modelName, version: request.modelVersion)
+    let loaded: LoadedModel
+    do throws(RPCError) {
+      loaded = try InferenceError.mapped { () throws(InferenceError) in
+        try store.model(named: request.modelName, version: request.modelVersion)
+      }
+    } catch {
+      // Not labelled with the name asked for: clients must not be able to mint label values.
+      metrics?.failed(model: "", version: "", code: error.code.canonicalName, total: ContinuousClock.now - received)
+      throw error
     }
     let version = String(loaded.version)
     do throws(RPCError) {
@@ -74,15 +85,21 @@ public struct InferenceEngine: Sendable {
       } catch {
         throw RPCError(error)
       }
+      let total = ContinuousClock.now - received
       statistics.recordSuccess(
         model: loaded.name, version: version, rows: validated.batchSize,
-        totalNanoseconds: (ContinuousClock.now - received).wholeNanoseconds, queueNanoseconds: completion.queued.wholeNanoseconds,
+        totalNanoseconds: total.wholeNanoseconds, queueNanoseconds: completion.queued.wholeNanoseconds,
         computeNanoseconds: completion.compute.wholeNanoseconds)
+      metrics?.succeeded(
+        model: loaded.name, version: version, rows: validated.batchSize, queue: completion.queued, compute: completion.compute,
+        total: total)
       return response(
         to: request, model: loaded, outputs: completion.output, names: validated.outputNames,
         queue: completion.queued, compute: completion.compute, batchRows: completion.batchRows, requestRows: validated.batchSize)
     } catch {
-      statistics.recordFailure(model: loaded.name, version: version, totalNanoseconds: (ContinuousClock.now - received).wholeNanoseconds)
+      let total = ContinuousClock.now - received
+      statistics.recordFailure(model: loaded.name, version: version, totalNanoseconds: total.wholeNanoseconds)
+      metrics?.failed(model: loaded.name, version: version, code: error.code.canonicalName, total: total)
       throw error
     }
   }

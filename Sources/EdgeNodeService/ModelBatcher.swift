@@ -31,6 +31,9 @@ public actor ModelBatcher {
   private var batchesAnswered: UInt64 = 0
   private var heldAnswers: [UInt64: [(UInt64, Result<Completion, SchedulingError>)]] = [:]
   private static let requestIDs = Atomic<UInt64>(0)
+  /// `queue.count` and `waiting.count` as of the last change, for metrics read off the actor.
+  private let depth = Atomic<Int>(0)
+  private let held = Atomic<Int>(0)
 
   /// What a request gets back: its rows of the batch's output and where its time went.
   public struct Completion: Sendable {
@@ -65,6 +68,10 @@ public actor ModelBatcher {
 
   /// Requests waiting for a batch.
   public var queuedCount: Int { queue.count }
+  /// The same, read without waiting for the actor (metrics).
+  public nonisolated var queueDepth: Int { depth.load(ordering: .relaxed) }
+  /// Requests queued or running, read without waiting for the actor.
+  public nonisolated var inFlight: Int { held.load(ordering: .relaxed) }
 
   /// Queues a request and waits for its rows of a batch. `deadline` is the client's gRPC
   /// deadline; `priority` and `timeout` are Triton's request parameters.
@@ -139,6 +146,8 @@ public actor ModelBatcher {
       start(ids)
     }
     schedule(queue.nextWakeup(now: now, idleInstances: instances - busy))
+    depth.store(queue.count, ordering: .relaxed)
+    held.store(waiting.count, ordering: .relaxed)
   }
 
   private func start(_ ids: [UInt64]) {

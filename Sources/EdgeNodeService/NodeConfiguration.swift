@@ -30,8 +30,11 @@ public struct NodeConfiguration: Sendable {
   public var insecureAdmin = false
   /// Audit records to this file (JSON lines); nil: the log stream at notice level.
   public var auditLog: String?
-  /// Written with the bound and advertised addresses once listening (`address`, `advertise`).
+  /// Written with the bound and advertised addresses once listening (`address`, `advertise`,
+  /// and `metrics` with a metrics listener).
   public var readyFile: String?
+  /// Plain HTTP listener for Prometheus (`GET /metrics`); nil: none.
+  public var metricsListen: ServiceAddress?
 
   public init(
     identity: NodeIdentity, listen: ServiceAddress, repository: String, routers: [ServiceAddress],

@@ -161,13 +161,20 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
     let name = request.message.modelName
     let version = try RepositoryVersion.from(request.message.parameters)
     let executor = engine.executor
-    try await InferenceError.mapped { () async throws(InferenceError) in
-      guard ModelRepository.isSafeName(name) else { throw .modelNotFound(name) }
-      // Where the batches run first, so the node never serves a version its executor lacks.
-      try await executor.load(name, version: version)
-      try await BlockingWork.run { [store] () throws(InferenceError) in
-        if let version { try store.load(name, version: version) } else { try store.load(name) }
+    guard ModelRepository.isSafeName(name) else { throw RPCError(InferenceError.modelNotFound(name)) }
+    do {
+      try await InferenceError.mapped { () async throws(InferenceError) in
+        // Where the batches run first, so the node never serves a version its executor lacks.
+        try await executor.load(name, version: version)
+        try await BlockingWork.run { [store] () throws(InferenceError) in
+          if let version { try store.load(name, version: version) } else { try store.load(name) }
+        }
       }
+      engine.metrics?.loaded(model: name, succeeded: true)
+    } catch {
+      // Only names of the repository's form: a load of a name with no folder fails here too.
+      engine.metrics?.loaded(model: name, succeeded: false)
+      throw error
     }
     return ServerResponse(message: Inference_RepositoryModelLoadResponse())
   }
@@ -178,13 +185,19 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
     let name = request.message.modelName
     let version = try RepositoryVersion.from(request.message.parameters)
     let executor = engine.executor
-    try await InferenceError.mapped { () async throws(InferenceError) in
-      guard ModelRepository.isSafeName(name) else { throw .modelNotFound(name) }
-      // The executor first: one that refuses leaves both unchanged. Batches for the model that
-      // reach the executor in between are answered as the model not being ready there, which
-      // routers take as about that model only.
-      try await executor.unload(name, version: version)
-      if let version { try store.unload(name, version: version) } else { try store.unload(name) }
+    guard ModelRepository.isSafeName(name) else { throw RPCError(InferenceError.modelNotFound(name)) }
+    do {
+      try await InferenceError.mapped { () async throws(InferenceError) in
+        // The executor first: one that refuses leaves both unchanged. Batches for the model that
+        // reach the executor in between are answered as the model not being ready there, which
+        // routers take as about that model only.
+        try await executor.unload(name, version: version)
+        if let version { try store.unload(name, version: version) } else { try store.unload(name) }
+      }
+      engine.metrics?.unloaded(model: name, succeeded: true)
+    } catch {
+      engine.metrics?.unloaded(model: name, succeeded: false)
+      throw error
     }
     return ServerResponse(message: Inference_RepositoryModelUnloadResponse())
   }

@@ -66,6 +66,11 @@ public final class ClusterView: Sendable {
 
   public func snapshot() -> [NodeHealth] { registry.withLock { $0.snapshot(at: .now) } }
 
+  /// Whether any known node lists a model of this name, ready or not.
+  public func knowsModel(_ name: String) -> Bool {
+    !name.isEmpty && snapshot().contains { $0.descriptor.models.contains { $0.name == name } }
+  }
+
   public func rank(
     model: String, version: String, from client: GeoPoint?, excluding: Set<String> = [], mode: RouteMode = .nearest,
     within bound: ResidencyBound? = nil

@@ -1,4 +1,5 @@
 public import EdgeWire
+import EdgeObservability
 import EdgeProto
 import EdgeRouting
 import EdgeRuntime
@@ -18,7 +19,7 @@ public final class EdgeRouter: Service, Sendable {
   public let pool: NodeClientPool
   /// The data plane's connections to nodes (ModelInfer); the pool above carries the rest.
   public let links: NodeLinkPool
-  public let metrics = RouterMetrics()
+  public let metrics: RouterMetrics
   public let health = HealthBoard(services: ["inference.GRPCInferenceService", "edgeinfer.v1.Registry"])
   private let logger: Logger
   private let bound = PublishedValue<BoundAddresses>()
@@ -33,6 +34,8 @@ public final class EdgeRouter: Service, Sendable {
 
   public init(configuration: RouterConfiguration, logger: Logger = Logger(label: "edge-router")) {
     self.configuration = configuration
+    self.metrics = RouterMetrics(
+      router: configuration.id, region: configuration.region, recording: configuration.metricsListen != nil)
     var logger = logger
     logger[metadataKey: "router"] = "\(configuration.id)"
     self.logger = logger
@@ -84,10 +87,12 @@ public final class EdgeRouter: Service, Sendable {
         listener: .client, keysRequired: keys != nil, adminNames: configuration.adminNames, plaintext: plaintext,
         insecureAdmin: configuration.insecureAdmin),
       keys: keys, audit: audit)
-    let clusterAccess = AccessInterceptor(
+    var clusterAccess = AccessInterceptor(
       policy: AccessPolicy(
         listener: .cluster, adminNames: configuration.adminNames, plaintext: plaintext, insecureAdmin: configuration.insecureAdmin),
       audit: audit)
+    clientAccess.onRefusal = { [metrics] in metrics.refused($0) }
+    clusterAccess.onRefusal = { [metrics] in metrics.refused($0) }
     // The client listener is the front (FrontListener): ModelInfer and ServerLive are answered
     // from its HTTP/2 frames, every other call is relayed to this gRPC server on a private
     // Unix socket, which runs the same access checks with the caller's address from the front.
@@ -153,22 +158,9 @@ public final class EdgeRouter: Service, Sendable {
       let cluster = try await Self.port(of: clusterServer, configured: configuration.clusterListen)
       var metricsAddress: ServiceAddress?
       if let listen = configuration.metricsListen {
-        let (addresses, announce) = AsyncStream<ServiceAddress>.makeStream()
-        let server = MetricsServer(listen: listen) { [self] in
-          MetricsExposition.render(
-            routerID: configuration.id, counts: metrics.snapshot(), rotation: view.rotation(), nodes: view.snapshot(),
-            usage: usage.totals(), nodeConnectionsOpened: links.connectionsOpened)
-        }
-        group.addTask {
-          // A listener that cannot bind ends the stream unannounced and fails the group.
-          defer { announce.finish() }
-          do {
-            try await cancelWhenGracefulShutdown { try await server.run { announce.yield($0); announce.finish() } }
-          } catch is CancellationError {
-            // Stopped by the drain: the router exits cleanly (status 0), as without the page.
-          }
-        }
-        for await address in addresses { metricsAddress = address }
+        metrics.sample(view: view, usage: usage, links: links)
+        let page = metrics.service
+        metricsAddress = await HTTPListener(listen: listen, logger: logger) { MetricsPage.add(to: $0, metrics: page) }.serve(in: &group)
       }
       bound.publish(BoundAddresses(clients: clients, cluster: cluster, metrics: metricsAddress))
       if let path = configuration.readyFile {

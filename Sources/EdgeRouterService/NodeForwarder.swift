@@ -147,7 +147,7 @@ public struct NodeForwarder: Sendable {
           if isRetry { view.retryFinished() }
           return .blocked(kind: kind, ranked.isEmpty ? .noCandidate : .deadlinePassed)
         }
-        metrics.attemptLaunched(kind)
+        metrics.attemptLaunched(kind, node: candidate.node.id)
         group.addTask {
           defer { if isRetry { view.retryFinished() } }
           return .ended(node: candidate.node.id, await one(candidate, model: model, version: version, timeout: remaining, via: caller, settled: settled))

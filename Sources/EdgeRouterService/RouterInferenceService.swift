@@ -85,12 +85,31 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
   /// reports where it ran (edge_node, edge_region) itself.
   public func forwardInfer(_ request: [UInt8], metadata: Metadata) async throws -> [UInt8] {
     let received = ContinuousClock.now
+    var model = ""
+    do {
+      let (response, routing) = try await forwardInfer(request, metadata: metadata, received: received, model: &model)
+      forwarder.metrics.inferenceAnswered(model: model, code: "OK", total: .now - received, routing: routing)
+      return response
+    } catch {
+      let code = (error as? RPCError)?.code.canonicalName ?? (error is CancellationError ? "CANCELLED" : "UNKNOWN")
+      forwarder.metrics.inferenceAnswered(
+        model: view.knowsModel(model) ? model : "", code: code, total: .now - received, routing: nil)
+      throw error
+    }
+  }
+
+  /// The same, telling the model's name once read and returning the time the request spent
+  /// outside the node (the router's `edge_route_us`).
+  private func forwardInfer(
+    _ request: [UInt8], metadata: Metadata, received: ContinuousClock.Instant, model: inout String
+  ) async throws -> ([UInt8], Duration) {
     let summary: InferRequestSummary
     do {
       summary = try InferRequestSummary(scanning: request)
     } catch {
       throw RPCError(code: .invalidArgument, message: "the request is not a valid ModelInferRequest: \(error)")
     }
+    model = summary.modelName
     try InferenceError.mapped { () throws(InferenceError) in
       try RequestValidator.checkSize(payloadBytes: summary.payloadBytes, limits: limits)
     }
@@ -111,12 +130,13 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     let onNode = Double(
       (answer.int64Parameters[ResponseParameter.queueMicroseconds] ?? 0)
         + (answer.int64Parameters[ResponseParameter.computeMicroseconds] ?? 0))
-    WireParameter.append(ResponseParameter.routeMicroseconds, .int64(Int64(max(0, total - onNode))), to: &response)
+    let routing = max(0, total - onNode)
+    WireParameter.append(ResponseParameter.routeMicroseconds, .int64(Int64(routing)), to: &response)
     WireParameter.append(ResponseParameter.attempts, .int64(Int64(outcome.attempts)), to: &response)
     WireParameter.append(ResponseParameter.distanceKilometres, .double(outcome.node.distanceKilometres), to: &response)
     if !routerID.isEmpty { WireParameter.append(ResponseParameter.router, .string(routerID), to: &response) }
     usage?.record(Self.usage(of: summary, answer: answer), credential: credential, model: summary.modelName)
-    return response
+    return (response, .nanoseconds(Int64(routing * 1000)))
   }
 
   public func modelConfig(

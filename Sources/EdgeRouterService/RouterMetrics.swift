@@ -1,12 +1,92 @@
+import CoreMetrics
+public import EdgeObservability
 import EdgeRouting
+import EdgeSecurity
 import GRPCCore
 import Synchronization
 import EdgeServer
 
 /// What a router did with the requests it forwarded, counted since it started: the figures that
 /// show whether failover and the retry budget behave (attempts per request stays near 1 even
-/// in an outage), for ListNodes and the Prometheus endpoint.
+/// in an outage). ListNodes reports the totals (`snapshot`); the metrics page (`service`) has
+/// them too, with inference requests by model and status, their times, attempts by kind,
+/// selections per node, refusals by cause, and what is sampled at each scrape (EdgeRouter).
 public final class RouterMetrics: Sendable {
+  static let requests = MetricFamily(
+    "edge_router_requests_total", .counter,
+    help: "Inference requests answered, by model and gRPC status code (model empty when no node serves the name asked for).")
+  static let requestTime = MetricFamily(
+    "edge_router_request_seconds", .durations(MetricFamily.requestBuckets),
+    help: "Time from an inference request's arrival at the router to its answer, by model.")
+  static let routingTime = MetricFamily(
+    "edge_router_routing_seconds", .durations(MetricFamily.overheadBuckets),
+    help: "Time an answered inference request spent in the router and on the way to and from the node: its end-to-end time less the node's queue and compute time (edge_route_us).")
+  static let attempts = MetricFamily(
+    "edge_router_attempts_total", .counter, help: "Calls made to nodes, by kind: first, failover, hedge, rescue.")
+  static let failovers = MetricFamily(
+    "edge_router_failovers_total", .counter, help: "Attempts sent to the next node after a node did not take the request.")
+  static let hedges = MetricFamily("edge_router_hedges_total", .counter, help: "Second attempts sent after the hedging delay.")
+  static let rescues = MetricFamily(
+    "edge_router_rescues_total", .counter, help: "Second attempts sent because the node waited on left the rotation.")
+  static let selections = MetricFamily(
+    "edge_router_node_selections_total", .counter, help: "Attempts sent to each node, of every kind.")
+  static let budgetExhaustedFamily = MetricFamily(
+    "edge_router_retry_budget_exhausted_total", .counter, help: "Failovers refused because the retry budget was spent.")
+  static let unroutedFamily = MetricFamily(
+    "edge_router_unrouted_total", .counter, help: "Requests answered without an attempt: no node in rotation could take them.")
+  static let shedFamily = MetricFamily(
+    "edge_router_shed_total", .counter,
+    help: "Requests refused at the router: no node could start them within half the time left before their deadline.")
+  static let residencyFamily = MetricFamily(
+    "edge_router_residency_refused_total", .counter,
+    help: "Requests refused for their residency bound: regions outside the key's, a router abroad, or no node inside the bound.")
+  static let refusals = MetricFamily(
+    "edge_router_refusals_total", .counter,
+    help: "Calls refused before routing, by cause: missing, malformed or unknown key, rate limited, insufficient scope, and the admin checks.")
+  static let connectionsOpened = MetricFamily(
+    "edge_router_node_connections_opened_total", .counter,
+    help: "Data-plane connections opened to nodes: one per node and event loop, and again after a connection closed.")
+  static let panic = MetricFamily("edge_router_panic", .gauge, help: "1 while fewer than the panic threshold of live nodes are in rotation.")
+  static let inRotation = MetricFamily("edge_router_nodes_in_rotation", .gauge, help: "Nodes in rotation.")
+  static let live = MetricFamily("edge_router_nodes_live", .gauge, help: "Nodes with current heartbeats, in rotation or not.")
+  static let nodeInRotation = MetricFamily(
+    "edge_router_node_in_rotation", .gauge, help: "1 for a known node in rotation, 0 for one out of it, by node and region.")
+  static let usageRequests = MetricFamily(
+    "edge_router_usage_requests_total", .counter, help: "Answered inference requests by credential and model.")
+  static let usageRows = MetricFamily("edge_router_usage_rows_total", .counter, help: "Rows in answered requests by credential and model.")
+  static let usageInput = MetricFamily(
+    "edge_router_usage_input_bytes_total", .counter, help: "Tensor payload bytes received by credential and model.")
+  static let usageOutput = MetricFamily(
+    "edge_router_usage_output_bytes_total", .counter, help: "Tensor payload bytes answered by credential and model.")
+  static let usageCompute = MetricFamily(
+    "edge_router_usage_compute_seconds_total", .counter,
+    help: "The nodes' measured compute (each request's share of its batch) by credential and model, in seconds.")
+  static let info = MetricFamily("edge_router_info", .gauge, help: "1, labelled with the router's id and region.")
+
+  public static let families = [
+    requests, requestTime, routingTime, attempts, failovers, hedges, rescues, selections, budgetExhaustedFamily, unroutedFamily,
+    shedFamily, residencyFamily, refusals, connectionsOpened, panic, inRotation, live, nodeInRotation, usageRequests, usageRows,
+    usageInput, usageOutput, usageCompute, info,
+  ]
+
+  /// The router's metrics page.
+  public let service: ServiceMetrics
+  /// Whether the page's series are recorded (a router without a metrics listener keeps only the
+  /// totals ListNodes reports, so an unscraped page costs requests nothing).
+  public let recording: Bool
+  private let attemptCounters: [AttemptKind: [CoreMetrics.Counter]]
+  private let budgetCounter, unroutedCounter, shedCounter, residencyCounter: CoreMetrics.Counter
+  /// Per model: status counters and the two histograms; per node: its selections; per cause:
+  /// its refusals. Made once per label set.
+  private let modelInstruments = Mutex<[String: ModelInstruments]>([:])
+  private let nodeSelections = Mutex<[String: CoreMetrics.Counter]>([:])
+  private let refusalCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+
+  private struct ModelInstruments {
+    var total: CoreMetrics.Timer
+    var routing: CoreMetrics.Timer
+    var codes: [String: CoreMetrics.Counter] = [:]
+  }
   public struct Snapshot: Sendable, Equatable {
     public var requests: UInt64 = 0
     public var attempts: UInt64 = 0
@@ -49,12 +129,62 @@ public final class RouterMetrics: Sendable {
   private let shed = Atomic<UInt64>(0)
   private let residency = Atomic<UInt64>(0)
 
-  public init() {}
+  public init(router: String = "router", region: String? = nil, recording: Bool = true) {
+    let service = ServiceMetrics(families: Self.families)
+    self.service = service
+    self.recording = recording
+    let all = service.counter(Self.attempts, [("kind", "first")])
+    attemptCounters = [
+      .first: [all],
+      .failover: [service.counter(Self.attempts, [("kind", "failover")]), service.counter(Self.failovers)],
+      .hedge: [service.counter(Self.attempts, [("kind", "hedge")]), service.counter(Self.hedges)],
+      .rescue: [service.counter(Self.attempts, [("kind", "rescue")]), service.counter(Self.rescues)],
+    ]
+    budgetCounter = service.counter(Self.budgetExhaustedFamily)
+    unroutedCounter = service.counter(Self.unroutedFamily)
+    shedCounter = service.counter(Self.shedFamily)
+    residencyCounter = service.counter(Self.residencyFamily)
+    service.gauge(Self.info, [("router", router), ("region", region ?? "")]).record(1)
+  }
+
+  /// An inference request answered: `code` as `RPCError.Code.canonicalName` names it, `model`
+  /// only when it names a model some node serves (clients must not mint label values);
+  /// `routing` when it was answered with a result.
+  func inferenceAnswered(model: String, code: String, total: Duration, routing: Duration?) {
+    guard recording else { return }
+    modelInstruments.withLock { all in
+      if all[model] == nil {
+        all[model] = ModelInstruments(
+          total: service.timer(Self.requestTime, [("model", model)]), routing: service.timer(Self.routingTime, [("model", model)]))
+      }
+      if all[model]!.codes[code] == nil {
+        all[model]!.codes[code] = service.counter(Self.requests, [("model", model), ("code", code)])
+      }
+      all[model]!.codes[code]!.increment()
+      all[model]!.total.recordNanoseconds(Int64(clamping: total.wholeNanoseconds))
+      if let routing { all[model]!.routing.recordNanoseconds(Int64(clamping: routing.wholeNanoseconds)) }
+    }
+  }
+
+  /// A call refused before routing.
+  func refused(_ refusal: AccessError) {
+    guard recording else { return }
+    refusalCounters.withLock { counters in
+      if counters[refusal.reason] == nil { counters[refusal.reason] = service.counter(Self.refusals, [("reason", refusal.reason)]) }
+      counters[refusal.reason]!.increment()
+    }
+  }
 
   func requestStarted() { requests.add(1, ordering: .relaxed) }
 
-  func attemptLaunched(_ launch: AttemptKind) {
+  func attemptLaunched(_ launch: AttemptKind, node: String) {
     attempts.add(1, ordering: .relaxed)
+    guard recording else { return }
+    for counter in attemptCounters[launch] ?? [] { counter.increment() }
+    nodeSelections.withLock { counters in
+      if counters[node] == nil { counters[node] = service.counter(Self.selections, [("node", node)]) }
+      counters[node]!.increment()
+    }
     switch launch {
     case .first: break
     case .failover: failovers.add(1, ordering: .relaxed)
@@ -63,10 +193,25 @@ public final class RouterMetrics: Sendable {
     }
   }
 
-  func failoverRefusedByBudget() { budgetExhausted.add(1, ordering: .relaxed) }
-  func requestUnrouted() { unrouted.add(1, ordering: .relaxed) }
-  func requestShed() { shed.add(1, ordering: .relaxed) }
-  func residencyRefused() { residency.add(1, ordering: .relaxed) }
+  func failoverRefusedByBudget() {
+    budgetExhausted.add(1, ordering: .relaxed)
+    if recording { budgetCounter.increment() }
+  }
+
+  func requestUnrouted() {
+    unrouted.add(1, ordering: .relaxed)
+    if recording { unroutedCounter.increment() }
+  }
+
+  func requestShed() {
+    shed.add(1, ordering: .relaxed)
+    if recording { shedCounter.increment() }
+  }
+
+  func residencyRefused() {
+    residency.add(1, ordering: .relaxed)
+    if recording { residencyCounter.increment() }
+  }
 
   /// `error`, counted as a residency refusal when it is one (no node inside a bound).
   func counted(_ error: RPCError) -> RPCError {

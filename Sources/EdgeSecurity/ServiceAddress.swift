@@ -52,5 +52,6 @@ public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
 /// An address that is not `host:port`.
 public struct ServiceAddressError: Error, Sendable, Equatable, CustomStringConvertible {
   public var text: String
+  public init(text: String) { self.text = text }
   public var description: String { "'\(text)' is not HOST:PORT" }
 }

@@ -41,6 +41,11 @@ struct ClusterCommand: AsyncParsableCommand {
       for (site, address) in zip(cluster.topology.nodes, cluster.nodeAddresses) {
         say("node       \(site.id) \(address) \(site.city)")
       }
+      for site in cluster.topology.routers + cluster.topology.nodes {
+        if let address = cluster.metricsAddresses[site.id] {
+          say("metrics    \(site.id) http://\(address)/metrics")
+        }
+      }
       say("ca         \(certs.caCertificatePath)")
       say("client     \(certs.identity("client").certificatePath!) \(certs.identity("client").keyPath!)")
       // Admin calls (models, usage) go to the routers' cluster listeners with the admin certificate.

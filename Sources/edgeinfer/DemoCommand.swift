@@ -36,6 +36,9 @@ struct DemoCommand: AsyncParsableCommand {
       for (site, address) in zip(topology.routers, cluster.routerAddresses) {
         print("\(site.id) (\(site.city)) listening on \(address)")
       }
+      for site in topology.routers + topology.nodes {
+        if let address = cluster.metricsAddresses[site.id] { print("metrics of \(site.id): http://\(address)/metrics") }
+      }
       print("every node registered with every router:\n")
       var nodeTable = TextTable(header: ["node", "city", "region", "location"])
       for site in topology.nodes {

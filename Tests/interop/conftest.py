@@ -21,6 +21,7 @@ class Cluster:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
         self.router = None
         self.nodes = {}
+        self.metrics = {}
         deadline = time.monotonic() + 120
         for line in self.process.stdout:
             fields = line.split()
@@ -28,6 +29,8 @@ class Cluster:
                 self.router = fields[1]
             elif fields[:1] == ["node"]:
                 self.nodes[fields[1]] = fields[2]
+            elif fields[:1] == ["metrics"]:
+                self.metrics[fields[1]] = fields[2]
             elif line.startswith("Ctrl-C"):
                 break
             if time.monotonic() > deadline:

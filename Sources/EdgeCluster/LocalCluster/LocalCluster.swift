@@ -26,6 +26,8 @@ public final class LocalCluster: @unchecked Sendable {
   public private(set) var clusterAddresses: [String] = []
   /// Each node's address, in the topology's order.
   public private(set) var nodeAddresses: [String] = []
+  /// Each process's metrics page (plain HTTP on loopback, `GET /metrics`), by process name.
+  public private(set) var metricsAddresses: [String: String] = [:]
   public private(set) var processes: [(name: String, process: Process)] = []
   /// How each process was started, to start it again.
   private var launches: [String: (executable: String, arguments: [String])] = [:]
@@ -62,18 +64,24 @@ public final class LocalCluster: @unchecked Sendable {
     // Every child binds port 0 and reports what it bound (`--ready-file`): no port is picked
     // here, released, and raced for. A restart reuses the port its process had.
     for router in topology.routers {
-      let arguments = topology.routerArguments(router, listen: "127.0.0.1:0", clusterListen: "127.0.0.1:0", paths: paths) + routerOptions
-      let bound = try await launchAndWait("edge-router", name: router.id, arguments: arguments, keys: ["clients", "cluster"])
+      let arguments =
+        topology.routerArguments(router, listen: "127.0.0.1:0", clusterListen: "127.0.0.1:0", paths: paths)
+        + ["--metrics-listen", "127.0.0.1:0"] + routerOptions
+      let bound = try await launchAndWait("edge-router", name: router.id, arguments: arguments, keys: ["clients", "cluster", "metrics"])
       routerAddresses.append(bound["clients"]!)
       clusterAddresses.append(bound["cluster"]!)
+      metricsAddresses[router.id] = bound["metrics"]!
       launches[router.id]?.arguments = Self.replacing(
-        arguments, ["--listen": bound["clients"]!, "--cluster-listen": bound["cluster"]!])
+        arguments, ["--listen": bound["clients"]!, "--cluster-listen": bound["cluster"]!, "--metrics-listen": bound["metrics"]!])
     }
     for site in topology.nodes {
-      let arguments = topology.nodeArguments(site, listen: "127.0.0.1:0", advertise: nil, routers: clusterAddresses, paths: paths)
-      let bound = try await launchAndWait("edge-node", name: site.id, arguments: arguments, keys: ["address"])
+      let arguments =
+        topology.nodeArguments(site, listen: "127.0.0.1:0", advertise: nil, routers: clusterAddresses, paths: paths)
+        + ["--metrics-listen", "127.0.0.1:0"]
+      let bound = try await launchAndWait("edge-node", name: site.id, arguments: arguments, keys: ["address", "metrics"])
       nodeAddresses.append(bound["address"]!)
-      launches[site.id]?.arguments = Self.replacing(arguments, ["--listen": bound["address"]!])
+      metricsAddresses[site.id] = bound["metrics"]!
+      launches[site.id]?.arguments = Self.replacing(arguments, ["--listen": bound["address"]!, "--metrics-listen": bound["metrics"]!])
     }
   }
 

@@ -19,6 +19,21 @@ public enum AccessError: Error, Sendable, Equatable, CustomStringConvertible {
   /// Node registration on the client listener.
   case clusterCallOnClientListener(method: String)
 
+  /// The cause as metrics label it (`reason="rate_limited"`): one of a fixed few, never a name.
+  public var reason: String {
+    switch self {
+    case .missingKey: "missing_key"
+    case .malformedKey: "malformed_key"
+    case .unknownKey: "unknown_key"
+    case .rateLimited: "rate_limited"
+    case .insufficientScope: "insufficient_scope"
+    case .adminNeedsCredential: "admin_needs_credential"
+    case .adminOverPlaintext: "admin_over_plaintext"
+    case .notAnAdminCertificate: "not_an_admin_certificate"
+    case .clusterCallOnClientListener: "cluster_call_on_client_listener"
+    }
+  }
+
   public var description: String {
     switch self {
     case .missingKey: "this router requires an API key: send metadata 'authorization: Bearer <key>'"

@@ -21,6 +21,8 @@ public struct AccessInterceptor: ServerInterceptor {
   /// caller's address and certificate names are the ones the front puts in the metadata (it
   /// drops whatever the caller wrote there itself).
   public var trustsRelayedPeer = false
+  /// Told each refusal's cause (metrics count them by reason).
+  public var onRefusal: @Sendable (AccessError) -> Void = { _ in }
 
   public init(policy: AccessPolicy, keys: APIKeyGate? = nil, audit: AuditLog? = nil, routers: RouterNames? = nil) {
     self.policy = policy
@@ -75,6 +77,7 @@ public struct AccessInterceptor: ServerInterceptor {
     var effective = policy
     if let routers { effective.routerNames = routers.current }
     if case .failure(let refusal) = effective.decide(call, method: context.descriptor.method, credential: credential) {
+      onRefusal(refusal)
       let error = RPCError(refusal)
       record(Self.result(error), credential)
       throw error
@@ -108,6 +111,7 @@ public struct AccessInterceptor: ServerInterceptor {
       case .success(let key):
         return .success((.key(name: key.name, scope: key.effectiveScope), key.regions.flatMap { ResidencyBound($0) }))
       case .failure(let refusal):
+        onRefusal(refusal)
         return .failure(RPCError(refusal))
       }
     }
@@ -132,6 +136,7 @@ public struct AccessInterceptor: ServerInterceptor {
     var effective = policy
     if let routers { effective.routerNames = routers.current }
     if case .failure(let refusal) = effective.decide(callClass, method: call.descriptor.method, credential: credential) {
+      onRefusal(refusal)
       throw RPCError(refusal)
     }
     return Caller(
@@ -141,17 +146,7 @@ public struct AccessInterceptor: ServerInterceptor {
 
   package static func result(_ error: any Error) -> String {
     guard let error = error as? RPCError else { return "UNKNOWN: \(error)" }
-    return "\(error.code.auditName): \(error.message)"
-  }
-}
-
-extension RPCError.Code {
-  /// The status's canonical name (`PERMISSION_DENIED`), as gRPC documents it.
-  package var auditName: String {
-    String(describing: self).reduce(into: "") { name, character in
-      if character.isUppercase, !name.isEmpty { name.append("_") }
-      name.append(character.uppercased())
-    }
+    return "\(error.code.canonicalName): \(error.message)"
   }
 }
 

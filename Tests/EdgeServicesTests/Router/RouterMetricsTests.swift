@@ -6,6 +6,8 @@ import EdgeExecutorService
 import EdgeNodeService
 import EdgeRouterService
 import EdgeServer
+import CoreMetrics
+import EdgeObservability
 import Testing
 
 /// The router's counters and panic state, through ListNodes and the Prometheus endpoint.
@@ -27,13 +29,34 @@ import Testing
       #expect(!stats.panic)
       #expect(stats.nodesInRotation == 2 && stats.nodesLive == 2)
 
-      let page = try HTTPGet.fetch(metrics, path: "/metrics")
+      let page = try await HTTPGet.fetch(metrics, path: "/metrics")
       #expect(page.status == 200)
-      #expect(page.body.contains("edge_router_requests_total{router=\"router\"} 3\n"))
-      #expect(page.body.contains("edge_router_attempts_total{router=\"router\"} 3\n"))
-      #expect(page.body.contains("edge_router_panic{router=\"router\"} 0\n"))
-      #expect(page.body.contains("edge_router_node_in_rotation{router=\"router\",node=\"node-1\",region=\"eu-west\"} 1\n"))
+      // Inference requests by model and status, with their times; attempts by kind, selections
+      // by node; the process's own figures.
+      #expect(page.body.contains("edge_router_requests_total{model=\"digits\",code=\"OK\"} 3\n"))
+      #expect(page.body.contains("edge_router_request_seconds_count{model=\"digits\"} 3\n"))
+      #expect(page.body.contains("edge_router_routing_seconds_count{model=\"digits\"} 3\n"))
+      #expect(page.body.contains("edge_router_attempts_total{kind=\"first\"} 3\n"))
+      #expect(page.body.contains("edge_router_failovers_total 0\n"))
+      #expect(page.body.contains("edge_router_panic 0.0\n"))
+      #expect(page.body.contains("edge_router_node_in_rotation{node=\"node-1\",region=\"eu-west\"} 1.0\n"))
+      #expect(page.body.contains("edge_router_info{router=\"router\",region=\"\"} 1.0\n"))
       #expect(page.body.contains("# TYPE edge_router_failovers_total counter\n"))
+      #expect(page.body.contains("# HELP edge_router_requests_total Inference requests answered"))
+      #expect(page.body.contains("# TYPE process_cpu_seconds_total counter\n"))
+      #expect(page.body.contains("process_resident_memory_bytes "))
+      let selections = page.body.split(separator: "\n").filter { $0.hasPrefix("edge_router_node_selections_total{") }
+      #expect(selections.compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +) == 3)
+      // Metadata calls are not inference requests; a name no node serves is counted unlabelled,
+      // so clients cannot mint label values.
+      _ = try await client.modelSignature(model: "digits")
+      await #expect(throws: (any Error).self) {
+        _ = try await client.infer(model: "no-such-model-\(UInt64.random(in: 0...UInt64.max))", inputs: [DigitsFixture.tensor(rows: 0..<1)])
+      }
+      let after = try await HTTPGet.fetch(metrics, path: "/metrics").body
+      #expect(after.contains("edge_router_requests_total{model=\"digits\",code=\"OK\"} 3\n"))
+      #expect(after.contains("edge_router_requests_total{model=\"\",code=\"NOT_FOUND\"} 1\n"))
+      #expect(!after.contains("no-such-model"))
 
       // Both nodes fail a health check: none of two in rotation is below half, a panic. (Failed
       // again before each look: passing checks bring a node back after a second.)
@@ -44,9 +67,9 @@ import Testing
       failBoth()
       #expect(try await client.routerStats().panic)
       failBoth()
-      let panicking = try HTTPGet.fetch(metrics, path: "/metrics").body
-      #expect(panicking.contains("edge_router_panic{router=\"router\"} 1\n"))
-      #expect(panicking.contains("edge_router_nodes_in_rotation{router=\"router\"} 0\n"))
+      let panicking = try await HTTPGet.fetch(metrics, path: "/metrics").body
+      #expect(panicking.contains("edge_router_panic 1.0\n"))
+      #expect(panicking.contains("edge_router_nodes_in_rotation 0.0\n"))
       // Failing open, the router still serves from the live nodes (which one is the selector's
       // business, tested on its own: a busy machine's round trips can make either the better).
       failBoth()
@@ -54,18 +77,26 @@ import Testing
       #expect(["node-1", "node-2"].contains(served.node))
       #expect(served.output("class")?.int64s == [Int64(DigitsFixture.split.labels[0])])
     }
-    #expect(try HTTPGet.fetch(metrics, path: "/").status == 404)
-    #expect(try HTTPGet.fetch(metrics, path: "/metrics", method: "DELETE").status == 405)
+    #expect(try await HTTPGet.fetch(metrics, path: "/").status == 404)
+    #expect(try await HTTPGet.fetch(metrics, path: "/metrics", method: "DELETE").status == 405)
     await cluster.stop()
   }
 
+  /// Label values that hold the exposition format's special characters are escaped.
   @Test func labelValuesAreEscaped() throws {
-    let node = NodeDescriptor(
-      id: "a\"b\\c\nd", address: "x:1", region: "r", location: try GeoPoint(latitude: 0, longitude: 0), models: [])
-    let text = MetricsExposition.render(
-      routerID: "r", counts: RouterMetrics.Snapshot(), rotation: (0, 1, false),
-      nodes: [NodeHealth(descriptor: node, isHealthy: false, heartbeatAge: .zero)])
-    #expect(text.contains("node=\"a\\\"b\\\\c\\nd\",region=\"r\"} 0\n"))
-    #expect(text.split(separator: "\n").allSatisfy { $0.hasPrefix("#") || $0.hasPrefix("edge_router_") })
+    let family = MetricFamily("edge_test_info", .gauge, help: "A test family.")
+    let metrics = ServiceMetrics(families: [family])
+    metrics.gauge(family, [("node", "a\"b\\c\nd"), ("region", "r")]).record(0)
+    let text = String(decoding: metrics.render(), as: UTF8.self)
+    #expect(text.contains("edge_test_info{node=\"a\\\"b\\\\c\\nd\",region=\"r\"} 0.0\n"))
+    #expect(text.split(separator: "\n").allSatisfy { $0.hasPrefix("#") || $0.hasPrefix("edge_test_") || $0.hasPrefix("process_") })
+  }
+
+  /// A bare port binds loopback; an address is taken as it is.
+  @Test func aBarePortListensOnLoopback() throws {
+    #expect(try ServiceAddress(listener: "9464") == ServiceAddress(host: "127.0.0.1", port: 9464))
+    #expect(try ServiceAddress(listener: "0.0.0.0:9464") == ServiceAddress(host: "0.0.0.0", port: 9464))
+    #expect(throws: ServiceAddressError.self) { try ServiceAddress(listener: "70000") }
+    #expect(throws: ServiceAddressError.self) { try ServiceAddress(listener: "metrics") }
   }
 }

@@ -5,12 +5,24 @@ import Foundation
   import Glibc
 #endif
 
-/// A blocking HTTP/1.1 GET over a plain loopback socket, enough to read a metrics page: the
-/// status code and the body (by content-length).
+/// An HTTP/1.1 GET over a plain loopback socket, enough to read a metrics page: the status code
+/// and the body (by content-length).
 enum HTTPGet {
   struct Failure: Error, CustomStringConvertible { var description: String }
 
-  static func fetch(_ address: ServiceAddress, path: String, method: String = "GET") throws -> (status: Int, body: String) {
+  /// The socket calls block, so they run on a thread of their own: on one of Swift's few
+  /// cooperative threads they would hold up the server tasks that answer them (and every other
+  /// test's), until the read timed out.
+  static func fetch(_ address: ServiceAddress, path: String, method: String = "GET") async throws -> (status: Int, body: String) {
+    try await withCheckedThrowingContinuation { continuation in
+      let thread = Thread {
+        continuation.resume(with: Result { try blockingFetch(address, path: path, method: method) })
+      }
+      thread.start()
+    }
+  }
+
+  private static func blockingFetch(_ address: ServiceAddress, path: String, method: String) throws -> (status: Int, body: String) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw Failure(description: "socket() failed") }
     defer { close(fd) }

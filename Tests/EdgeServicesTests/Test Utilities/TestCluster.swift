@@ -104,6 +104,7 @@ final class TestCluster: @unchecked Sendable {
     configuration.capacity = capacity
     configuration.executor = executor
     configuration.allowedPeers = allowedPeers
+    configuration.metricsListen = ServiceAddress(host: "127.0.0.1", port: 0)
     let node = EdgeNode(configuration: configuration, logger: Self.logger)
     nodes[id] = (node, Task { try await node.run() })
     if waitForRegistration { try await waitUntil { self.router.view.healthyNodes().contains { $0.id == id } } }
@@ -150,7 +151,8 @@ final class TestCluster: @unchecked Sendable {
       ? pki.identity("executor") : try pki.issue(name: "executor")
     let executor = EdgeExecutor(
       listen: ServiceAddress(host: "127.0.0.1", port: port), repository: "\(folder.path)/models",
-      security: insecure ? .plaintext : .tls(identity), allowedPeers: allowedPeers, limits: limits, logger: Self.logger)
+      security: insecure ? .plaintext : .tls(identity), allowedPeers: allowedPeers, limits: limits,
+      metricsListen: ServiceAddress(host: "127.0.0.1", port: 0), logger: Self.logger)
     let task = Task { try await executor.run() }
     return (executor, task, await executor.listeningAddress())
   }
