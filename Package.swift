@@ -140,7 +140,7 @@ let package = Package(
     .target(
       name: "EdgeServer",
       dependencies: [
-        "EdgeWire", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity",
+        "EdgeWire", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeObservability",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

@@ -32,9 +32,13 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
   @Option(help: "Append audit records (JSON lines) to this file (default: the log, at notice level).") var auditLog: String?
   @Option(help: "Plain HTTP address for Prometheus to scrape GET /metrics: HOST:PORT, or a PORT on loopback (default: none).") var metricsListen: String?
   @Option(help: "Log level.") var logLevel = "info"
+  @Option(help: "Log lines as text or json (one object per line).") var logFormat = "text"
 
   func run() async throws {
-    ServiceRunner.bootstrapLogging(level: logLevel)
+    guard let format = LogFormat(rawValue: logFormat) else {
+      throw ValidationError("--log-format must be text or json, not '\(logFormat)'")
+    }
+    ServiceRunner.bootstrapLogging(level: logLevel, format: format)
     let logger = Logger(label: "edge-executor")
     guard maxRequestBytes > 0, maxTensorElements > 0, maxStringBytes > 0 else {
       throw ValidationError("--max-request-bytes, --max-tensor-elements and --max-string-bytes must be positive")

@@ -40,9 +40,13 @@ struct EdgeNodeCommand: AsyncParsableCommand {
   @Option(help: "Once listening, write the bound and advertised addresses here as JSON (for ports picked with :0).") var readyFile: String?
   @Option(help: "Plain HTTP address for Prometheus to scrape GET /metrics: HOST:PORT, or a PORT on loopback (default: none).") var metricsListen: String?
   @Option(help: "Log level.") var logLevel = "info"
+  @Option(help: "Log lines as text or json (one object per line).") var logFormat = "text"
 
   func run() async throws {
-    ServiceRunner.bootstrapLogging(level: logLevel)
+    guard let format = LogFormat(rawValue: logFormat) else {
+      throw ValidationError("--log-format must be text or json, not '\(logFormat)'")
+    }
+    ServiceRunner.bootstrapLogging(level: logLevel, format: format)
     var configuration = NodeConfiguration(
       identity: NodeIdentity(id: id, region: region, location: try GeoPoint(parsing: location)),
       listen: try ServiceAddress(parsing: listen),

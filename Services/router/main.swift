@@ -42,9 +42,13 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   var usageLog: String?
   @Option(help: "Once listening, write the bound addresses here as JSON (for ports picked with :0).") var readyFile: String?
   @Option(help: "Log level.") var logLevel = "info"
+  @Option(help: "Log lines as text or json (one object per line).") var logFormat = "text"
 
   func run() async throws {
-    ServiceRunner.bootstrapLogging(level: logLevel)
+    guard let format = LogFormat(rawValue: logFormat) else {
+      throw ValidationError("--log-format must be text or json, not '\(logFormat)'")
+    }
+    ServiceRunner.bootstrapLogging(level: logLevel, format: format)
     guard heartbeatIntervalMs > 0, heartbeatExpiryMs > heartbeatIntervalMs else {
       throw ValidationError("need 0 < --heartbeat-interval-ms < --heartbeat-expiry-ms")
     }

@@ -121,11 +121,14 @@ public final class EdgeNode: Service, Sendable {
       let certificate: String? = if case .tls(let identity) = configuration.security { identity.certificatePath } else { nil }
       let routerNames = RouterNames(reserved: SharedNames.of(certificateAt: certificate))
       let plaintext = if case .plaintext = configuration.security { true } else { false }
-      let engine = InferenceEngine(
+      var configuredEngine = InferenceEngine(
         identity: configuration.identity, store: store, load: load, statistics: statistics, executor: executor,
         availability: executorAvailability, limits: configuration.limits,
         // Recorded only for a page someone can read: without one, requests pay nothing for it.
         metrics: configuration.metricsListen == nil ? nil : metrics)
+      configuredEngine.accessLog = logger
+      configuredEngine.refusals = RefusalLog(logger: logger)
+      let engine = configuredEngine
       let monitor = remoteExecutor.map { watched in
         Task { [self] in
           await ExecutorMonitor(

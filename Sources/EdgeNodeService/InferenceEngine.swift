@@ -3,6 +3,8 @@ public import EdgeRuntime
 import Foundation
 public import GRPCCore
 import EdgeServer
+public import EdgeObservability
+public import Logging
 
 /// The node's request path: find the model, validate the request against its configuration,
 /// admit it within capacity, queue it on the model's dynamic batcher, and answer with its rows
@@ -19,6 +21,10 @@ public struct InferenceEngine: Sendable {
   public let executor: any BatchExecutor
   /// The node's metrics page, when it has one.
   public let metrics: NodeMetrics?
+  /// Where each request's access line goes (debug level); nil: nowhere.
+  public var accessLog: Logger?
+  /// Where refusals for load (capacity, a full queue) are logged, once per cause and interval.
+  public var refusals: RefusalLog?
 
   public init(
     identity: NodeIdentity, store: ModelStore, load: NodeLoadTracker, statistics: StatisticsBook,
@@ -74,6 +80,7 @@ public struct InferenceEngine: Sendable {
         throw RPCError(InferenceError.unavailable("model '\(loaded.name)' is not ready on node \(identity.id): its executor is unreachable"))
       }
       guard load.admit() else {
+        refusals?.refused("node_at_capacity", "node \(identity.id) is at capacity (\(load.capacity) requests)")
         throw RPCError.overloaded(
           "node \(identity.id) is at capacity (\(load.capacity) requests)", retryAfterMilliseconds: load.retryAfterMilliseconds())
       }
@@ -83,6 +90,11 @@ public struct InferenceEngine: Sendable {
         completion = try await batchers.batcher(for: loaded).submit(
           validated, priority: schedule.priority, timeout: schedule.timeout, deadline: deadline)
       } catch {
+        switch error {
+        case .queueFull: refusals?.refused("queue_full", "the queue of model '\(loaded.name)' is full")
+        case .cannotMeetDeadline: refusals?.refused("deadline_unreachable", "model '\(loaded.name)' cannot start requests before their deadlines")
+        default: break
+        }
         throw RPCError(error)
       }
       let total = ContinuousClock.now - received
@@ -93,6 +105,14 @@ public struct InferenceEngine: Sendable {
       metrics?.succeeded(
         model: loaded.name, version: version, rows: validated.batchSize, queue: completion.queued, compute: completion.compute,
         total: total)
+      accessLog?.debug(
+        "answered",
+        metadata: [
+          "model": "\(loaded.name)", "version": "\(version)", "id": "\(ClientText.loggable(request.id))", "code": "OK",
+          "rows": "\(validated.batchSize)", "batch_rows": "\(completion.batchRows)",
+          "queue_us": "\(Int(completion.queued.fractionalMicroseconds))", "compute_us": "\(Int(completion.compute.fractionalMicroseconds))",
+          "total_us": "\(Int(total.fractionalMicroseconds))",
+        ])
       return response(
         to: request, model: loaded, outputs: completion.output, names: validated.outputNames,
         queue: completion.queued, compute: completion.compute, batchRows: completion.batchRows, requestRows: validated.batchSize)
@@ -100,6 +120,12 @@ public struct InferenceEngine: Sendable {
       let total = ContinuousClock.now - received
       statistics.recordFailure(model: loaded.name, version: version, totalNanoseconds: total.wholeNanoseconds)
       metrics?.failed(model: loaded.name, version: version, code: error.code.canonicalName, total: total)
+      accessLog?.debug(
+        "refused or failed",
+        metadata: [
+          "model": "\(loaded.name)", "version": "\(version)", "id": "\(ClientText.loggable(request.id))",
+          "code": "\(error.code.canonicalName)", "total_us": "\(Int(total.fractionalMicroseconds))",
+        ])
       throw error
     }
   }

@@ -65,6 +65,8 @@ public final class EdgeRouter: Service, Sendable {
     forwarder.defaultHedgeDelay = configuration.hedgeDelay
     forwarder.maxDeadline = configuration.maxDeadline
     forwarder.residency = residency
+    let refusals = RefusalLog(logger: logger)
+    forwarder.refusals = refusals
     let audit = try AuditLog(path: configuration.auditLog, logger: logger)
     let keys = try configuration.apiKeysFile.map { try APIKeyGate(path: $0, logger: logger, audit: audit) }
     let usage = try UsageRecorder(path: configuration.usageLog, logger: logger)
@@ -91,8 +93,14 @@ public final class EdgeRouter: Service, Sendable {
       policy: AccessPolicy(
         listener: .cluster, adminNames: configuration.adminNames, plaintext: plaintext, insecureAdmin: configuration.insecureAdmin),
       audit: audit)
-    clientAccess.onRefusal = { [metrics] in metrics.refused($0) }
-    clusterAccess.onRefusal = { [metrics] in metrics.refused($0) }
+    // Counted on the page, and logged once per cause and interval: a flood of bad keys costs
+    // the log a line every ten seconds.
+    let onRefusal: @Sendable (AccessError) -> Void = { [metrics] refusal in
+      metrics.refused(refusal)
+      refusals.refused(refusal.reason, refusal.description)
+    }
+    clientAccess.onRefusal = onRefusal
+    clusterAccess.onRefusal = onRefusal
     // The client listener is the front (FrontListener): ModelInfer and ServerLive are answered
     // from its HTTP/2 frames, every other call is relayed to this gRPC server on a private
     // Unix socket, which runs the same access checks with the caller's address from the front.

@@ -1,6 +1,7 @@
 import EdgeRuntime
 public import EdgeWire
 public import EdgeProto
+public import EdgeObservability
 public import EdgeRouting
 public import GRPCCore
 public import GRPCNIOTransportHTTP2
@@ -18,6 +19,8 @@ public struct NodeForwarder: Sendable {
   /// The data plane's links to nodes, for ModelInfer (RawModelInferCaller).
   public let links: NodeLinkPool
   public let logger: Logger
+  /// Where shed requests are logged, once per interval.
+  public var refusals: RefusalLog?
   public let metrics: RouterMetrics
   /// The deadline for callers that set none.
   public var defaultTimeout: Duration = .seconds(30)
@@ -138,6 +141,7 @@ public struct NodeForwarder: Sendable {
         let remaining = ContinuousClock.now.duration(to: deadline)
         if kind == .first, remaining > .zero, let pushback = LoadShedding.pushback(candidates: ranked, remaining: remaining) {
           metrics.requestShed()
+          refusals?.refused("shed", "no node can start '\(ClientText.loggable(model))' before the request's deadline")
           throw RPCError(
             code: .resourceExhausted,
             message: "no node can start '\(model)' in time for the request's deadline (the soonest has about \((pushback + remaining * LoadShedding.startWithin).wholeMilliseconds) ms of work ahead of it)",

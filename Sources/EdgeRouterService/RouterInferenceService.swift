@@ -1,4 +1,5 @@
 import EdgeMetering
+import EdgeObservability
 public import EdgeProto
 public import EdgeRuntime
 import EdgeRouting
@@ -85,31 +86,49 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
   /// reports where it ran (edge_node, edge_region) itself.
   public func forwardInfer(_ request: [UInt8], metadata: Metadata) async throws -> [UInt8] {
     let received = ContinuousClock.now
-    var model = ""
+    var summary = InferRequestSummary()
     do {
-      let (response, routing) = try await forwardInfer(request, metadata: metadata, received: received, model: &model)
-      forwarder.metrics.inferenceAnswered(model: model, code: "OK", total: .now - received, routing: routing)
+      let (response, routing, outcome) = try await forwardInfer(request, metadata: metadata, received: received, summary: &summary)
+      let total = ContinuousClock.now - received
+      forwarder.metrics.inferenceAnswered(model: summary.modelName, code: "OK", total: total, routing: routing)
+      forwarder.logger.debug(
+        "answered",
+        metadata: Self.accessFields(summary, code: "OK", total: total) .merging([
+          "node": "\(outcome.node)", "attempts": "\(outcome.attempts)", "route_us": "\(Int(routing.fractionalMicroseconds))",
+        ]) { $1 })
       return response
     } catch {
       let code = (error as? RPCError)?.code.canonicalName ?? (error is CancellationError ? "CANCELLED" : "UNKNOWN")
+      let total = ContinuousClock.now - received
       forwarder.metrics.inferenceAnswered(
-        model: view.knowsModel(model) ? model : "", code: code, total: .now - received, routing: nil)
+        model: view.knowsModel(summary.modelName) ? summary.modelName : "", code: code, total: total, routing: nil)
+      forwarder.logger.debug("refused or failed", metadata: Self.accessFields(summary, code: code, total: total))
       throw error
     }
   }
 
-  /// The same, telling the model's name once read and returning the time the request spent
-  /// outside the node (the router's `edge_route_us`).
+  /// An access-log line's fields: what the client asked for (its text made safe to log), the
+  /// answer's status and the time it took.
+  private static func accessFields(_ summary: InferRequestSummary, code: String, total: Duration) -> Logger.Metadata {
+    [
+      "model": "\(ClientText.loggable(summary.modelName))", "version": "\(ClientText.loggable(summary.modelVersion))",
+      "id": "\(ClientText.loggable(summary.id))", "code": "\(code)", "rows": "\(summary.rows)",
+      "total_us": "\(Int(total.fractionalMicroseconds))", "credential": "\(Caller.current?.credential.name ?? "anonymous")",
+    ]
+  }
+
+  /// The same, filling in the request's summary once read and returning the time the request
+  /// spent outside the node (the router's `edge_route_us`) and the node that answered.
   private func forwardInfer(
-    _ request: [UInt8], metadata: Metadata, received: ContinuousClock.Instant, model: inout String
-  ) async throws -> ([UInt8], Duration) {
+    _ request: [UInt8], metadata: Metadata, received: ContinuousClock.Instant, summary scanned: inout InferRequestSummary
+  ) async throws -> ([UInt8], Duration, (node: String, attempts: Int)) {
     let summary: InferRequestSummary
     do {
       summary = try InferRequestSummary(scanning: request)
     } catch {
       throw RPCError(code: .invalidArgument, message: "the request is not a valid ModelInferRequest: \(error)")
     }
-    model = summary.modelName
+    scanned = summary
     try InferenceError.mapped { () throws(InferenceError) in
       try RequestValidator.checkSize(payloadBytes: summary.payloadBytes, limits: limits)
     }
@@ -136,7 +155,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     WireParameter.append(ResponseParameter.distanceKilometres, .double(outcome.node.distanceKilometres), to: &response)
     if !routerID.isEmpty { WireParameter.append(ResponseParameter.router, .string(routerID), to: &response) }
     usage?.record(Self.usage(of: summary, answer: answer), credential: credential, model: summary.modelName)
-    return (response, .nanoseconds(Int64(routing * 1000)))
+    return (response, .nanoseconds(Int64(routing * 1000)), (outcome.node.node.id, outcome.attempts))
   }
 
   public func modelConfig(

@@ -1,3 +1,4 @@
+public import EdgeObservability
 public import Logging
 public import ServiceLifecycle
 import UnixSignals
@@ -14,13 +15,21 @@ public enum ServiceRunner {
     try await group.run()
   }
 
-  /// Logs to standard error at the given level (trace, debug, info, notice, warning, error).
-  public static func bootstrapLogging(level: String) {
+  /// Logs to standard error at the given level (trace, debug, info, notice, warning, error), as
+  /// text or one JSON object per line.
+  public static func bootstrapLogging(level: String, format: LogFormat = .text) {
     let parsed = Logger.Level(rawValue: level) ?? .info
     LoggingSystem.bootstrap { label in
-      var handler = StreamLogHandler.standardError(label: label)
-      handler.logLevel = parsed
-      return handler
+      switch format {
+      case .text:
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = parsed
+        return handler
+      case .json:
+        var handler = JSONLogHandler(label: label)
+        handler.logLevel = parsed
+        return handler
+      }
     }
   }
 }

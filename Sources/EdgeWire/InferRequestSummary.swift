@@ -1,10 +1,12 @@
-/// What the router needs from a serialized `ModelInferRequest` to route, limit and meter it, read
-/// without decoding the request: its model and version, its rows (the first input's first
-/// dimension, 1 when it has none) and its tensor payload in bytes. The request itself travels on
-/// as the bytes it came in.
+/// What the router needs from a serialized `ModelInferRequest` to route, limit, meter and log it,
+/// read without decoding the request: its model and version, the client's request id, its rows
+/// (the first input's first dimension, 1 when it has none) and its tensor payload in bytes. The
+/// request itself travels on as the bytes it came in.
 public struct InferRequestSummary: Sendable, Equatable {
   public var modelName = ""
   public var modelVersion = ""
+  /// The Open Inference Protocol's `id`, as the client sent it.
+  public var id = ""
   public var rows: Int64 = 1
   public var payloadBytes = 0
 
@@ -17,6 +19,7 @@ public struct InferRequestSummary: Sendable, Equatable {
       switch (number, value) {
       case (1, .lengthDelimited(let range)): modelName = try ProtobufScanner.string(in: bytes, range: range)
       case (2, .lengthDelimited(let range)): modelVersion = try ProtobufScanner.string(in: bytes, range: range)
+      case (3, .lengthDelimited(let range)): id = try ProtobufScanner.string(in: bytes, range: range)
       case (5, .lengthDelimited(let range)):
         let input = try Self.input(bytes, range: range)
         payloadBytes += input.payload

@@ -53,6 +53,7 @@ import Testing
       let summary = try InferRequestSummary(scanning: bytes)
       #expect(summary.modelName == request.modelName)
       #expect(summary.modelVersion == request.modelVersion)
+      #expect(summary.id == request.id)
       #expect(summary.rows == (request.inputs.first?.shape.first ?? 1))
       let payload = request.rawInputContents.reduce(0) { $0 + $1.count }
         + request.inputs.reduce(0) { $0 + ($1.hasContents ? Self.payload(of: $1.contents) : 0) }

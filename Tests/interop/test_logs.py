@@ -1,0 +1,81 @@
+"""`--log-format json` on the real binaries: every line a JSON object with time, level, logger and
+message, and at debug level an access line per request on the router and on the node; a format
+that does not exist is refused with a clear message."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import tritonclient.grpc as grpcclient
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("EDGEINFER_BIN", os.path.join(ROOT, ".build", "debug"))
+
+
+def test_router_and_node_write_json_lines():
+    with tempfile.TemporaryDirectory() as folder:
+        ready = os.path.join(folder, "router.json")
+        router = subprocess.Popen(
+            [os.path.join(BIN, "edge-router"), "--insecure", "--location", "50.11,8.68", "--listen", "127.0.0.1:0",
+             "--cluster-listen", "127.0.0.1:0", "--ready-file", ready, "--log-format", "json", "--log-level", "debug"],
+            stderr=subprocess.PIPE, text=True)
+        node = None
+        try:
+            deadline = time.monotonic() + 30
+            while not os.path.exists(ready) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            cluster = json.load(open(ready))["cluster"]
+            node = subprocess.Popen(
+                [os.path.join(BIN, "edge-node"), "--insecure", "--id", "node-1", "--location", "48.85,2.35",
+                 "--listen", "127.0.0.1:0", "--models", os.path.join(ROOT, "models"), "--router", cluster,
+                 "--log-format", "json", "--log-level", "debug"],
+                stderr=subprocess.PIPE, text=True)
+            for process in (router, node):
+                line = process.stderr.readline()
+                while line and "serving" not in line:
+                    json.loads(line)  # every line before it is JSON too
+                    line = process.stderr.readline()
+                entry = json.loads(line)
+                assert entry["message"] == "serving"
+                assert entry["level"] == "info"
+                assert entry["logger"] in ("edge-router", "edge-node")
+                assert entry["time"].endswith("Z")
+            clients = json.load(open(ready))["clients"]
+            client = grpcclient.InferenceServerClient(url=clients)
+            pixels = grpcclient.InferInput("pixels", [1, 64], "FP32")
+            pixels.set_data_from_numpy(np.zeros((1, 64), dtype=np.float32))
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    client.infer("digits", [pixels], request_id="req-\nforged")
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            for process, fields in ((router, {"node": "node-1"}), (node, {"queue_us": None, "compute_us": None})):
+                entry = None
+                while True:
+                    entry = json.loads(process.stderr.readline())
+                    if entry["message"] == "answered":
+                        break
+                assert entry["model"] == "digits" and entry["code"] == "OK", entry
+                assert entry["id"] == "req-?forged", entry
+                assert int(entry["total_us"]) > 0
+                for key, value in fields.items():
+                    assert key in entry and (value is None or entry[key] == value), entry
+        finally:
+            for process in (node, router):
+                if process:
+                    process.send_signal(signal.SIGTERM)
+                    process.wait(timeout=20)
+
+
+def test_an_unknown_format_is_refused():
+    result = subprocess.run([os.path.join(BIN, "edge-router"), "--location", "0,0", "--log-format", "xml"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "--log-format must be text or json, not 'xml'" in result.stderr

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# What the metrics pages cost requests: `digits` through a release edge-router and edge-node
+# over TLS, with the pages off and on (both services with --metrics-listen, each page scraped
+# every second as Prometheus would, at ten times its default rate), alternating, the same
+# binaries. Each round starts a fresh pair, runs closed-loop load at concurrency 32 and then 1.
+# Usage: dev/bench-observability.sh [DURATION_S] [ROUNDS]
+# Needs `swift build -c release --product edgeinfer --product edge-router --product edge-node`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10}
+ROUNDS=${2:-3}
+BIN=.build/release
+for tool in edgeinfer edge-router edge-node; do
+  [ -x $BIN/$tool ] || { echo "build release $tool first" >&2; exit 1; }
+done
+work=$(mktemp -d)
+pids=()
+stop_all() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
+trap 'stop_all; rm -rf "$work"' EXIT
+$BIN/edgeinfer certs init --out "$work/certs" --nodes 1 >/dev/null
+certs=$work/certs
+results="$work/results.jsonl"
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); cores: $(nproc)" >&2
+
+run_pair() {  # $1: off|on
+  local mode=$1 base=$((20000 + RANDOM % 20000))
+  local router_metrics=() node_metrics=()
+  if [ "$mode" = on ]; then
+    router_metrics=(--metrics-listen 127.0.0.1:$((base + 3)))
+    node_metrics=(--metrics-listen 127.0.0.1:$((base + 4)))
+  fi
+  $BIN/edge-router --location 50.11,8.68 --listen 127.0.0.1:$base --cluster-listen 127.0.0.1:$((base + 1)) \
+    --ca $certs/ca.pem --cert $certs/router.pem --key $certs/router-key.pem --log-level warning ${router_metrics[@]+"${router_metrics[@]}"} &
+  pids+=($!)
+  $BIN/edge-node --id node-1 --location 48.85,2.35 --listen 127.0.0.1:$((base + 2)) --models models \
+    --router 127.0.0.1:$((base + 1)) --ca $certs/ca.pem --cert $certs/node-1.pem --key $certs/node-1-key.pem \
+    --log-level warning ${node_metrics[@]+"${node_metrics[@]}"} &
+  pids+=($!)
+  local client=(--target 127.0.0.1:$base --ca $certs/ca.pem --model digits --shape 1,64 --json)
+  for _ in $(seq 100); do
+    $BIN/edgeinfer bench serve "${client[@]}" --duration 0.2 --warmup 0 --concurrency 1 >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  if [ "$mode" = on ]; then
+    ( while true; do
+        curl -s -o /dev/null http://127.0.0.1:$((base + 3))/metrics
+        curl -s -o /dev/null http://127.0.0.1:$((base + 4))/metrics
+        sleep 1
+      done ) &
+    pids+=($!)
+  fi
+  for concurrency in 32 1; do
+    $BIN/edgeinfer bench serve "${client[@]}" --concurrency $concurrency --duration "$DURATION" \
+      | python3 -c "import json,sys; r=json.load(sys.stdin); r['metrics']='$mode'; r['c']=$concurrency; print(json.dumps(r))" \
+      | tee -a "$results" >&2
+  done
+  if [ "$mode" = on ]; then
+    curl -s http://127.0.0.1:$((base + 3))/metrics | grep -c '^edge_router_requests_total{model="digits",code="OK"}' >/dev/null \
+      || { echo "the router's page did not count the load" >&2; exit 1; }
+  fi
+  stop_all
+}
+
+for round in $(seq "$ROUNDS"); do
+  for mode in off on; do
+    echo "round $round: metrics $mode" >&2
+    run_pair $mode
+  done
+done
+python3 - "$results" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+for c in (32, 1):
+    off = [r for r in rows if r["c"] == c and r["metrics"] == "off"]
+    on = [r for r in rows if r["c"] == c and r["metrics"] == "on"]
+    for a, b in zip(off, on):
+        print(f"c{c}: throughput {a['throughput']:.0f} -> {b['throughput']:.0f}/s ({(b['throughput'] / a['throughput'] - 1) * 100:+.1f}%), "
+              f"p50 {a['p50_ms'] * 1000:.0f} -> {b['p50_ms'] * 1000:.0f} us ({(b['p50_ms'] - a['p50_ms']) * 1000:+.0f} us), "
+              f"p99 {a['p99_ms'] * 1000:.0f} -> {b['p99_ms'] * 1000:.0f} us; failed {a['failed']} / {b['failed']}")
+    t_off = statistics.median(r["throughput"] for r in off); t_on = statistics.median(r["throughput"] for r in on)
+    p_off = statistics.median(r["p50_ms"] for r in off); p_on = statistics.median(r["p50_ms"] for r in on)
+    print(f"c{c} medians: throughput {t_off:.0f} -> {t_on:.0f}/s ({(t_on / t_off - 1) * 100:+.1f}%), p50 {p_off * 1000:.0f} -> {p_on * 1000:.0f} us ({(p_on - p_off) * 1000:+.0f} us)")
+PY
