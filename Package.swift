@@ -127,13 +127,15 @@ let package = Package(
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "HummingbirdTLS", package: "hummingbird"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
       ],
-      swiftSettings: swiftSettings
+      swiftSettings: swiftSettings,
+      plugins: ["BuildStamp"]
     ),
+    // Stamps EdgeObservability with the commit it was built from (BuildInfo, `--version`).
+    .plugin(name: "BuildStamp", capability: .buildTool()),
     // The services, one module per process, on what every server shares.
     // EdgeServer: serving, health, access checks and audit, ready files, and the wire names,
     // timeouts, parameters and the one status mapping (Wire/).
@@ -238,7 +240,7 @@ let package = Package(
       name: "edgeinfer",
       dependencies: [
         "EdgeClient", "EdgeServer", "EdgeCluster", "EdgeNodeService", "EdgeSecurity", "EdgeRuntime", "EdgeRouting", "EdgeProto", "EdgeMetering",
-        "CEdgeKernels",
+        "CEdgeKernels", "EdgeObservability",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),

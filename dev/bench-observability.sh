@@ -62,7 +62,11 @@ run_pair() {  # $1: off|on
 }
 
 for round in $(seq "$ROUNDS"); do
-  for mode in off on; do
+  # ABBA: the order alternates, so a drift over the run (the machine's clock, its neighbours)
+  # does not favour one side.
+  order="off on"
+  [ $((round % 2)) = 0 ] && order="on off"
+  for mode in $order; do
     echo "round $round: metrics $mode" >&2
     run_pair $mode
   done

@@ -10,7 +10,7 @@ import Logging
 /// edge-executor: runs a node's batches in a process of its own (`edge-node --executor`).
 struct EdgeExecutorCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "edge-executor", abstract: "An EdgeInfer batch executor for one node.")
+    commandName: "edge-executor", abstract: "An EdgeInfer batch executor for one node.", version: BuildInfo.description)
 
   @Option(help: "Address to listen on.") var listen = "127.0.0.1:9100"
   @Option(help: "Model repository folder (the node's).") var models = "models"

@@ -11,7 +11,7 @@ import Logging
 /// edge-node: serves models from a repository folder and registers with routers.
 struct EdgeNodeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "edge-node", abstract: "An EdgeInfer inference node.")
+    commandName: "edge-node", abstract: "An EdgeInfer inference node.", version: BuildInfo.description)
 
   @Option(help: "Node id; must be a DNS name in the node's certificate.") var id: String
   @Option(help: "Region name reported to routers.") var region = "local"

@@ -10,7 +10,7 @@ import Logging
 /// edge-router: routes each request to the nearest healthy node that has the model.
 struct EdgeRouterCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "edge-router", abstract: "An EdgeInfer geo-router.")
+    commandName: "edge-router", abstract: "An EdgeInfer geo-router.", version: BuildInfo.description)
 
   @Option(help: "Router id.") var id = "router"
   @Option(help: "Router location as LAT,LON; clients that send none are routed from here.") var location: String

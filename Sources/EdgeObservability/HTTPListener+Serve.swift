@@ -1,23 +1,21 @@
 public import EdgeSecurity
-import ServiceLifecycle
 
 extension HTTPListener {
-  /// Serves in `group` until the graceful shutdown (then the service exits cleanly, as without
-  /// the listener) and returns the bound address once bound; nil when it could not bind, and
-  /// then the group fails with the listener's error.
+  /// Serves in `group` until the service's graceful shutdown, which reaches hummingbird's own
+  /// service group through the task (so it stops cleanly, as the service does), or until
+  /// cancelled; returns the bound address once bound, nil when it could not bind, and then the
+  /// group fails with the listener's error.
   public func serve(in group: inout ThrowingDiscardingTaskGroup<any Error>) async -> ServiceAddress? {
     let (addresses, announce) = AsyncStream<ServiceAddress>.makeStream()
     group.addTask {
       defer { announce.finish() }
       do {
-        try await cancelWhenGracefulShutdown {
-          try await self.run { address in
-            announce.yield(address)
-            announce.finish()
-          }
+        try await self.run { address in
+          announce.yield(address)
+          announce.finish()
         }
       } catch is CancellationError {
-        // Stopped by the drain.
+        // Cancelled with the service (no graceful shutdown): it exits as without the listener.
       }
     }
     for await address in addresses { return address }

@@ -12,9 +12,15 @@ public final class ServiceMetrics: Sendable {
   private let registry: PrometheusCollectorRegistry
   private let scrapeHooks = Mutex<[@Sendable () -> Void]>([])
 
-  /// `families`: the service's own; the process's are added.
+  static let buildInfo = MetricFamily(
+    "edge_build_info", .gauge, help: "1, labelled with the version and the commit the service was built from.")
+
+  /// The families every service's page has besides its own: the build and the process.
+  public static var standardFamilies: [MetricFamily] { [buildInfo] + ProcessMetrics.families }
+
+  /// `families`: the service's own; the standard ones are added.
   public init(families: [MetricFamily]) {
-    let all = families + ProcessMetrics.families
+    let all = families + Self.standardFamilies
     var byName: [String: MetricFamily] = [:]
     for family in all {
       precondition(byName[family.name] == nil, "metric family \(family.name) listed twice")
@@ -26,6 +32,7 @@ public final class ServiceMetrics: Sendable {
     self.factory = CatalogMetricsFactory(registry: registry, families: byName)
     let process = ProcessMetrics(metrics: self)
     onScrape { process.sample() }
+    gauge(Self.buildInfo, [("version", BuildInfo.version), ("commit", BuildInfo.commit)]).record(1)
   }
 
   /// Runs `hook` before every scrape, to set gauges from state kept elsewhere.

@@ -1,10 +1,11 @@
 public import EdgeProto
+import EdgeObservability
 import SwiftProtobuf
 
 /// What the servers say about themselves in ServerMetadata.
 public enum ServerInfo {
   public static let name = "edgeinfer"
-  public static let version = "0.1.0"
+  public static let version = BuildInfo.version
   /// Triton extension names for what EdgeInfer implements.
   public static let extensions = ["model_repository", "model_configuration", "statistics"]
 

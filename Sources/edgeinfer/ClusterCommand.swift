@@ -64,12 +64,15 @@ struct ClusterCommand: AsyncParsableCommand {
       abstract: "Print docker/compose.yaml for the same topology the demo runs.")
 
     @Option(help: "Nodes (1 to \(ClusterTopology.nodeSites.count)).") var nodes = 3
+    @Flag(help: "Print docker/prometheus.yml (the scrape configuration for the same topology) instead.")
+    var prometheus = false
 
     func run() throws {
       guard (1...ClusterTopology.nodeSites.count).contains(nodes) else {
         throw ValidationError("--nodes must be 1 to \(ClusterTopology.nodeSites.count)")
       }
-      print(ComposeFile.render(.standard(nodes: nodes)), terminator: "")
+      let topology = ClusterTopology.standard(nodes: nodes)
+      print(prometheus ? ComposeFile.prometheusConfig(topology) : ComposeFile.render(topology), terminator: "")
     }
   }
 }

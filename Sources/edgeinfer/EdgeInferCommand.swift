@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeObservability
 import EdgeRuntime
 
 /// The edgeinfer command line: certificates, inference, clusters and the demo.
@@ -7,6 +8,7 @@ struct EdgeInferCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "edgeinfer",
     abstract: "EdgeInfer: an edge AI inference network.",
+    version: BuildInfo.description,
     subcommands: [
       CertsCommand.self, InferCommand.self, NodesCommand.self, ClusterCommand.self, DemoCommand.self,
       QuantizeCommand.self, TokenizeCommand.self, BenchCommand.self, DrillCommand.self, KeysCommand.self,

@@ -28,7 +28,7 @@ def test_compose_file_is_valid(compose):
 
 def test_topology(compose):
     services = compose["services"]
-    assert set(services) == {"certs", "router", "router-2", "node-1", "node-2", "node-3"}
+    assert set(services) == {"certs", "router", "router-2", "node-1", "node-2", "node-3", "prometheus", "grafana"}
     # Each router serves with a certificate of its own, named by its service.
     certs = services["certs"]["command"]
     assert certs[certs.index("--routers") + 1] == "2"
@@ -47,3 +47,27 @@ def test_topology(compose):
         allowed = [command[i + 1] for i, arg in enumerate(command) if arg == "--allow"]
         assert allowed == ["router", "router-2", "client"]
     assert os.path.exists(os.path.join(ROOT, "docker", "Dockerfile"))
+
+
+def test_prometheus_scrapes_every_service_and_grafana_has_its_dashboard(compose):
+    services = compose["services"]
+    for name in ("router", "router-2", "node-1", "node-2", "node-3"):
+        command = services[name]["command"]
+        assert command[command.index("--metrics-listen") + 1] == "0.0.0.0:9464"
+        # Pages stay inside the compose network: no host port for them.
+        assert all("9464" not in str(port) for port in services[name].get("ports", []))
+    with open(os.path.join(ROOT, "docker", "prometheus.yml")) as f:
+        prometheus = yaml.safe_load(f)
+    targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in prometheus["scrape_configs"]}
+    assert targets == {"edge-router": ["router:9464", "router-2:9464"],
+                       "edge-node": ["node-1:9464", "node-2:9464", "node-3:9464"]}
+    assert "./prometheus.yml:/etc/prometheus/prometheus.yml:ro" in services["prometheus"]["volumes"]
+    # Grafana and Prometheus listen on the host's loopback only.
+    assert services["prometheus"]["ports"] == ["127.0.0.1:9090:9090"]
+    assert services["grafana"]["ports"] == ["127.0.0.1:3000:3000"]
+    with open(os.path.join(ROOT, "docker", "grafana", "provisioning", "datasources", "prometheus.yaml")) as f:
+        source = yaml.safe_load(f)["datasources"][0]
+    assert source["url"] == "http://prometheus:9090" and source["uid"] == "prometheus"
+    with open(os.path.join(ROOT, "docker", "grafana", "dashboards", "edgeinfer.json")) as f:
+        dashboard = json.load(f)
+    assert all(target["datasource"]["uid"] == "prometheus" for panel in dashboard["panels"] for target in panel["targets"])

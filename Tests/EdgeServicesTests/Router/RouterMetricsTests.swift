@@ -89,7 +89,7 @@ import Testing
     metrics.gauge(family, [("node", "a\"b\\c\nd"), ("region", "r")]).record(0)
     let text = String(decoding: metrics.render(), as: UTF8.self)
     #expect(text.contains("edge_test_info{node=\"a\\\"b\\\\c\\nd\",region=\"r\"} 0.0\n"))
-    #expect(text.split(separator: "\n").allSatisfy { $0.hasPrefix("#") || $0.hasPrefix("edge_test_") || $0.hasPrefix("process_") })
+    #expect(text.split(separator: "\n").allSatisfy { $0.hasPrefix("#") || $0.hasPrefix("edge_test_") || $0.hasPrefix("edge_build_info") || $0.hasPrefix("process_") })
   }
 
   /// A bare port binds loopback; an address is taken as it is.
