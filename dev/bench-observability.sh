@@ -2,7 +2,9 @@
 # What the metrics pages cost requests: `digits` through a release edge-router and edge-node
 # over TLS, with the pages off and on (both services with --metrics-listen, each page scraped
 # every second as Prometheus would, at ten times its default rate), alternating, the same
-# binaries. Each round starts a fresh pair, runs closed-loop load at concurrency 32 and then 1.
+# binaries. Each round starts a fresh pair, runs closed-loop load at concurrency 32 and then 1,
+# and reads the router's and the node's CPU time from /proc around each run: CPU microseconds
+# per request is the cost itself, steadier on a shared machine than throughput.
 # Usage: dev/bench-observability.sh [DURATION_S] [ROUNDS]
 # Needs `swift build -c release --product edgeinfer --product edge-router --product edge-node`.
 set -euo pipefail
@@ -21,6 +23,8 @@ $BIN/edgeinfer certs init --out "$work/certs" --nodes 1 >/dev/null
 certs=$work/certs
 results="$work/results.jsonl"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); cores: $(nproc)" >&2
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 run_pair() {  # $1: off|on
   local mode=$1 base=$((20000 + RANDOM % 20000))
@@ -49,9 +53,15 @@ run_pair() {  # $1: off|on
       done ) &
     pids+=($!)
   fi
+  local router_pid=${pids[0]} node_pid=${pids[1]}
   for concurrency in 32 1; do
-    $BIN/edgeinfer bench serve "${client[@]}" --concurrency $concurrency --duration "$DURATION" \
-      | python3 -c "import json,sys; r=json.load(sys.stdin); r['metrics']='$mode'; r['c']=$concurrency; print(json.dumps(r))" \
+    local before_router before_node
+    before_router=$(cpu_ticks $router_pid)
+    before_node=$(cpu_ticks $node_pid)
+    local run
+    run=$($BIN/edgeinfer bench serve "${client[@]}" --concurrency $concurrency --duration "$DURATION")
+    local router_ticks=$(( $(cpu_ticks $router_pid) - before_router )) node_ticks=$(( $(cpu_ticks $node_pid) - before_node ))
+    echo "$run" | python3 -c "import json,sys,os; r=json.load(sys.stdin); t=os.sysconf('SC_CLK_TCK'); r['metrics']='$mode'; r['c']=$concurrency; r['router_cpu_us']=$router_ticks/t*1e6/max(1,r['ok']); r['node_cpu_us']=$node_ticks/t*1e6/max(1,r['ok']); print(json.dumps(r))" \
       | tee -a "$results" >&2
   done
   if [ "$mode" = on ]; then
@@ -84,4 +94,7 @@ for c in (32, 1):
     t_off = statistics.median(r["throughput"] for r in off); t_on = statistics.median(r["throughput"] for r in on)
     p_off = statistics.median(r["p50_ms"] for r in off); p_on = statistics.median(r["p50_ms"] for r in on)
     print(f"c{c} medians: throughput {t_off:.0f} -> {t_on:.0f}/s ({(t_on / t_off - 1) * 100:+.1f}%), p50 {p_off * 1000:.0f} -> {p_on * 1000:.0f} us ({(p_on - p_off) * 1000:+.0f} us)")
+    for side in ("router", "node"):
+        c_off = statistics.median(r[f"{side}_cpu_us"] for r in off); c_on = statistics.median(r[f"{side}_cpu_us"] for r in on)
+        print(f"c{c} {side} CPU per request (medians): {c_off:.1f} -> {c_on:.1f} us ({c_on - c_off:+.1f} us, {(c_on / c_off - 1) * 100:+.1f}%)")
 PY

@@ -287,6 +287,7 @@ public struct NodeForwarder: Sendable {
     _ candidate: RankedNode, model: String, version: String, timeout: Duration, via caller: Via, settled: Settlement
   ) async -> NodeResult<Via.Response> {
     let id = candidate.node.id
+    let sent = ContinuousClock.now
     do {
       // A cancelled request leaves the node's stream to end with the node's answer unless
       // the reset budget allows a reset (StreamResetBudget): a storm of cancellations must not
@@ -313,6 +314,7 @@ public struct NodeForwarder: Sendable {
           if settled.chargesLateAnswers { caller.answeredAfterCallerLeft(response) }
         })
       view.recordSuccess(id)
+      metrics.attemptAnswered(node: id, elapsed: .now - sent)
       return .answered(response, candidate)
     } catch where Task.isCancelled {
       // The other attempt won (or the caller left): no fault of the node's.

@@ -30,6 +30,9 @@ public final class RouterMetrics: Sendable {
     "edge_router_rescues_total", .counter, help: "Second attempts sent because the node waited on left the rotation.")
   static let selections = MetricFamily(
     "edge_router_node_selections_total", .counter, help: "Attempts sent to each node, of every kind.")
+  static let nodeAttemptTime = MetricFamily(
+    "edge_router_node_attempt_seconds", .durations(MetricFamily.requestBuckets),
+    help: "Time from sending an attempt to a node to its answer, for attempts the node answered, by node.")
   static let budgetExhaustedFamily = MetricFamily(
     "edge_router_retry_budget_exhausted_total", .counter, help: "Failovers refused because the retry budget was spent.")
   static let unroutedFamily = MetricFamily(
@@ -64,7 +67,8 @@ public final class RouterMetrics: Sendable {
   static let info = MetricFamily("edge_router_info", .gauge, help: "1, labelled with the router's id and region.")
 
   public static let families = [
-    requests, requestTime, routingTime, attempts, failovers, hedges, rescues, selections, budgetExhaustedFamily, unroutedFamily,
+    requests, requestTime, routingTime, attempts, failovers, hedges, rescues, selections, nodeAttemptTime, budgetExhaustedFamily,
+    unroutedFamily,
     shedFamily, residencyFamily, refusals, connectionsOpened, panic, inRotation, live, nodeInRotation, usageRequests, usageRows,
     usageInput, usageOutput, usageCompute, info,
   ]
@@ -80,6 +84,7 @@ public final class RouterMetrics: Sendable {
   /// its refusals. Made once per label set.
   private let modelInstruments = Mutex<[String: ModelInstruments]>([:])
   private let nodeSelections = Mutex<[String: CoreMetrics.Counter]>([:])
+  private let nodeAttempts = Mutex<[String: CoreMetrics.Timer]>([:])
   private let refusalCounters = Mutex<[String: CoreMetrics.Counter]>([:])
 
   private struct ModelInstruments {
@@ -164,6 +169,18 @@ public final class RouterMetrics: Sendable {
       all[model]!.total.recordNanoseconds(Int64(clamping: total.wholeNanoseconds))
       if let routing { all[model]!.routing.recordNanoseconds(Int64(clamping: routing.wholeNanoseconds)) }
     }
+  }
+
+  /// An attempt the node answered, `elapsed` after it was sent.
+  func attemptAnswered(node: String, elapsed: Duration) {
+    guard recording else { return }
+    let timer = nodeAttempts.withLock { timers in
+      if let timer = timers[node] { return timer }
+      let timer = service.timer(Self.nodeAttemptTime, [("node", node)])
+      timers[node] = timer
+      return timer
+    }
+    timer.recordNanoseconds(Int64(clamping: elapsed.wholeNanoseconds))
   }
 
   /// A call refused before routing.

@@ -10,7 +10,7 @@ struct EdgeInferCommand: AsyncParsableCommand {
     abstract: "EdgeInfer: an edge AI inference network.",
     version: BuildInfo.description,
     subcommands: [
-      CertsCommand.self, InferCommand.self, NodesCommand.self, ClusterCommand.self, DemoCommand.self,
+      CertsCommand.self, InferCommand.self, NodesCommand.self, TopCommand.self, ClusterCommand.self, DemoCommand.self,
       QuantizeCommand.self, TokenizeCommand.self, BenchCommand.self, DrillCommand.self, KeysCommand.self,
       ModelsCommand.self, UsageCommand.self,
     ])
