@@ -20,6 +20,9 @@ struct TopCommand: AsyncParsableCommand {
   func run() async throws {
     guard interval >= 0.1 else { throw ValidationError("--interval must be at least 0.1 seconds") }
     if let frames, frames < 1 { throw ValidationError("--frames must be positive") }
+    if let metrics, !metrics.hasPrefix("http://") {
+      throw ValidationError("--metrics must be the router's page, http://HOST:PORT/metrics, not '\(metrics)'")
+    }
     // On a terminal each frame replaces the last; piped, frames follow each other.
     let terminal = isatty(STDOUT_FILENO) == 1
     try await EdgeInferenceClient.withClient(try connection.clientConfiguration()) { client in
