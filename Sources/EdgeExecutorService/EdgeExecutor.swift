@@ -94,7 +94,7 @@ public final class EdgeExecutor: Service, Sendable {
       var metricsAddress: ServiceAddress?
       if let metricsListen {
         let page = metrics.service
-        metricsAddress = await HTTPListener(listen: metricsListen, logger: logger) { MetricsPage.add(to: $0, metrics: page) }
+        metricsAddress = try await HTTPListener(listen: metricsListen, logger: logger) { MetricsPage.add(to: $0, metrics: page) }
           .serve(in: &group)
       }
       boundMetrics.publish(metricsAddress)

@@ -27,6 +27,11 @@ public final class ExecutorMetrics: Sendable {
     var code: String
   }
   private let counters = Mutex<[Key: CoreMetrics.Counter]>([:])
+  private struct ModelKey: Hashable {
+    var model: String
+    var version: String
+  }
+  private let instruments = Mutex<[ModelKey: (time: CoreMetrics.Timer, rows: Recorder)]>([:])
 
   public init() {}
 
@@ -40,9 +45,17 @@ public final class ExecutorMetrics: Sendable {
       return counter
     }
     counter.increment()
-    let labels = [("model", model), ("version", version)]
-    if let elapsed { service.timer(Self.batchTime, labels).recordNanoseconds(Int64(clamping: elapsed.wholeNanoseconds)) }
-    if let rows { service.recorder(Self.batchRows, labels).record(rows) }
+    guard let elapsed, let rows else { return }
+    let (time, recorder) = instruments.withLock { instruments in
+      let key = ModelKey(model: model, version: version)
+      if let made = instruments[key] { return made }
+      let labels = [("model", model), ("version", version)]
+      let made = (time: service.timer(Self.batchTime, labels), rows: service.recorder(Self.batchRows, labels))
+      instruments[key] = made
+      return made
+    }
+    time.recordNanoseconds(Int64(clamping: elapsed.wholeNanoseconds))
+    recorder.record(rows)
   }
 
   func loaded(model: String, succeeded: Bool) {

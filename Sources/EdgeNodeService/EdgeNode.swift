@@ -200,7 +200,8 @@ public final class EdgeNode: Service, Sendable {
       if let listen = configuration.metricsListen {
         metrics.sample(batchers: engine.batchers, load: load)
         let page = metrics.service
-        metricsAddress = await HTTPListener(listen: listen, logger: logger) { MetricsPage.add(to: $0, metrics: page) }.serve(in: &group)
+        metricsAddress = try await HTTPListener(listen: listen, logger: logger) { MetricsPage.add(to: $0, metrics: page) }
+          .serve(in: &group)
       }
       boundMetrics.publish(metricsAddress)
       bound.publish(address)

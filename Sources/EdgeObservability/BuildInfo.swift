@@ -1,5 +1,5 @@
 /// What was built: the release version and the commit of the sources (the BuildStamp plugin
-/// writes it at build time; "unknown" without a git repository, `-dirty` with local changes).
+/// writes it at build time; "unknown" without a git repository).
 /// `--version` prints it and every metrics page carries it as `edge_build_info`.
 public enum BuildInfo {
   public static let version = "0.1.0"

@@ -3,9 +3,10 @@ public import EdgeSecurity
 extension HTTPListener {
   /// Serves in `group` until the service's graceful shutdown, which reaches hummingbird's own
   /// service group through the task (so it stops cleanly, as the service does), or until
-  /// cancelled; returns the bound address once bound, nil when it could not bind, and then the
-  /// group fails with the listener's error.
-  public func serve(in group: inout ThrowingDiscardingTaskGroup<any Error>) async -> ServiceAddress? {
+  /// cancelled; returns the bound address once bound, and throws when it could not bind (the
+  /// group then fails with the listener's own error), so a service never reports a listener it
+  /// does not have.
+  public func serve(in group: inout ThrowingDiscardingTaskGroup<any Error>) async throws -> ServiceAddress {
     let (addresses, announce) = AsyncStream<ServiceAddress>.makeStream()
     group.addTask {
       defer { announce.finish() }
@@ -19,6 +20,10 @@ extension HTTPListener {
       }
     }
     for await address in addresses { return address }
-    return nil
+    throw ListenerError(description: "the listener for \(listen) did not start")
+  }
+
+  public struct ListenerError: Error, CustomStringConvertible {
+    public var description: String
   }
 }

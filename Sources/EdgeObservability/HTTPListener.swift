@@ -29,11 +29,15 @@ public struct HTTPListener: Sendable {
 
   /// Serves until cancelled; `onBound` gets the address once the port is bound.
   public func run(onBound: @escaping @Sendable (ServiceAddress) -> Void = { _ in }) async throws {
-    let router = Router()
+    // HEAD answered from every GET route, as a page's Allow header says.
+    let router = Router(options: .autoGenerateHeadEndpoints)
     routes(router)
     let host = listen.host
     let configured = listen.port
-    let server: HTTPServerBuilder = if let tls { try .tls(.http1(), tlsConfiguration: tls) } else { .http1() }
+    // Idle connections close after 30 s: a listener on an operator's network must not let idle
+    // sockets use up the descriptors the service's data plane shares.
+    let http1: HTTPServerBuilder = .http1(configuration: .init(idleTimeout: .seconds(30)))
+    let server: HTTPServerBuilder = if let tls { try .tls(http1, tlsConfiguration: tls) } else { http1 }
     let application = Application(
       router: router, server: server,
       configuration: ApplicationConfiguration(address: .hostname(host, port: configured), serverName: nil),

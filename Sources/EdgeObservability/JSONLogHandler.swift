@@ -55,7 +55,8 @@ public struct JSONLogHandler: LogHandler {
 
   /// One write per line under a lock, so lines from several threads never interleave.
   public static let standardError: @Sendable (String) -> Void = { line in
-    lock.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
+    // A full disk or a closed pipe loses the line, as the text handler would; it never stops the service.
+    lock.withLock { _ in try? FileHandle.standardError.write(contentsOf: Data(line.utf8)) }
   }
 
   private static let lock = Mutex<Void>(())

@@ -30,6 +30,7 @@ public enum MetricsPageFetcher {
 
   private static func get(_ address: ServiceAddress, path: String) async throws -> String {
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+      .connectTimeout(.seconds(2))
       .connect(host: address.host, port: address.port) { channel in
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHTTPClientHandlers()
@@ -47,7 +48,10 @@ public enum MetricsPageFetcher {
       for try await part in inbound {
         switch part {
         case .head(let response): status = response.status
-        case .body(var chunk): body.writeBuffer(&chunk)
+        case .body(var chunk):
+          // A metrics page is kilobytes; a peer that sends more is not one.
+          guard body.readableBytes + chunk.readableBytes <= 16 << 20 else { throw Failure(description: "the page exceeds 16 MiB") }
+          body.writeBuffer(&chunk)
         case .end:
           guard status == .ok else { throw Failure(description: "GET \(path) answered \(status.code)") }
           return String(buffer: body)

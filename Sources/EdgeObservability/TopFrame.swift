@@ -43,17 +43,23 @@ public struct TopFrame: Sendable, Equatable {
       func value(_ samples: [MetricSample], _ name: String, le: String? = nil) -> Double {
         samples.first { $0.name == name && $0.labels["node"] == node.id && $0.labels["le"] == le }?.value ?? 0
       }
-      // A counter that went down restarted with the router: its growth is what it holds now.
-      func growth(_ name: String, le: String? = nil) -> Double {
-        let now = value(current, name, le: le), before = value(previous, name, le: le)
-        return now >= before ? now - before : now
+      // A series that went down restarted with the router: its growth is what it holds now.
+      // Decided once per series (a histogram's by its +Inf bucket, its total), so a restart
+      // never mixes restarted and continuing buckets.
+      func growth(_ name: String, le: String? = nil, restarted: Bool) -> Double {
+        let now = value(current, name, le: le)
+        return restarted ? now : now - value(previous, name, le: le)
       }
+      let selectionsRestarted = value(current, Self.selections) < value(previous, Self.selections)
+      let histogramRestarted = value(current, Self.attemptBuckets, le: "+Inf") < value(previous, Self.attemptBuckets, le: "+Inf")
       let bounds = Set(current.filter { $0.name == Self.attemptBuckets && $0.labels["node"] == node.id }.compactMap { $0.labels["le"] })
       let buckets = bounds.compactMap { le in
-        (le == "+Inf" ? Double.infinity : Double(le)).map { (upperBound: $0, count: growth(Self.attemptBuckets, le: le)) }
+        (le == "+Inf" ? Double.infinity : Double(le)).map {
+          (upperBound: $0, count: max(0, growth(Self.attemptBuckets, le: le, restarted: histogramRestarted)))
+        }
       }
       return Row(
-        node: node, requestsPerSecond: growth(Self.selections) / seconds, p50: HistogramQuantile.quantile(0.5, buckets: buckets),
+        node: node, requestsPerSecond: growth(Self.selections, restarted: selectionsRestarted) / seconds, p50: HistogramQuantile.quantile(0.5, buckets: buckets),
         p99: HistogramQuantile.quantile(0.99, buckets: buckets))
     }
   }

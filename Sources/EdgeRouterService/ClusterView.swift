@@ -68,7 +68,7 @@ public final class ClusterView: Sendable {
 
   /// Whether any known node lists a model of this name, ready or not.
   public func knowsModel(_ name: String) -> Bool {
-    !name.isEmpty && snapshot().contains { $0.descriptor.models.contains { $0.name == name } }
+    !name.isEmpty && registry.withLock { $0.knowsModel(name) }
   }
 
   public func rank(

@@ -168,7 +168,8 @@ public final class EdgeRouter: Service, Sendable {
       if let listen = configuration.metricsListen {
         metrics.sample(view: view, usage: usage, links: links)
         let page = metrics.service
-        metricsAddress = await HTTPListener(listen: listen, logger: logger) { MetricsPage.add(to: $0, metrics: page) }.serve(in: &group)
+        metricsAddress = try await HTTPListener(listen: listen, logger: logger) { MetricsPage.add(to: $0, metrics: page) }
+          .serve(in: &group)
       }
       bound.publish(BoundAddresses(clients: clients, cluster: cluster, metrics: metricsAddress))
       if let path = configuration.readyFile {

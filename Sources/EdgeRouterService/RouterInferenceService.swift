@@ -100,8 +100,10 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     } catch {
       let code = (error as? RPCError)?.code.canonicalName ?? (error is CancellationError ? "CANCELLED" : "UNKNOWN")
       let total = ContinuousClock.now - received
-      forwarder.metrics.inferenceAnswered(
-        model: view.knowsModel(summary.modelName) ? summary.modelName : "", code: code, total: total, routing: nil)
+      if forwarder.metrics.recording {
+        forwarder.metrics.inferenceAnswered(
+          model: view.knowsModel(summary.modelName) ? summary.modelName : "", code: code, total: total, routing: nil)
+      }
       forwarder.logger.debug("refused or failed", metadata: Self.accessFields(summary, code: code, total: total))
       throw error
     }

@@ -183,6 +183,23 @@ public final class RouterMetrics: Sendable {
     timer.recordNanoseconds(Int64(clamping: elapsed.wholeNanoseconds))
   }
 
+  /// Drops the per-node series of nodes the router no longer knows (the page shows no series
+  /// for a node long gone, and churning nodes cannot grow it without bound).
+  func forgetNodes(except known: Set<String>) {
+    nodeSelections.withLock { counters in
+      for (node, counter) in counters where !known.contains(node) {
+        counter.destroy()
+        counters[node] = nil
+      }
+    }
+    nodeAttempts.withLock { timers in
+      for (node, timer) in timers where !known.contains(node) {
+        timer.destroy()
+        timers[node] = nil
+      }
+    }
+  }
+
   /// A call refused before routing.
   func refused(_ refusal: AccessError) {
     guard recording else { return }

@@ -57,6 +57,7 @@ final class RouterSampler: Sendable {
         gauges[key] = nil
       }
     }
+    metrics.forgetNodes(except: Set(known.map(\.descriptor.id)))
     let totals = usage.totals()
     usageCounters.withLock { counters in
       for (key, total) in totals {

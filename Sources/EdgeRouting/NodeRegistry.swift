@@ -90,6 +90,11 @@ public struct NodeRegistry: Sendable {
   /// Whether a heartbeat from `id` would be accepted as a refresh (else the node must register).
   public func isKnown(_ id: String) -> Bool { entries[id] != nil }
 
+  /// Whether any known node lists a model of this name, ready or not.
+  public func knowsModel(_ name: String) -> Bool {
+    entries.values.contains { $0.descriptor.models.contains { $0.name == name } }
+  }
+
   /// Takes a node out at once (graceful drain or deregistration).
   public mutating func remove(_ id: String) {
     entries[id] = nil

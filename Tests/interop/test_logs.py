@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 import numpy as np
@@ -23,6 +24,16 @@ def test_router_and_node_write_json_lines():
              "--cluster-listen", "127.0.0.1:0", "--ready-file", ready, "--log-format", "json", "--log-level", "debug"],
             stderr=subprocess.PIPE, text=True)
         node = None
+        started = []
+
+        def watchdog():
+            # A line that never comes must fail the test, not hang it: the processes are stopped,
+            # readline() then returns "" and json.loads fails.
+            for process in [router] + started:
+                process.kill()
+
+        timer = threading.Timer(60, watchdog)
+        timer.start()
         try:
             deadline = time.monotonic() + 30
             while not os.path.exists(ready) and time.monotonic() < deadline:
@@ -33,6 +44,7 @@ def test_router_and_node_write_json_lines():
                  "--listen", "127.0.0.1:0", "--models", os.path.join(ROOT, "models"), "--router", cluster,
                  "--log-format", "json", "--log-level", "debug"],
                 stderr=subprocess.PIPE, text=True)
+            started.append(node)
             for process in (router, node):
                 line = process.stderr.readline()
                 while line and "serving" not in line:
@@ -68,6 +80,7 @@ def test_router_and_node_write_json_lines():
                 for key, value in fields.items():
                     assert key in entry and (value is None or entry[key] == value), entry
         finally:
+            timer.cancel()
             for process in (node, router):
                 if process:
                     process.send_signal(signal.SIGTERM)

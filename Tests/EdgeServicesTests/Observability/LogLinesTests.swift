@@ -70,5 +70,9 @@ struct LogLinesTests {
     #expect(ClientText.loggable("req-1") == "req-1")
     #expect(ClientText.loggable("a\nb\r\u{1B}[31mc") == "a?b??[31mc")
     #expect(ClientText.loggable(String(repeating: "x", count: 1000)).count == 128)
+    // Nor pose as another field of a text line, nor hide behind a separator or an override.
+    #expect(ClientText.loggable("x code=OK") == "x?code?OK")
+    #expect(ClientText.loggable("a\u{2028}b\u{202E}c") == "a?b?c")
+    #expect(ClientText.loggable("é模型-1") == "é模型-1")
   }
 }

@@ -2,6 +2,8 @@ import EdgeClient
 import EdgeCluster
 import EdgeExecutorService
 import EdgeNodeService
+import EdgeObservability
+import EdgeTestSupport
 import EdgeRouterService
 import EdgeSecurity
 import EdgeServer
@@ -75,5 +77,38 @@ import Testing
     await cluster.stop()
     executor.task.cancel()
     await TestCluster.awaitStop(of: executor.task, named: "executor")
+  }
+
+  /// Without a listener a node serves as before and records nothing (no page to read it).
+  @Test func aNodeWithoutAListenerServesAndRecordsNothing() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    let node = try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris, metrics: false)
+    #expect(await node.metricsAddress() == nil)
+    try await EdgeInferenceClient.withClient(cluster.clientConfiguration(location: TestCluster.london)) { client in
+      let answer = try await client.infer(model: "digits", inputs: [DigitsFixture.tensor(rows: 0..<1)])
+      #expect(answer.node == "node-1")
+    }
+    let page = String(decoding: node.metrics.service.render(), as: UTF8.self)
+    #expect(!page.contains("edge_node_requests_total"))
+    #expect(page.contains("edge_node_info{node=\"node-1\",region=\"eu-west\"} 1.0"))
+    await cluster.stop()
+  }
+
+  /// A metrics port already taken fails the node's start with the listener's error, rather than
+  /// a node that reports a page it does not have.
+  @Test func aTakenMetricsPortFailsTheStart() async throws {
+    let cluster = try TestCluster()
+    await cluster.start()
+    let first = try await cluster.startNode("node-1", region: "eu-west", at: TestCluster.paris)
+    let taken = try #require(await first.metricsAddress())
+    var configuration = NodeConfiguration(
+      identity: NodeIdentity(id: "node-2", region: "us-east", location: TestCluster.newYork),
+      listen: ServiceAddress(host: "127.0.0.1", port: 0), repository: "\(cluster.folder.path)/models", routers: [],
+      security: .tls(cluster.pki.identity("node-2")))
+    configuration.metricsListen = taken
+    let second = EdgeNode(configuration: configuration)
+    await #expect(throws: (any Error).self) { try await second.run() }
+    await cluster.stop()
   }
 }

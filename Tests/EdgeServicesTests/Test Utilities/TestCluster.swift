@@ -95,7 +95,8 @@ final class TestCluster: @unchecked Sendable {
   @discardableResult
   func startNode(
     _ id: String, region: String, at location: GeoPoint, identity: TLSIdentity? = nil, waitForRegistration: Bool = true,
-    executor: ServiceAddress? = nil, repository: String? = nil, allowedPeers: Set<String> = [], capacity: Int = 16
+    executor: ServiceAddress? = nil, repository: String? = nil, allowedPeers: Set<String> = [], capacity: Int = 16,
+    metrics: Bool = true
   ) async throws -> EdgeNode {
     var configuration = NodeConfiguration(
       identity: NodeIdentity(id: id, region: region, location: location),
@@ -104,7 +105,7 @@ final class TestCluster: @unchecked Sendable {
     configuration.capacity = capacity
     configuration.executor = executor
     configuration.allowedPeers = allowedPeers
-    configuration.metricsListen = ServiceAddress(host: "127.0.0.1", port: 0)
+    configuration.metricsListen = metrics ? ServiceAddress(host: "127.0.0.1", port: 0) : nil
     let node = EdgeNode(configuration: configuration, logger: Self.logger)
     nodes[id] = (node, Task { try await node.run() })
     if waitForRegistration { try await waitUntil { self.router.view.healthyNodes().contains { $0.id == id } } }
