@@ -1,7 +1,6 @@
 public import EdgeObservability
 import CoreMetrics
 import EdgeServer
-import Synchronization
 
 /// An executor's metrics page: batches run by model, version and status, their execution time
 /// and rows, and model loads and unloads.
@@ -19,43 +18,37 @@ public final class ExecutorMetrics: Sendable {
     "edge_executor_model_unloads_total", .counter, help: "Unloads asked of the executor, by model and outcome (unloaded, failed).")
   public static let families = [batches, batchTime, batchRows, loads, unloads]
 
-  public let service = ServiceMetrics(families: ExecutorMetrics.families)
+  public let service: ServiceMetrics
 
-  private struct Key: Hashable {
+  private struct Outcome: Hashable, Sendable {
     var model: String
     var version: String
     var code: String
   }
-  private let counters = Mutex<[Key: CoreMetrics.Counter]>([:])
-  private struct ModelKey: Hashable {
+  private struct ModelKey: Hashable, Sendable {
     var model: String
     var version: String
   }
-  private let instruments = Mutex<[ModelKey: (time: CoreMetrics.Timer, rows: Recorder)]>([:])
+  private let outcomes: InstrumentCache<Outcome, CoreMetrics.Counter>
+  private let instruments: InstrumentCache<ModelKey, (time: CoreMetrics.Timer, rows: Recorder)>
 
-  public init() {}
+  public init() {
+    let service = ServiceMetrics(families: Self.families)
+    self.service = service
+    outcomes = InstrumentCache { service.counter(Self.batches, [("model", $0.model), ("version", $0.version), ("code", $0.code)]) }
+    instruments = InstrumentCache { key in
+      let labels = [("model", key.model), ("version", key.version)]
+      return (service.timer(Self.batchTime, labels), service.recorder(Self.batchRows, labels))
+    }
+  }
 
   /// A batch answered: `code` as `RPCError.Code.canonicalName` names it; time and rows when it ran.
   func answered(model: String, version: String, code: String, elapsed: Duration?, rows: Int?) {
-    let key = Key(model: model, version: version, code: code)
-    let counter = counters.withLock { counters in
-      if let counter = counters[key] { return counter }
-      let counter = service.counter(Self.batches, [("model", model), ("version", version), ("code", code)])
-      counters[key] = counter
-      return counter
-    }
-    counter.increment()
+    outcomes[Outcome(model: model, version: version, code: code)].increment()
     guard let elapsed, let rows else { return }
-    let (time, recorder) = instruments.withLock { instruments in
-      let key = ModelKey(model: model, version: version)
-      if let made = instruments[key] { return made }
-      let labels = [("model", model), ("version", version)]
-      let made = (time: service.timer(Self.batchTime, labels), rows: service.recorder(Self.batchRows, labels))
-      instruments[key] = made
-      return made
-    }
-    time.recordNanoseconds(Int64(clamping: elapsed.wholeNanoseconds))
-    recorder.record(rows)
+    let made = instruments[ModelKey(model: model, version: version)]
+    made.time.recordNanoseconds(Int64(clamping: elapsed.wholeNanoseconds))
+    made.rows.record(rows)
   }
 
   func loaded(model: String, succeeded: Bool) {

@@ -3,7 +3,6 @@ import CoreMetrics
 import EdgeRouting
 import EdgeRuntime
 import EdgeServer
-import Synchronization
 
 /// A node's metrics page: per model and version, requests by outcome, rows, where their time
 /// went (queue, compute, end to end), batch sizes, queue depth and requests in flight, and model
@@ -39,24 +38,40 @@ public final class NodeMetrics: Sendable {
 
   public let service: ServiceMetrics
 
-  private struct ModelKey: Hashable {
+  private struct ModelKey: Hashable, Sendable {
     var model: String
     var version: String
   }
 
-  private struct ModelInstruments {
+  private struct ModelInstruments: Sendable {
     var rows: CoreMetrics.Counter
     var queue: CoreMetrics.Timer
     var compute: CoreMetrics.Timer
     var total: CoreMetrics.Timer
     var batchRows: Recorder
-    var codes: [String: CoreMetrics.Counter] = [:]
   }
 
-  private let instruments = Mutex<[ModelKey: ModelInstruments]>([:])
+  private struct Outcome: Hashable, Sendable {
+    var model: String
+    var version: String
+    var code: String
+  }
+
+  /// Per model version its histograms and rows, per version and status its count.
+  private let instruments: InstrumentCache<ModelKey, ModelInstruments>
+  private let outcomes: InstrumentCache<Outcome, CoreMetrics.Counter>
 
   public init(node: String, region: String) {
-    service = ServiceMetrics(families: Self.families)
+    let service = ServiceMetrics(families: Self.families)
+    self.service = service
+    instruments = InstrumentCache { key in
+      let labels = [("model", key.model), ("version", key.version)]
+      return ModelInstruments(
+        rows: service.counter(Self.rows, labels), queue: service.timer(Self.queueTime, labels),
+        compute: service.timer(Self.computeTime, labels), total: service.timer(Self.requestTime, labels),
+        batchRows: service.recorder(Self.batchRows, labels))
+    }
+    outcomes = InstrumentCache { service.counter(Self.requests, [("model", $0.model), ("version", $0.version), ("code", $0.code)]) }
     service.gauge(Self.info, [("node", node), ("region", region)]).record(1)
   }
 
@@ -75,49 +90,25 @@ public final class NodeMetrics: Sendable {
     }
   }
 
-  private func withInstruments(model: String, version: String, _ body: (inout ModelInstruments) -> Void) {
-    instruments.withLock { all in
-      let key = ModelKey(model: model, version: version)
-      if all[key] == nil {
-        let labels = [("model", model), ("version", version)]
-        all[key] = ModelInstruments(
-          rows: service.counter(Self.rows, labels), queue: service.timer(Self.queueTime, labels),
-          compute: service.timer(Self.computeTime, labels), total: service.timer(Self.requestTime, labels),
-          batchRows: service.recorder(Self.batchRows, labels))
-      }
-      body(&all[key]!)
-    }
-  }
-
   /// A request answered with a result.
   public func succeeded(model: String, version: String, rows: Int, queue: Duration, compute: Duration, total: Duration) {
-    withInstruments(model: model, version: version) { instruments in
-      count(&instruments, model: model, version: version, code: "OK")
-      instruments.rows.increment(by: Int64(rows))
-      instruments.queue.recordNanoseconds(Int64(clamping: queue.wholeNanoseconds))
-      instruments.compute.recordNanoseconds(Int64(clamping: compute.wholeNanoseconds))
-      instruments.total.recordNanoseconds(Int64(clamping: total.wholeNanoseconds))
-    }
+    outcomes[Outcome(model: model, version: version, code: "OK")].increment()
+    let instruments = instruments[ModelKey(model: model, version: version)]
+    instruments.rows.increment(by: Int64(rows))
+    instruments.queue.recordNanoseconds(Int64(clamping: queue.wholeNanoseconds))
+    instruments.compute.recordNanoseconds(Int64(clamping: compute.wholeNanoseconds))
+    instruments.total.recordNanoseconds(Int64(clamping: total.wholeNanoseconds))
   }
 
   /// A request answered with an error status (`code`, as `RPCError.Code.canonicalName` names it).
   public func failed(model: String, version: String, code: String, total: Duration) {
-    withInstruments(model: model, version: version) { instruments in
-      count(&instruments, model: model, version: version, code: code)
-      instruments.total.recordNanoseconds(Int64(clamping: total.wholeNanoseconds))
-    }
-  }
-
-  private func count(_ instruments: inout ModelInstruments, model: String, version: String, code: String) {
-    if instruments.codes[code] == nil {
-      instruments.codes[code] = service.counter(Self.requests, [("model", model), ("version", version), ("code", code)])
-    }
-    instruments.codes[code]!.increment()
+    outcomes[Outcome(model: model, version: version, code: code)].increment()
+    instruments[ModelKey(model: model, version: version)].total.recordNanoseconds(Int64(clamping: total.wholeNanoseconds))
   }
 
   /// A batch the executor ran (or failed to).
   public func executed(model: String, version: String, rows: Int) {
-    withInstruments(model: model, version: version) { $0.batchRows.record(rows) }
+    instruments[ModelKey(model: model, version: version)].batchRows.record(rows)
   }
 
   public func loaded(model: String, succeeded: Bool) {

@@ -80,17 +80,17 @@ public final class RouterMetrics: Sendable {
   public let recording: Bool
   private let attemptCounters: [AttemptKind: [CoreMetrics.Counter]]
   private let budgetCounter, unroutedCounter, shedCounter, residencyCounter: CoreMetrics.Counter
-  /// Per model: status counters and the two histograms; per node: its selections; per cause:
-  /// its refusals. Made once per label set.
-  private let modelInstruments = Mutex<[String: ModelInstruments]>([:])
-  private let nodeSelections = Mutex<[String: CoreMetrics.Counter]>([:])
-  private let nodeAttempts = Mutex<[String: CoreMetrics.Timer]>([:])
-  private let refusalCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+  /// Per model and status its count, per model its two histograms, per node its selections and
+  /// answered attempts, per cause its refusals.
+  private let requestCounts: InstrumentCache<ModelCode, CoreMetrics.Counter>
+  private let requestTimes: InstrumentCache<String, (total: CoreMetrics.Timer, routing: CoreMetrics.Timer)>
+  private let nodeSelections: InstrumentCache<String, CoreMetrics.Counter>
+  private let nodeAttempts: InstrumentCache<String, CoreMetrics.Timer>
+  private let refusalCounts: InstrumentCache<String, CoreMetrics.Counter>
 
-  private struct ModelInstruments {
-    var total: CoreMetrics.Timer
-    var routing: CoreMetrics.Timer
-    var codes: [String: CoreMetrics.Counter] = [:]
+  private struct ModelCode: Hashable, Sendable {
+    var model: String
+    var code: String
   }
   public struct Snapshot: Sendable, Equatable {
     public var requests: UInt64 = 0
@@ -149,6 +149,13 @@ public final class RouterMetrics: Sendable {
     unroutedCounter = service.counter(Self.unroutedFamily)
     shedCounter = service.counter(Self.shedFamily)
     residencyCounter = service.counter(Self.residencyFamily)
+    requestCounts = InstrumentCache { service.counter(Self.requests, [("model", $0.model), ("code", $0.code)]) }
+    requestTimes = InstrumentCache { model in
+      (service.timer(Self.requestTime, [("model", model)]), service.timer(Self.routingTime, [("model", model)]))
+    }
+    nodeSelections = InstrumentCache { service.counter(Self.selections, [("node", $0)]) }
+    nodeAttempts = InstrumentCache { service.timer(Self.nodeAttemptTime, [("node", $0)]) }
+    refusalCounts = InstrumentCache { service.counter(Self.refusals, [("reason", $0)]) }
     service.gauge(Self.info, [("router", router), ("region", region ?? "")]).record(1)
   }
 
@@ -157,74 +164,45 @@ public final class RouterMetrics: Sendable {
   /// `routing` when it was answered with a result.
   func inferenceAnswered(model: String, code: String, total: Duration, routing: Duration?) {
     guard recording else { return }
-    modelInstruments.withLock { all in
-      if all[model] == nil {
-        all[model] = ModelInstruments(
-          total: service.timer(Self.requestTime, [("model", model)]), routing: service.timer(Self.routingTime, [("model", model)]))
-      }
-      if all[model]!.codes[code] == nil {
-        all[model]!.codes[code] = service.counter(Self.requests, [("model", model), ("code", code)])
-      }
-      all[model]!.codes[code]!.increment()
-      all[model]!.total.recordNanoseconds(Int64(clamping: total.wholeNanoseconds))
-      if let routing { all[model]!.routing.recordNanoseconds(Int64(clamping: routing.wholeNanoseconds)) }
-    }
+    requestCounts[ModelCode(model: model, code: code)].increment()
+    let times = requestTimes[model]
+    times.total.recordNanoseconds(Int64(clamping: total.wholeNanoseconds))
+    if let routing { times.routing.recordNanoseconds(Int64(clamping: routing.wholeNanoseconds)) }
   }
 
   /// An attempt the node answered, `elapsed` after it was sent.
   func attemptAnswered(node: String, elapsed: Duration) {
     guard recording else { return }
-    let timer = nodeAttempts.withLock { timers in
-      if let timer = timers[node] { return timer }
-      let timer = service.timer(Self.nodeAttemptTime, [("node", node)])
-      timers[node] = timer
-      return timer
-    }
-    timer.recordNanoseconds(Int64(clamping: elapsed.wholeNanoseconds))
+    nodeAttempts[node].recordNanoseconds(Int64(clamping: elapsed.wholeNanoseconds))
   }
 
   /// Drops the per-node series of nodes the router no longer knows (the page shows no series
   /// for a node long gone, and churning nodes cannot grow it without bound).
   func forgetNodes(except known: Set<String>) {
-    nodeSelections.withLock { counters in
-      for (node, counter) in counters where !known.contains(node) {
-        counter.destroy()
-        counters[node] = nil
-      }
-    }
-    nodeAttempts.withLock { timers in
-      for (node, timer) in timers where !known.contains(node) {
-        timer.destroy()
-        timers[node] = nil
-      }
-    }
+    for counter in nodeSelections.forget(where: { !known.contains($0) }) { counter.destroy() }
+    for timer in nodeAttempts.forget(where: { !known.contains($0) }) { timer.destroy() }
   }
 
   /// A call refused before routing.
   func refused(_ refusal: AccessError) {
     guard recording else { return }
-    refusalCounters.withLock { counters in
-      if counters[refusal.reason] == nil { counters[refusal.reason] = service.counter(Self.refusals, [("reason", refusal.reason)]) }
-      counters[refusal.reason]!.increment()
-    }
+    refusalCounts[refusal.reason].increment()
   }
 
   func requestStarted() { requests.add(1, ordering: .relaxed) }
 
   func attemptLaunched(_ launch: AttemptKind, node: String) {
+    // The totals ListNodes reports count whether or not the page records.
     attempts.add(1, ordering: .relaxed)
-    guard recording else { return }
-    for counter in attemptCounters[launch] ?? [] { counter.increment() }
-    nodeSelections.withLock { counters in
-      if counters[node] == nil { counters[node] = service.counter(Self.selections, [("node", node)]) }
-      counters[node]!.increment()
-    }
     switch launch {
     case .first: break
     case .failover: failovers.add(1, ordering: .relaxed)
     case .hedge: hedges.add(1, ordering: .relaxed)
     case .rescue: rescues.add(1, ordering: .relaxed)
     }
+    guard recording else { return }
+    for counter in attemptCounters[launch] ?? [] { counter.increment() }
+    nodeSelections[node].increment()
   }
 
   func failoverRefusedByBudget() {

@@ -4,7 +4,7 @@ import EdgeSecurity
 import EdgeCluster
 import EdgeExecutorService
 import EdgeNodeService
-import EdgeRouterService
+@testable import EdgeRouterService
 import EdgeServer
 import CoreMetrics
 import EdgeObservability
@@ -98,5 +98,26 @@ import Testing
     #expect(try ServiceAddress(listener: "0.0.0.0:9464") == ServiceAddress(host: "0.0.0.0", port: 9464))
     #expect(throws: ServiceAddressError.self) { try ServiceAddress(listener: "70000") }
     #expect(throws: ServiceAddressError.self) { try ServiceAddress(listener: "metrics") }
+  }
+}
+
+/// The totals ListNodes reports are counted whether or not the page records: a router without a
+/// metrics listener still reports its failovers, hedges and rescues.
+@Suite struct RouterTotalsWithoutAPageTests {
+  @Test func listNodesTotalsCountWithTheRecordingOff() {
+    for recording in [false, true] {
+      let metrics = EdgeRouterService.RouterMetrics(recording: recording)
+      metrics.requestStarted()
+      metrics.attemptLaunched(.first, node: "node-1")
+      metrics.attemptLaunched(.failover, node: "node-2")
+      metrics.attemptLaunched(.hedge, node: "node-1")
+      metrics.attemptLaunched(.rescue, node: "node-3")
+      metrics.requestShed()
+      let totals = metrics.snapshot()
+      #expect(totals.requests == 1 && totals.attempts == 4, "recording \(recording)")
+      #expect(totals.failovers == 1 && totals.hedges == 1 && totals.rescues == 1 && totals.shed == 1, "recording \(recording)")
+      let page = String(decoding: metrics.service.render(), as: UTF8.self)
+      #expect(page.contains("edge_router_node_selections_total{node=\"node-1\"} 2") == recording, "recording \(recording)")
+    }
   }
 }
