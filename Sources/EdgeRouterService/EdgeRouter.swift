@@ -177,12 +177,12 @@ public final class EdgeRouter: Service, Sendable {
         addresses["metrics"] = metricsAddress.map { "\($0)" }
         try ReadyFile.write(addresses, to: path)
       }
-      logger.info(
-        "serving",
-        metadata: [
-          "clients": "\(clients)", "cluster": "\(cluster)", "location": "\(configuration.location)",
-          "region": "\(configuration.region ?? "none")", "admin": "\(configuration.adminNames.sorted().joined(separator: ","))",
-        ])
+      var serving: Logger.Metadata = [
+        "clients": "\(clients)", "cluster": "\(cluster)", "location": "\(configuration.location)",
+        "region": "\(configuration.region ?? "none")", "admin": "\(configuration.adminNames.sorted().joined(separator: ","))",
+      ]
+      serving["metrics"] = metricsAddress.map { "\($0)" }
+      logger.info("serving", metadata: serving)
       group.addTask { [self] in
         // Forget long-silent nodes and close connections to departed ones, so neither the
         // registry nor the pool grows without bound.

@@ -42,7 +42,7 @@ def test_router_and_node_write_json_lines():
             node = subprocess.Popen(
                 [os.path.join(BIN, "edge-node"), "--insecure", "--id", "node-1", "--location", "48.85,2.35",
                  "--listen", "127.0.0.1:0", "--models", os.path.join(ROOT, "models"), "--router", cluster,
-                 "--log-format", "json", "--log-level", "debug"],
+                 "--log-format", "json", "--log-level", "debug", "--metrics-listen", "0"],
                 stderr=subprocess.PIPE, text=True)
             started.append(node)
             for process in (router, node):
@@ -55,6 +55,8 @@ def test_router_and_node_write_json_lines():
                 assert entry["level"] == "info"
                 assert entry["logger"] in ("edge-router", "edge-node")
                 assert entry["time"].endswith("Z")
+                # Each names the addresses it serves, its metrics page among them when it has one.
+                assert ("metrics" in entry) == (process is node), entry
             clients = json.load(open(ready))["clients"]
             client = grpcclient.InferenceServerClient(url=clients)
             pixels = grpcclient.InferInput("pixels", [1, 64], "FP32")
