@@ -56,7 +56,7 @@ public struct InferenceEngine: Sendable {
   /// Runs one request. `deadline` is the client's gRPC deadline: a request still queued then is
   /// answered DEADLINE_EXCEEDED at that instant and never executed.
   public func infer(
-    _ request: Inference_ModelInferRequest, deadline: ContinuousClock.Instant? = nil
+    _ request: Inference_ModelInferRequest, deadline: ContinuousClock.Instant? = nil, trace: TraceContext? = nil
   ) async throws(RPCError) -> Inference_ModelInferResponse {
     let received = ContinuousClock.now
     let loaded: LoadedModel
@@ -109,13 +109,16 @@ public struct InferenceEngine: Sendable {
         "answered",
         metadata: [
           "model": "\(loaded.name)", "version": "\(version)", "id": "\(ClientText.loggable(request.id))", "code": "OK",
+          "trace_id": "\(trace?.traceID ?? "")",
           "rows": "\(validated.batchSize)", "batch_rows": "\(completion.batchRows)",
           "queue_us": "\(Int(completion.queued.fractionalMicroseconds))", "compute_us": "\(Int(completion.compute.fractionalMicroseconds))",
           "total_us": "\(Int(total.fractionalMicroseconds))",
         ])
-      return response(
+      var answer = response(
         to: request, model: loaded, outputs: completion.output, names: validated.outputNames,
         queue: completion.queued, compute: completion.compute, batchRows: completion.batchRows, requestRows: validated.batchSize)
+      if let trace { answer.parameters[ResponseParameter.traceID] = .string(trace.traceID) }
+      return answer
     } catch {
       let total = ContinuousClock.now - received
       statistics.recordFailure(model: loaded.name, version: version, totalNanoseconds: total.wholeNanoseconds)
@@ -124,7 +127,7 @@ public struct InferenceEngine: Sendable {
         "refused or failed",
         metadata: [
           "model": "\(loaded.name)", "version": "\(version)", "id": "\(ClientText.loggable(request.id))",
-          "code": "\(error.code.canonicalName)", "total_us": "\(Int(total.fractionalMicroseconds))",
+          "code": "\(error.code.canonicalName)", "total_us": "\(Int(total.fractionalMicroseconds))", "trace_id": "\(trace?.traceID ?? "")",
         ])
       throw error
     }

@@ -3,6 +3,7 @@ import EdgeRuntime
 import SwiftProtobuf
 public import GRPCCore
 import EdgeServer
+import EdgeObservability
 
 /// The Open Inference Protocol on a node: inference, metadata, configuration, statistics and
 /// the model repository, all answered from the node's own store.
@@ -96,7 +97,8 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
     } catch {
       throw RPCError(code: .invalidArgument, message: "the request is not a valid ModelInferRequest: \(error)")
     }
-    return try await engine.infer(request, deadline: deadline).serializedBytes()
+    // The router's hop (or a direct client's) is the parent; a call without one starts a trace.
+    return try await engine.infer(request, deadline: deadline, trace: TraceContext(metadata) ?? .start()).serializedBytes()
   }
 
   public func modelConfig(

@@ -14,6 +14,8 @@ public struct RawModelInferCaller: NodeCaller {
   public let request: [UInt8]
   /// Told of an answer that came after the caller left, so its compute is metered all the same.
   public var onAnswerAfterCallerLeft: (@Sendable ([UInt8]) -> Void)?
+  /// Sent to the node besides the deadline: the trace context of the router's hop.
+  public var forwardedHeaders: [(String, String)] = []
 
   public init(links: NodeLinkPool, request: [UInt8]) {
     self.links = links
@@ -32,7 +34,7 @@ public struct RawModelInferCaller: NodeCaller {
     // the deadline and ends the stream itself.
     let deadline = ContinuousClock.now + timeout
     return try await links.link(for: node.node.address).unary(
-      path: Self.path, metadata: [(GRPCTimeout.forwardedKey, GRPCTimeout.format(timeout))], message: request,
+      path: Self.path, metadata: [(GRPCTimeout.forwardedKey, GRPCTimeout.format(timeout))] + forwardedHeaders, message: request,
       resetOnCancel: { ContinuousClock.now < deadline - .milliseconds(10) })
   }
 }

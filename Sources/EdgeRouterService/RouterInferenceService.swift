@@ -87,13 +87,17 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
   public func forwardInfer(_ request: [UInt8], metadata: Metadata) async throws -> [UInt8] {
     let received = ContinuousClock.now
     var summary = InferRequestSummary()
+    // The client's trace, or a new one: its id goes back in the answer and into every log line
+    // about the request, and the node gets this hop as its parent.
+    let trace = TraceContext(metadata) ?? .start()
     do {
-      let (response, routing, outcome) = try await forwardInfer(request, metadata: metadata, received: received, summary: &summary)
+      let (response, routing, outcome) = try await forwardInfer(
+        request, metadata: metadata, received: received, trace: trace, summary: &summary)
       let total = ContinuousClock.now - received
       forwarder.metrics.inferenceAnswered(model: summary.modelName, code: "OK", total: total, routing: routing)
       forwarder.logger.debug(
         "answered",
-        metadata: Self.accessFields(summary, code: "OK", total: total) .merging([
+        metadata: Self.accessFields(summary, code: "OK", total: total, trace: trace).merging([
           "node": "\(outcome.node)", "attempts": "\(outcome.attempts)", "route_us": "\(Int(routing.fractionalMicroseconds))",
         ]) { $1 })
       return response
@@ -104,15 +108,16 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
         forwarder.metrics.inferenceAnswered(
           model: view.knowsModel(summary.modelName) ? summary.modelName : "", code: code, total: total, routing: nil)
       }
-      forwarder.logger.debug("refused or failed", metadata: Self.accessFields(summary, code: code, total: total))
+      forwarder.logger.debug("refused or failed", metadata: Self.accessFields(summary, code: code, total: total, trace: trace))
       throw error
     }
   }
 
   /// An access-log line's fields: what the client asked for (its text made safe to log), the
   /// answer's status and the time it took.
-  private static func accessFields(_ summary: InferRequestSummary, code: String, total: Duration) -> Logger.Metadata {
+  private static func accessFields(_ summary: InferRequestSummary, code: String, total: Duration, trace: TraceContext) -> Logger.Metadata {
     [
+      "trace_id": "\(trace.traceID)",
       "model": "\(ClientText.loggable(summary.modelName))", "version": "\(ClientText.loggable(summary.modelVersion))",
       "id": "\(ClientText.loggable(summary.id))", "code": "\(code)", "rows": "\(summary.rows)",
       "total_us": "\(Int(total.fractionalMicroseconds))", "credential": "\(Caller.current?.credential.name ?? "anonymous")",
@@ -122,7 +127,8 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
   /// The same, filling in the request's summary once read and returning the time the request
   /// spent outside the node (the router's `edge_route_us`) and the node that answered.
   private func forwardInfer(
-    _ request: [UInt8], metadata: Metadata, received: ContinuousClock.Instant, summary scanned: inout InferRequestSummary
+    _ request: [UInt8], metadata: Metadata, received: ContinuousClock.Instant, trace: TraceContext,
+    summary scanned: inout InferRequestSummary
   ) async throws -> ([UInt8], Duration, (node: String, attempts: Int)) {
     let summary: InferRequestSummary
     do {
@@ -136,6 +142,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     }
     let credential = Caller.current?.credential.name ?? "anonymous"
     var caller = RawModelInferCaller(links: forwarder.links, request: request)
+    caller.forwardedHeaders = trace.child().headers
     // A caller that cancels before its deadline while the node works is charged for what the
     // node did: cancelling is no way to use compute unmetered.
     caller.onAnswerAfterCallerLeft = { [usage] answer in
@@ -154,6 +161,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     let routing = max(0, total - onNode)
     WireParameter.append(ResponseParameter.routeMicroseconds, .int64(Int64(routing)), to: &response)
     WireParameter.append(ResponseParameter.attempts, .int64(Int64(outcome.attempts)), to: &response)
+    WireParameter.append(ResponseParameter.traceID, .string(trace.traceID), to: &response)
     WireParameter.append(ResponseParameter.distanceKilometres, .double(outcome.node.distanceKilometres), to: &response)
     if !routerID.isEmpty { WireParameter.append(ResponseParameter.router, .string(routerID), to: &response) }
     usage?.record(Self.usage(of: summary, answer: answer), credential: credential, model: summary.modelName)

@@ -1,6 +1,6 @@
 """`--log-format json` on the real binaries: every line a JSON object with time, level, logger and
-message, and at debug level an access line per request on the router and on the node; a format
-that does not exist is refused with a clear message."""
+message, and at debug level an access line per request on the router and on the node, both with
+the client's W3C trace id; a format that does not exist is refused with a clear message."""
 import json
 import os
 import signal
@@ -64,7 +64,8 @@ def test_router_and_node_write_json_lines():
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    client.infer("digits", [pixels], request_id="req-\nforged")
+                    client.infer("digits", [pixels], request_id="req-\nforged",
+                                 headers={"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"})
                     break
                 except Exception:
                     if time.monotonic() > deadline:
@@ -78,6 +79,8 @@ def test_router_and_node_write_json_lines():
                         break
                 assert entry["model"] == "digits" and entry["code"] == "OK", entry
                 assert entry["id"] == "req-?forged", entry
+                # The client's trace reaches the node through the router.
+                assert entry["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736", entry
                 assert int(entry["total_us"]) > 0
                 for key, value in fields.items():
                     assert key in entry and (value is None or entry[key] == value), entry

@@ -2,6 +2,8 @@
 public enum ResponseParameter {
   /// Id of the node that executed the request.
   public static let node = "edge_node"
+  /// The request's W3C trace id (32 hex digits): the client's `traceparent`'s, or one started for it.
+  public static let traceID = "edge_trace_id"
   /// Region of that node.
   public static let region = "edge_region"
   /// Microseconds the request waited on the node before execution.
