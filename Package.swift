@@ -43,6 +43,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+    // OTLP over gRPC only: the HTTP exporter would bring async-http-client for nothing.
+    .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPGRPC"]),
   ],
   targets: [
     // Generated protobuf and gRPC code only (dev/generate-protos.sh).
@@ -116,7 +120,8 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     // What operators see of every service: its HTTP listeners (hummingbird, plain or TLS), its
-    // metrics (swift-metrics on a Prometheus registry of its own) and the process's figures.
+    // metrics (swift-metrics on a Prometheus registry of its own), the process's figures, and its
+    // spans (swift-distributed-tracing, exported over OTLP by swift-otel when asked).
     .target(
       name: "EdgeObservability",
       dependencies: [
@@ -132,6 +137,9 @@ let package = Package(
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "Tracing", package: "swift-distributed-tracing"),
+        .product(name: "OTel", package: "swift-otel"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       swiftSettings: swiftSettings,
       plugins: ["BuildStamp"]
@@ -169,6 +177,10 @@ let package = Package(
       name: "EdgeRouterService",
       dependencies: [
         "EdgeServer", "EdgeWire", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeMetering", "EdgeObservability",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Tracing", package: "swift-distributed-tracing"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -185,6 +197,7 @@ let package = Package(
       name: "EdgeNodeService",
       dependencies: [
         "EdgeServer", "EdgeWire", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeBatching", "EdgeObservability",
+        .product(name: "Tracing", package: "swift-distributed-tracing"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -201,6 +214,7 @@ let package = Package(
       name: "EdgeExecutorService",
       dependencies: [
         "EdgeServer", "EdgeNodeService", "EdgeProto", "EdgeRuntime", "EdgeSecurity", "EdgeObservability",
+        .product(name: "Tracing", package: "swift-distributed-tracing"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -332,6 +346,8 @@ let package = Package(
         "EdgeClient", "EdgeSecurity", "EdgeRuntime", "EdgeProto", "EdgeRouting", "EdgeTestSupport",
         "EdgeBatching", "EdgeMetering", "EdgeWire", "EdgeObservability",
         .product(name: "CoreMetrics", package: "swift-metrics"),
+        .product(name: "Tracing", package: "swift-distributed-tracing"),
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "X509", package: "swift-certificates"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# What the metrics pages cost requests: `digits` through a release edge-router and edge-node
-# over TLS, with the pages off and on (both services with --metrics-listen, each page scraped
-# every second as Prometheus would, at ten times its default rate), alternating, the same
-# binaries. Each round starts a fresh pair, runs closed-loop load at concurrency 32 and then 1,
+# What metrics and tracing cost requests: `digits` through a release edge-router and edge-node
+# over TLS, with both off and on (both services with --metrics-listen, each page scraped every
+# second as Prometheus would, at ten times its default rate, and with --otlp-endpoint: every
+# request traced and its spans exported to a local OTLP collector, dev/otlp-collector.py),
+# alternating, the same binaries. Each round starts a fresh pair, runs closed-loop load at concurrency 32 and then 1,
 # and reads the router's and the node's CPU time from /proc around each run: CPU microseconds
 # per request is the cost itself, steadier on a shared machine than throughput.
 # Usage: dev/bench-observability.sh [DURATION_S] [ROUNDS]
-# Needs `swift build -c release --product edgeinfer --product edge-router --product edge-node`.
+# Needs `swift build -c release --product edgeinfer --product edge-router --product edge-node`,
+# and Python's grpcio and opentelemetry-proto for the collector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
@@ -17,8 +19,13 @@ for tool in edgeinfer edge-router edge-node; do
 done
 work=$(mktemp -d)
 pids=()
-stop_all() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
-trap 'stop_all; rm -rf "$work"' EXIT
+stop_all() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pids=()
+}
+collector=
+trap 'stop_all; [ -n "$collector" ] && kill "$collector" 2>/dev/null; rm -rf "$work"' EXIT
 $BIN/edgeinfer certs init --out "$work/certs" --nodes 1 >/dev/null
 certs=$work/certs
 results="$work/results.jsonl"
@@ -29,9 +36,12 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 run_pair() {  # $1: off|on
   local mode=$1 base=$((20000 + RANDOM % 20000))
   local router_metrics=() node_metrics=()
+  collector=
   if [ "$mode" = on ]; then
-    router_metrics=(--metrics-listen 127.0.0.1:$((base + 3)))
-    node_metrics=(--metrics-listen 127.0.0.1:$((base + 4)))
+    python3 dev/otlp-collector.py $((base + 5)) "$work/spans.json" &
+    collector=$!
+    router_metrics=(--metrics-listen 127.0.0.1:$((base + 3)) --otlp-endpoint http://127.0.0.1:$((base + 5)))
+    node_metrics=(--metrics-listen 127.0.0.1:$((base + 4)) --otlp-endpoint http://127.0.0.1:$((base + 5)))
   fi
   $BIN/edge-router --location 50.11,8.68 --listen 127.0.0.1:$base --cluster-listen 127.0.0.1:$((base + 1)) \
     --ca $certs/ca.pem --cert $certs/router.pem --key $certs/router-key.pem --log-level warning ${router_metrics[@]+"${router_metrics[@]}"} &
@@ -69,6 +79,14 @@ run_pair() {  # $1: off|on
       || { echo "the router's page did not count the load" >&2; exit 1; }
   fi
   stop_all
+  if [ -n "$collector" ]; then
+    # The services flushed their last spans as they stopped; the collector writes its counts.
+    kill "$collector"; wait "$collector" 2>/dev/null || true
+    collector=
+    echo "spans exported: $(cat "$work/spans.json")" >&2
+    python3 -c "import json,sys; c=json.load(open('$work/spans.json')); sys.exit(0 if c.get('edge-router',0) > 0 and c.get('edge-node',0) > 0 else 1)" \
+      || { echo "the collector received no spans from one of the services" >&2; exit 1; }
+  fi
 }
 
 for round in $(seq "$ROUNDS"); do
@@ -77,7 +95,7 @@ for round in $(seq "$ROUNDS"); do
   order="off on"
   [ $((round % 2)) = 0 ] && order="on off"
   for mode in $order; do
-    echo "round $round: metrics $mode" >&2
+    echo "round $round: metrics and tracing $mode" >&2
     run_pair $mode
   done
 done

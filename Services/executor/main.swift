@@ -33,6 +33,8 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
   @Option(help: "Plain HTTP address for Prometheus to scrape GET /metrics: HOST:PORT, or a PORT on loopback (default: none).") var metricsListen: String?
   @Option(help: "Log level.") var logLevel = "info"
   @Option(help: "Log lines as text or json (one object per line).") var logFormat = "text"
+  @Option(help: "Export a span per batch to this OpenTelemetry collector over OTLP/gRPC, e.g. http://127.0.0.1:4317 (default: no spans).")
+  var otlpEndpoint: String?
 
   func run() async throws {
     guard let format = LogFormat(rawValue: logFormat) else {
@@ -47,14 +49,15 @@ struct EdgeExecutorCommand: AsyncParsableCommand {
       throw ValidationError("'\(shared)': every cluster certificate names it; give the certificate's own name")
     }
     if insecureAdmin && !insecure { throw ValidationError("--insecure-admin only applies with --insecure") }
+    let export = try otlpEndpoint.map { try TraceExport(endpoint: $0, serviceName: "edge-executor", instance: listen, logger: logger) }
     let executor = EdgeExecutor(
       listen: try ServiceAddress(parsing: listen), repository: models,
       security: try .from(ca: ca, certificate: cert, key: key, insecure: insecure), allowedPeers: Set(allowed),
       limits: RequestLimits(
         maxElementsPerTensor: maxTensorElements, maxBytesElementLength: maxStringBytes, maxRequestBytes: maxRequestBytes),
       adminNames: Set(adminNames), insecureAdmin: insecureAdmin, auditLog: auditLog,
-      metricsListen: try metricsListen.map { try ServiceAddress(listener: $0) }, logger: logger)
-    try await ServiceRunner.run(executor, logger: logger)
+      metricsListen: try metricsListen.map { try ServiceAddress(listener: $0) }, logger: logger, tracer: export?.tracer)
+    try await ServiceRunner.run(executor, beside: export.map { [$0.service] } ?? [], logger: logger)
   }
 }
 

@@ -41,6 +41,8 @@ struct EdgeNodeCommand: AsyncParsableCommand {
   @Option(help: "Plain HTTP address for Prometheus to scrape GET /metrics: HOST:PORT, or a PORT on loopback (default: none).") var metricsListen: String?
   @Option(help: "Log level.") var logLevel = "info"
   @Option(help: "Log lines as text or json (one object per line).") var logFormat = "text"
+  @Option(help: "Export a span per request, queue wait and batch to this OpenTelemetry collector over OTLP/gRPC, e.g. http://127.0.0.1:4317 (default: no spans).")
+  var otlpEndpoint: String?
 
   func run() async throws {
     guard let format = LogFormat(rawValue: logFormat) else {
@@ -79,7 +81,10 @@ struct EdgeNodeCommand: AsyncParsableCommand {
       maxElementsPerTensor: maxTensorElements, maxBytesElementLength: maxStringBytes, maxRequestBytes: maxRequestBytes,
       maxDeadline: .milliseconds(maxDeadlineMs))
     let logger = Logger(label: "edge-node")
-    try await ServiceRunner.run(EdgeNode(configuration: configuration, logger: logger), logger: logger)
+    let export = try otlpEndpoint.map { try TraceExport(endpoint: $0, serviceName: "edge-node", instance: id, logger: logger) }
+    try await ServiceRunner.run(
+      EdgeNode(configuration: configuration, logger: logger, tracer: export?.tracer), beside: export.map { [$0.service] } ?? [],
+      logger: logger)
   }
 }
 

@@ -43,6 +43,10 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   @Option(help: "Once listening, write the bound addresses here as JSON (for ports picked with :0).") var readyFile: String?
   @Option(help: "Log level.") var logLevel = "info"
   @Option(help: "Log lines as text or json (one object per line).") var logFormat = "text"
+  @Option(help: "Serve the operator dashboard here (GET /): HOST:PORT, or a PORT on loopback; HTTPS with --cert, plain HTTP on loopback only with --insecure (default: none).")
+  var dashboardListen: String?
+  @Option(help: "Export a span per request and per attempt to this OpenTelemetry collector over OTLP/gRPC, e.g. http://127.0.0.1:4317 (default: no spans).")
+  var otlpEndpoint: String?
 
   func run() async throws {
     guard let format = LogFormat(rawValue: logFormat) else {
@@ -73,6 +77,12 @@ struct EdgeRouterCommand: AsyncParsableCommand {
     configuration.maxMessageBytes = maxMessageBytes
     configuration.maxDeadline = .milliseconds(maxDeadlineMs)
     configuration.metricsListen = try metricsListen.map { try ServiceAddress(listener: $0) }
+    configuration.dashboardListen = try dashboardListen.map { try ServiceAddress(listener: $0) }
+    // The dashboard shows the topology, where clients are and credential names: in plain text
+    // only to this machine.
+    if insecure, let dashboard = configuration.dashboardListen, !["127.0.0.1", "::1", "localhost"].contains(dashboard.host) {
+      throw ValidationError("--dashboard-listen \(dashboard.host): a plaintext (--insecure) router serves its dashboard on loopback only")
+    }
     guard !adminNames.isEmpty, !adminNames.contains(where: \.isEmpty) else { throw ValidationError("--admin needs a certificate name") }
     if let shared = adminNames.first(where: { ["localhost", "127.0.0.1", "::1"].contains($0) }) {
       throw ValidationError("--admin \(shared): every cluster certificate names it; give the admin certificate's own name")
@@ -88,7 +98,10 @@ struct EdgeRouterCommand: AsyncParsableCommand {
     configuration.usageLog = usageLog
     configuration.readyFile = readyFile
     let logger = Logger(label: "edge-router")
-    try await ServiceRunner.run(EdgeRouter(configuration: configuration, logger: logger), logger: logger)
+    let export = try otlpEndpoint.map { try TraceExport(endpoint: $0, serviceName: "edge-router", instance: id, logger: logger) }
+    try await ServiceRunner.run(
+      EdgeRouter(configuration: configuration, logger: logger, tracer: export?.tracer), beside: export.map { [$0.service] } ?? [],
+      logger: logger)
   }
 }
 

@@ -1,5 +1,5 @@
 public import EdgeRuntime
-import EdgeObservability
+public import EdgeObservability
 public import EdgeSecurity
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -31,15 +31,19 @@ public final class EdgeExecutor: Service, Sendable {
   public let metricsListen: ServiceAddress?
   public let metrics = ExecutorMetrics()
   private let logger: Logger
+  /// Spans of each batch, when they are exported (TraceExport).
+  private let tracer: RequestTracer?
   private let bound = PublishedValue<ServiceAddress>()
   private let boundMetrics = PublishedValue<ServiceAddress?>()
 
   public init(
     listen: ServiceAddress, repository: String, security: TransportSecurityMode, allowedPeers: Set<String> = [],
     limits: RequestLimits = RequestLimits(), adminNames: Set<String> = ["admin"], insecureAdmin: Bool = false,
-    auditLog: String? = nil, metricsListen: ServiceAddress? = nil, logger: Logger = Logger(label: "edge-executor")
+    auditLog: String? = nil, metricsListen: ServiceAddress? = nil, logger: Logger = Logger(label: "edge-executor"),
+    tracer: RequestTracer? = nil
   ) {
     self.listen = listen
+    self.tracer = tracer
     self.metricsListen = metricsListen
     self.limits = limits
     self.adminNames = adminNames
@@ -75,7 +79,7 @@ public final class EdgeExecutor: Service, Sendable {
           $0.connection.flushCoalescing = nil
         }),
       services: [
-        ExecutorService(store: store, limits: limits, metrics: metricsListen == nil ? nil : metrics), HealthService(board: health),
+        ExecutorService(store: store, limits: limits, metrics: metricsListen == nil ? nil : metrics, tracer: tracer), HealthService(board: health),
       ],
       // Loads and unloads change what the node serves: only from the node and admins.
       interceptors: [

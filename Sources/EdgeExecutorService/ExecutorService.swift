@@ -5,6 +5,8 @@ import SwiftProtobuf
 public import GRPCCore
 import EdgeServer
 import EdgeNodeService
+public import EdgeObservability
+import Tracing
 
 /// `edgeinfer.v1.Executor` in an `edge-executor` process: runs a node's formed batches on the
 /// CPU kernels, from its own model store, reached over mTLS, so a crash in a model costs the node
@@ -18,11 +20,35 @@ public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
   private let runner = LocalExecutor()
   /// The executor's metrics page, when it has one.
   public let metrics: ExecutorMetrics?
+  /// Makes an `execute` span per batch, under the node's `batch` span; nil makes none.
+  public let tracer: RequestTracer?
 
-  public init(store: ModelStore, limits: RequestLimits = RequestLimits(), metrics: ExecutorMetrics? = nil) {
+  public init(
+    store: ModelStore, limits: RequestLimits = RequestLimits(), metrics: ExecutorMetrics? = nil, tracer: RequestTracer? = nil
+  ) {
     self.store = store
+    self.tracer = tracer
     self.limits = limits
     self.metrics = metrics
+  }
+
+  /// The batch with the node's trace context: the generated service calls this one.
+  public func executeBatch(
+    request: ServerRequest<Edgeinfer_V1_ExecuteBatchRequest>, context: ServerContext
+  ) async throws -> ServerResponse<Edgeinfer_V1_ExecuteBatchResponse> {
+    guard let tracer else { return ServerResponse(message: try await executeBatch(request: request.message, context: context)) }
+    let (span, _) = tracer.startSpan("execute", parent: TraceContext(request.metadata), kind: .server)
+    span.attributes["edge.model"] = ClientText.loggable(request.message.modelName)
+    span.attributes["edge.batch_rows"] = Int(request.message.batchSize)
+    do {
+      let answer = try await executeBatch(request: request.message, context: context)
+      span.end()
+      return ServerResponse(message: answer)
+    } catch {
+      span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+      span.end()
+      throw error
+    }
   }
 
   public func executeBatch(

@@ -1,5 +1,5 @@
 public import EdgeProto
-import EdgeObservability
+public import EdgeObservability
 public import EdgeRuntime
 import EdgeRouting
 public import EdgeSecurity
@@ -24,11 +24,14 @@ public final class EdgeNode: Service, Sendable {
   /// Whether the executor answers; always while it runs in this process.
   public let executorAvailability = ExecutorAvailability()
   private let logger: Logger
+  /// Spans of each request (infer, queue wait, batch), when they are exported (TraceExport).
+  private let tracer: RequestTracer?
   private let bound = PublishedValue<ServiceAddress>()
   private let boundMetrics = PublishedValue<ServiceAddress?>()
 
-  public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "edge-node")) {
+  public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "edge-node"), tracer: RequestTracer? = nil) {
     self.configuration = configuration
+    self.tracer = tracer
     // With a separate executor the node needs the models' configurations, not their weights.
     self.store = ModelStore(repository: ModelRepository(root: configuration.repository), loadsWeights: configuration.executor == nil)
     self.load = NodeLoadTracker(capacity: configuration.capacity)
@@ -107,7 +110,9 @@ public final class EdgeNode: Service, Sendable {
               $0.connection.flushCoalescing = nil
             }))
         group.addTask { try? await client.runConnections() }
-        remoteExecutor = ExecutorClient(client: client, name: remote.description)
+        var remote = ExecutorClient(client: client, name: remote.description)
+        remote.tracer = tracer
+        remoteExecutor = remote
         executor = remoteExecutor!
         stopExecutor = { client.beginGracefulShutdown() }
       } else {
@@ -125,7 +130,7 @@ public final class EdgeNode: Service, Sendable {
         identity: configuration.identity, store: store, load: load, statistics: statistics, executor: executor,
         availability: executorAvailability, limits: configuration.limits,
         // Recorded only for a page someone can read: without one, requests pay nothing for it.
-        metrics: configuration.metricsListen == nil ? nil : metrics)
+        metrics: configuration.metricsListen == nil ? nil : metrics, tracer: tracer)
       configuredEngine.accessLog = logger
       configuredEngine.refusals = RefusalLog(logger: logger)
       let engine = configuredEngine

@@ -3,6 +3,8 @@ import SwiftProtobuf
 public import EdgeRuntime
 public import GRPCCore
 import EdgeServer
+public import EdgeObservability
+import Tracing
 
 /// The batcher's executor, reached over the Executor service: in the node's process (the
 /// in-process transport) or in an `edge-executor` process (mTLS).
@@ -10,6 +12,10 @@ public struct ExecutorClient<Transport: ClientTransport>: BatchExecutor {
   private let executor: Edgeinfer_V1_Executor.Client<Transport>
   /// Where it runs, for messages.
   public let name: String
+
+  /// Traced, each batch sends the node's `batch` span (the task's current context, ModelBatcher)
+  /// as the executor's parent.
+  public var tracer: RequestTracer?
 
   public init(client: GRPCClient<Transport>, name: String) {
     self.executor = Edgeinfer_V1_Executor.Client(wrapping: client)
@@ -20,7 +26,9 @@ public struct ExecutorClient<Transport: ClientTransport>: BatchExecutor {
     let request = ExecutorWire.request(model: model, inputs: inputs, batchSize: batchSize)
     let response: Edgeinfer_V1_ExecuteBatchResponse
     do {
-      response = try await executor.executeBatch(request)
+      var metadata = Metadata()
+      for (name, value) in tracer?.headers(ServiceContext.current ?? .topLevel) ?? [] { metadata.addString(value, forKey: name) }
+      response = try await executor.executeBatch(request, metadata: metadata)
     } catch let error as RPCError {
       throw InferenceError(executorStatus: error, executor: name, model: model.name)
     } catch {

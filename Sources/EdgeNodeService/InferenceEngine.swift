@@ -5,6 +5,7 @@ public import GRPCCore
 import EdgeServer
 public import EdgeObservability
 public import Logging
+import Tracing
 
 /// The node's request path: find the model, validate the request against its configuration,
 /// admit it within capacity, queue it on the model's dynamic batcher, and answer with its rows
@@ -25,13 +26,17 @@ public struct InferenceEngine: Sendable {
   public var accessLog: Logger?
   /// Where refusals for load (capacity, a full queue) are logged, once per cause and interval.
   public var refusals: RefusalLog?
+  /// Makes an `infer` span per request, and the batchers their `queue` and `batch` spans; nil
+  /// makes none.
+  public let tracer: RequestTracer?
 
   public init(
     identity: NodeIdentity, store: ModelStore, load: NodeLoadTracker, statistics: StatisticsBook,
     executor: any BatchExecutor = LocalExecutor(), availability: ExecutorAvailability = ExecutorAvailability(),
-    limits: RequestLimits = RequestLimits(), metrics: NodeMetrics? = nil
+    limits: RequestLimits = RequestLimits(), metrics: NodeMetrics? = nil, tracer: RequestTracer? = nil
   ) {
     self.metrics = metrics
+    self.tracer = tracer
     self.availability = availability
     self.executor = executor
     self.identity = identity
@@ -50,13 +55,34 @@ public struct InferenceEngine: Sendable {
             statistics.recordExecution(model: model, version: version, batchRows: rows, computeNanoseconds: compute.wholeNanoseconds)
           }
         }),
-      onInstancesChanged: { load.setInstances($0) })
+      onInstancesChanged: { load.setInstances($0) }, tracer: tracer)
   }
 
   /// Runs one request. `deadline` is the client's gRPC deadline: a request still queued then is
-  /// answered DEADLINE_EXCEEDED at that instant and never executed.
+  /// answered DEADLINE_EXCEEDED at that instant and never executed. `trace` is the trace context
+  /// the request arrived with (the router's attempt, or a direct client's); without one the
+  /// request starts a trace. Its id is reported in `edge_trace_id` and in the access line.
   public func infer(
-    _ request: Inference_ModelInferRequest, deadline: ContinuousClock.Instant? = nil, trace: TraceContext? = nil
+    _ request: Inference_ModelInferRequest, deadline: ContinuousClock.Instant? = nil, trace parent: TraceContext? = nil
+  ) async throws(RPCError) -> Inference_ModelInferResponse {
+    guard let tracer else { return try await infer(request, deadline: deadline, trace: parent ?? .start(), span: nil) }
+    let (span, trace) = tracer.startSpan("infer", parent: parent, kind: .server)
+    span.attributes["edge.request_id"] = ClientText.loggable(request.id)
+    do throws(RPCError) {
+      let answer = try await infer(request, deadline: deadline, trace: trace, span: span)
+      span.attributes["rpc.grpc.status"] = "OK"
+      span.end()
+      return answer
+    } catch {
+      span.attributes["rpc.grpc.status"] = error.code.canonicalName
+      span.setStatus(SpanStatus(code: .error, message: error.message))
+      span.end()
+      throw error
+    }
+  }
+
+  private func infer(
+    _ request: Inference_ModelInferRequest, deadline: ContinuousClock.Instant?, trace: TraceContext, span: (any Span)?
   ) async throws(RPCError) -> Inference_ModelInferResponse {
     let received = ContinuousClock.now
     let loaded: LoadedModel
@@ -70,6 +96,8 @@ public struct InferenceEngine: Sendable {
       throw error
     }
     let version = String(loaded.version)
+    span?.attributes["edge.model"] = loaded.name
+    span?.attributes["edge.version"] = version
     do throws(RPCError) {
       let (validated, schedule) = try InferenceError.mapped { () throws(InferenceError) in
         let validated = try RequestValidator.validate(request, config: loaded.config, limits: limits)
@@ -88,7 +116,7 @@ public struct InferenceEngine: Sendable {
       let completion: ModelBatcher.Completion
       do {
         completion = try await batchers.batcher(for: loaded).submit(
-          validated, priority: schedule.priority, timeout: schedule.timeout, deadline: deadline)
+          validated, priority: schedule.priority, timeout: schedule.timeout, deadline: deadline, trace: span?.context)
       } catch {
         switch error {
         case .queueFull: refusals?.refused("queue_full", "the queue of model '\(loaded.name)' is full")
@@ -109,7 +137,7 @@ public struct InferenceEngine: Sendable {
         "answered",
         metadata: [
           "model": "\(loaded.name)", "version": "\(version)", "id": "\(ClientText.loggable(request.id))", "code": "OK",
-          "trace_id": "\(trace?.traceID ?? "")",
+          "trace_id": "\(trace.traceID)",
           "rows": "\(validated.batchSize)", "batch_rows": "\(completion.batchRows)",
           "queue_us": "\(Int(completion.queued.fractionalMicroseconds))", "compute_us": "\(Int(completion.compute.fractionalMicroseconds))",
           "total_us": "\(Int(total.fractionalMicroseconds))",
@@ -117,7 +145,7 @@ public struct InferenceEngine: Sendable {
       var answer = response(
         to: request, model: loaded, outputs: completion.output, names: validated.outputNames,
         queue: completion.queued, compute: completion.compute, batchRows: completion.batchRows, requestRows: validated.batchSize)
-      if let trace { answer.parameters[ResponseParameter.traceID] = .string(trace.traceID) }
+      answer.parameters[ResponseParameter.traceID] = .string(trace.traceID)
       return answer
     } catch {
       let total = ContinuousClock.now - received
@@ -127,7 +155,7 @@ public struct InferenceEngine: Sendable {
         "refused or failed",
         metadata: [
           "model": "\(loaded.name)", "version": "\(version)", "id": "\(ClientText.loggable(request.id))",
-          "code": "\(error.code.canonicalName)", "total_us": "\(Int(total.fractionalMicroseconds))", "trace_id": "\(trace?.traceID ?? "")",
+          "code": "\(error.code.canonicalName)", "total_us": "\(Int(total.fractionalMicroseconds))", "trace_id": "\(trace.traceID)",
         ])
       throw error
     }

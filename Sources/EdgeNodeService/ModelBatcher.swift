@@ -5,6 +5,8 @@ import NIOPosix
 public import EdgeRuntime
 import Synchronization
 public import EdgeServer
+public import EdgeObservability
+public import Tracing
 
 /// One model version's dynamic batcher: it queues validated requests, forms batches by the
 /// model's `dynamic_batching` policy (EdgeBatching decides; this actor only keeps time and
@@ -17,6 +19,8 @@ public actor ModelBatcher {
   public nonisolated let instances: Int
   private let executor: any BatchExecutor
   private let hooks: BatchHooks
+  /// Makes each request's `queue` span and each batch's `batch` span; nil makes none.
+  private let tracer: RequestTracer?
   private var queue: BatchQueue
   /// Requests not yet answered, queued or running.
   private var waiting: [UInt64: Pending] = [:]
@@ -49,10 +53,20 @@ public actor ModelBatcher {
     var enqueued: ContinuousClock.Instant
     var deadline: ContinuousClock.Instant?
     var continuation: CheckedContinuation<Result<Completion, SchedulingError>, Never>
+    /// The request's span (traced only), and its time in the queue under it until a batch takes it.
+    var trace: ServiceContext?
+    var queueSpan: (any Span)?
+
+    /// Ends the queue span of a request that leaves the queue without a batch.
+    func leftQueue(_ reason: String) {
+      queueSpan?.setStatus(SpanStatus(code: .error, message: reason))
+      queueSpan?.end()
+    }
   }
 
-  public init(model: LoadedModel, executor: any BatchExecutor, hooks: BatchHooks = BatchHooks()) {
+  public init(model: LoadedModel, executor: any BatchExecutor, hooks: BatchHooks = BatchHooks(), tracer: RequestTracer? = nil) {
     self.model = model
+    self.tracer = tracer
     self.executor = executor
     self.hooks = hooks
     // Triton reads an instance group without a count as one instance.
@@ -74,13 +88,15 @@ public actor ModelBatcher {
   public nonisolated var inFlight: Int { held.load(ordering: .relaxed) }
 
   /// Queues a request and waits for its rows of a batch. `deadline` is the client's gRPC
-  /// deadline; `priority` and `timeout` are Triton's request parameters.
+  /// deadline; `priority` and `timeout` are Triton's request parameters; `trace` is the
+  /// request's span, under which its queue wait is traced and its batch is linked.
   public nonisolated func submit(
-    _ request: ValidatedInferRequest, priority: Int? = nil, timeout: Duration? = nil, deadline: ContinuousClock.Instant? = nil
+    _ request: ValidatedInferRequest, priority: Int? = nil, timeout: Duration? = nil, deadline: ContinuousClock.Instant? = nil,
+    trace: ServiceContext? = nil
   ) async throws(SchedulingError) -> Completion {
     let id = Self.requestIDs.add(1, ordering: .relaxed).newValue
     let result = await withTaskCancellationHandler {
-      await self.enqueue(id: id, request, priority: priority, timeout: timeout, deadline: deadline)
+      await self.enqueue(id: id, request, priority: priority, timeout: timeout, deadline: deadline, trace: trace)
     } onCancel: {
       Task { await self.cancel(id) }
     }
@@ -92,13 +108,15 @@ public actor ModelBatcher {
   public func failQueued(with error: InferenceError) {
     for (id, pending) in waiting where queue.cancel(id) {
       waiting[id] = nil
+      pending.leftQueue("executor gone")
       pending.continuation.resume(returning: .failure(.failed(error)))
     }
     pump()
   }
 
   private func enqueue(
-    id: UInt64, _ request: ValidatedInferRequest, priority: Int?, timeout: Duration?, deadline: ContinuousClock.Instant?
+    id: UInt64, _ request: ValidatedInferRequest, priority: Int?, timeout: Duration?, deadline: ContinuousClock.Instant?,
+    trace: ServiceContext?
   ) async -> Result<Completion, SchedulingError> {
     guard !Task.isCancelled else { return .failure(.cancelled) }
     let now = ContinuousClock.now
@@ -108,7 +126,9 @@ public actor ModelBatcher {
         id: id, rows: request.batchSize, priority: priority, timeout: timeout, deadline: deadline, group: Self.group(of: request))
       switch queue.enqueue(queued, now: now) {
       case .queued:
-        waiting[id] = Pending(request: request, enqueued: now, deadline: deadline, continuation: continuation)
+        let queueSpan = trace.flatMap { trace in tracer?.startSpan("queue", context: trace) }
+        waiting[id] = Pending(
+          request: request, enqueued: now, deadline: deadline, continuation: continuation, trace: trace, queueSpan: queueSpan)
         pump()
       case .queueFull(let retryAfter):
         continuation.resume(returning: .failure(.queueFull(model: model.name, retryAfter: retryAfter)))
@@ -125,6 +145,7 @@ public actor ModelBatcher {
   private func cancel(_ id: UInt64) {
     guard let pending = waiting.removeValue(forKey: id) else { return }
     queue.cancel(id)
+    pending.leftQueue("cancelled")
     let now = ContinuousClock.now
     if let deadline = pending.deadline, now >= deadline - .milliseconds(1) {
       pending.continuation.resume(returning: .failure(.deadlineExceeded(model: model.name, waited: now - pending.enqueued)))
@@ -140,6 +161,7 @@ public actor ModelBatcher {
     let now = ContinuousClock.now
     for id in queue.expire(now: now) {
       guard let pending = waiting.removeValue(forKey: id) else { continue }
+      pending.leftQueue("deadline exceeded")
       pending.continuation.resume(returning: .failure(.deadlineExceeded(model: model.name, waited: now - pending.enqueued)))
     }
     while busy < instances, let ids = queue.nextBatch(now: now, idleInstances: instances - busy) {
@@ -157,28 +179,57 @@ public actor ModelBatcher {
     let sequence = batchesStarted
     batchesStarted += 1
     hooks.started(model.name, String(model.version), members.count)
+    let batchSpan = tracer.flatMap { traceBatch(ids, tracer: $0) }
     let model = self.model
     let executor = self.executor
     // Off the actor: joining the inputs and waiting for the executor must not hold up the queue.
     Task.detached {
       let started = ContinuousClock.now
       let rows = members.map(\.rows)
-      let result: Result<ModelOutput, InferenceError>
-      do throws(InferenceError) {
-        result = .success(
-          try await executor.execute(model, inputs: TensorRows.concatenate(members.map(\.inputs)), batchSize: rows.reduce(0, +)))
-      } catch {
-        result = .failure(error)
+      // Traced, the executor's span (a separate edge-executor's) is the batch's child.
+      let result = await ServiceContext.withValue(batchSpan?.context) { () async -> Result<ModelOutput, InferenceError> in
+        do throws(InferenceError) {
+          return .success(
+            try await executor.execute(model, inputs: TensorRows.concatenate(members.map(\.inputs)), batchSize: rows.reduce(0, +)))
+        } catch {
+          return .failure(error)
+        }
       }
       await self.finish(
-        sequence: sequence, ids: members.map(\.id), rows: rows, started: started, finished: ContinuousClock.now, result: result)
+        sequence: sequence, ids: members.map(\.id), rows: rows, started: started, finished: ContinuousClock.now, result: result,
+        span: batchSpan)
     }
+  }
+
+  /// Ends the queue spans of a batch's requests and starts the batch's span: a child of the
+  /// request that opened it (so a request's trace shows its batch, and a separate executor's
+  /// span under it), linked to every request it carries.
+  private func traceBatch(_ ids: [UInt64], tracer: RequestTracer) -> (any Span)? {
+    var traces: [ServiceContext] = []
+    var rows = 0
+    for id in ids {
+      guard let pending = waiting[id] else { continue }
+      pending.queueSpan?.end()
+      waiting[id]?.queueSpan = nil
+      rows += pending.request.batchSize
+      if let trace = pending.trace { traces.append(trace) }
+    }
+    guard let opener = traces.first else { return nil }
+    let span = tracer.startSpan("batch", context: opener)
+    for trace in traces { span.addLink(SpanLink(context: trace, attributes: [:])) }
+    span.attributes["edge.model"] = model.name
+    span.attributes["edge.version"] = String(model.version)
+    span.attributes["edge.batch_requests"] = ids.count
+    span.attributes["edge.batch_rows"] = rows
+    return span
   }
 
   private func finish(
     sequence: UInt64, ids: [UInt64], rows: [Int], started: ContinuousClock.Instant, finished: ContinuousClock.Instant,
-    result: Result<ModelOutput, InferenceError>
+    result: Result<ModelOutput, InferenceError>, span: (any Span)?
   ) {
+    if case .failure(let error) = result { span?.setStatus(SpanStatus(code: .error, message: error.description)) }
+    span?.end()
     busy -= 1
     let compute = finished - started
     let total = rows.reduce(0, +)

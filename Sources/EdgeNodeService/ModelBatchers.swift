@@ -1,6 +1,7 @@
 public import EdgeRuntime
 import Synchronization
 import EdgeServer
+public import EdgeObservability
 
 /// The node's batchers, one per served model version, made on first use. A reloaded model gets
 /// a new batcher; the old one finishes what it holds.
@@ -10,6 +11,7 @@ public final class ModelBatchers: Sendable {
   private let batchers = Mutex<[Key: ModelBatcher]>([:])
   /// Told the total of the batchers' instances whenever a batcher is made.
   private let onInstancesChanged: @Sendable (Int) -> Void
+  private let tracer: RequestTracer?
 
   private struct Key: Hashable {
     var model: String
@@ -17,8 +19,10 @@ public final class ModelBatchers: Sendable {
   }
 
   public init(
-    executor: any BatchExecutor, hooks: BatchHooks = BatchHooks(), onInstancesChanged: @escaping @Sendable (Int) -> Void = { _ in }
+    executor: any BatchExecutor, hooks: BatchHooks = BatchHooks(), onInstancesChanged: @escaping @Sendable (Int) -> Void = { _ in },
+    tracer: RequestTracer? = nil
   ) {
+    self.tracer = tracer
     self.executor = executor
     self.hooks = hooks
     self.onInstancesChanged = onInstancesChanged
@@ -28,7 +32,7 @@ public final class ModelBatchers: Sendable {
     let (batcher, instances) = batchers.withLock { batchers -> (ModelBatcher, Int?) in
       let key = Key(model: model.name, version: model.version)
       if let batcher = batchers[key], batcher.model.generation == model.generation { return (batcher, nil) }
-      let batcher = ModelBatcher(model: model, executor: executor, hooks: hooks)
+      let batcher = ModelBatcher(model: model, executor: executor, hooks: hooks, tracer: tracer)
       batchers[key] = batcher
       return (batcher, batchers.values.reduce(0) { $0 + $1.instances })
     }

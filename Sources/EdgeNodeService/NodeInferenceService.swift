@@ -70,8 +70,9 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
     // by cancelling this task; the batcher listens for task cancellation, so relay it.
     let engine = engine
     let message = request.message
+    let parent = TraceContext(request.metadata)
     let inference = Task { () throws(RPCError) -> Inference_ModelInferResponse in
-      try await engine.infer(message, deadline: deadline)
+      try await engine.infer(message, deadline: deadline, trace: parent)
     }
     return try await withTaskCancellationHandler {
       try await withRPCCancellationHandler {
@@ -98,7 +99,7 @@ public struct NodeInferenceService: Inference_GRPCInferenceService.ServiceProtoc
       throw RPCError(code: .invalidArgument, message: "the request is not a valid ModelInferRequest: \(error)")
     }
     // The router's hop (or a direct client's) is the parent; a call without one starts a trace.
-    return try await engine.infer(request, deadline: deadline, trace: TraceContext(metadata) ?? .start()).serializedBytes()
+    return try await engine.infer(request, deadline: deadline, trace: TraceContext(metadata)).serializedBytes()
   }
 
   public func modelConfig(

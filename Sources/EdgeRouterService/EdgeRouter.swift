@@ -1,11 +1,13 @@
 public import EdgeWire
-import EdgeObservability
+public import EdgeObservability
 import EdgeProto
 import EdgeRouting
 import EdgeRuntime
 public import EdgeSecurity
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import Foundation
+import NIOSSL
 public import Logging
 public import ServiceLifecycle
 public import EdgeServer
@@ -23,6 +25,8 @@ public final class EdgeRouter: Service, Sendable {
   public let health = HealthBoard(services: ["inference.GRPCInferenceService", "edgeinfer.v1.Registry"])
   private let logger: Logger
   private let bound = PublishedValue<BoundAddresses>()
+  /// Spans of each request (route, attempts), when they are exported (TraceExport).
+  private let tracer: RequestTracer?
 
   /// The ports the router listens on, once bound.
   public struct BoundAddresses: Sendable {
@@ -30,10 +34,13 @@ public final class EdgeRouter: Service, Sendable {
     public var cluster: ServiceAddress
     /// The Prometheus listener, when configured.
     public var metrics: ServiceAddress?
+    /// The operator dashboard, when configured.
+    public var dashboard: ServiceAddress?
   }
 
-  public init(configuration: RouterConfiguration, logger: Logger = Logger(label: "edge-router")) {
+  public init(configuration: RouterConfiguration, logger: Logger = Logger(label: "edge-router"), tracer: RequestTracer? = nil) {
     self.configuration = configuration
+    self.tracer = tracer
     self.metrics = RouterMetrics(
       router: configuration.id, region: configuration.region, recording: configuration.metricsListen != nil)
     var logger = logger
@@ -65,6 +72,7 @@ public final class EdgeRouter: Service, Sendable {
     forwarder.defaultHedgeDelay = configuration.hedgeDelay
     forwarder.maxDeadline = configuration.maxDeadline
     forwarder.residency = residency
+    forwarder.tracer = tracer
     let refusals = RefusalLog(logger: logger)
     forwarder.refusals = refusals
     let audit = try AuditLog(path: configuration.auditLog, logger: logger)
@@ -73,6 +81,8 @@ public final class EdgeRouter: Service, Sendable {
     var inference = RouterInferenceService(forwarder: forwarder, limits: RequestLimits(maxRequestBytes: configuration.maxMessageBytes))
     inference.routerID = configuration.id
     inference.usage = usage
+    let dashboard = configuration.dashboardListen.map { _ in DashboardRecorder() }
+    inference.dashboard = dashboard
     let plaintext = if case .plaintext = configuration.security { true } else { false }
     let reservedNodeIDs = Self.reservedNodeIDs(configuration)
     func registry(acceptsRegistrations: Bool) -> RegistryService {
@@ -171,10 +181,18 @@ public final class EdgeRouter: Service, Sendable {
         metricsAddress = try await HTTPListener(listen: listen, logger: logger) { MetricsPage.add(to: $0, metrics: page) }
           .serve(in: &group)
       }
-      bound.publish(BoundAddresses(clients: clients, cluster: cluster, metrics: metricsAddress))
+      var dashboardAddress: ServiceAddress?
+      if let listen = configuration.dashboardListen, let dashboard {
+        let state = dashboardState(dashboard)
+        dashboardAddress = try await HTTPListener(listen: listen, tls: try dashboardTLS(), logger: logger) {
+          DashboardPage.add(to: $0, keys: keys, refusals: refusals, state: state)
+        }.serve(in: &group)
+      }
+      bound.publish(BoundAddresses(clients: clients, cluster: cluster, metrics: metricsAddress, dashboard: dashboardAddress))
       if let path = configuration.readyFile {
         var addresses = ["clients": "\(clients)", "cluster": "\(cluster)"]
         addresses["metrics"] = metricsAddress.map { "\($0)" }
+        addresses["dashboard"] = dashboardAddress.map { "\($0)" }
         try ReadyFile.write(addresses, to: path)
       }
       var serving: Logger.Metadata = [
@@ -182,6 +200,8 @@ public final class EdgeRouter: Service, Sendable {
         "region": "\(configuration.region ?? "none")", "admin": "\(configuration.adminNames.sorted().joined(separator: ","))",
       ]
       serving["metrics"] = metricsAddress.map { "\($0)" }
+      let scheme = if case .tls = configuration.security { "https" } else { "http" }
+      serving["dashboard"] = dashboardAddress.map { "\(scheme)://\($0)/" }
       logger.info("serving", metadata: serving)
       group.addTask { [self] in
         // Forget long-silent nodes and close connections to departed ones, so neither the
@@ -212,6 +232,27 @@ public final class EdgeRouter: Service, Sendable {
       }
     }
     logger.info("stopped")
+  }
+
+  /// The dashboard's state as its page reads it: this router, the registry's nodes and the last
+  /// minute's traffic.
+  private func dashboardState(_ recorder: DashboardRecorder) -> @Sendable () -> Data {
+    { [view, configuration] in
+      let rotation = view.rotation()
+      let router = DashboardState.Router(
+        id: configuration.id, region: configuration.region, latitude: configuration.location.latitude,
+        longitude: configuration.location.longitude, inRotation: rotation.inRotation, live: rotation.live, panic: rotation.panic)
+      return DashboardState(router: router, nodes: view.snapshot(), traffic: recorder.summary()).json()
+    }
+  }
+
+  /// HTTPS with the router's own certificate (browsers need no client certificate), or nil on a
+  /// plaintext router.
+  private func dashboardTLS() throws -> TLSConfiguration? {
+    guard case .tls(let identity) = configuration.security else { return nil }
+    var tls = try identity.nioServerConfiguration(onCertificateEvent: { [logger] in logger.log(certificate: $0) })
+    tls.applicationProtocols = ["http/1.1"]
+    return tls
   }
 
   /// Names no node may register under: the shared names in this router's certificate, its id,

@@ -7,6 +7,7 @@ public import GRPCCore
 public import GRPCNIOTransportHTTP2
 public import Logging
 import EdgeServer
+import Tracing
 
 /// Sends a call to the best node that serves a model (NodeSelector) and, when that node cannot
 /// be reached or says it is unavailable before answering, to the next, within the caller's
@@ -35,6 +36,8 @@ public struct NodeForwarder: Sendable {
   public var rescueInterval: Duration = .milliseconds(100)
   /// Residency bounds: the router's region and whether it carries transit traffic.
   public var residency: ResidencyResolver
+  /// Makes an `attempt` span per node tried, under the request's span; nil makes none.
+  public var tracer: RequestTracer?
 
   public init(
     view: ClusterView, pool: NodeClientPool, links: NodeLinkPool, metrics: RouterMetrics = RouterMetrics(), logger: Logger
@@ -284,6 +287,31 @@ public struct NodeForwarder: Sendable {
   /// model alone (not ready, not found there) takes the node out of that model's ranking and
   /// blames the node for nothing.
   private func one<Via: NodeCaller>(
+    _ candidate: RankedNode, model: String, version: String, timeout: Duration, via caller: Via, settled: Settlement
+  ) async -> NodeResult<Via.Response> {
+    guard let tracer else {
+      return await untraced(candidate, model: model, version: version, timeout: timeout, via: caller, settled: settled)
+    }
+    let span = tracer.startSpan("attempt", context: ServiceContext.current ?? .topLevel, kind: .client)
+    span.attributes["edge.node"] = candidate.node.id
+    span.attributes["edge.region"] = candidate.node.region
+    span.attributes["edge.distance_km"] = candidate.distanceKilometres
+    let result = await ServiceContext.withValue(span.context) {
+      await untraced(candidate, model: model, version: version, timeout: timeout, via: caller, settled: settled)
+    }
+    switch result {
+    case .answered: break
+    case .refused(let refusal, let error):
+      span.attributes["edge.refusal"] = "\(refusal)"
+      span.setStatus(SpanStatus(code: .error, message: error.message))
+    case .failed(let error):
+      span.setStatus(SpanStatus(code: .error, message: error.message))
+    }
+    span.end()
+    return result
+  }
+
+  private func untraced<Via: NodeCaller>(
     _ candidate: RankedNode, model: String, version: String, timeout: Duration, via caller: Via, settled: Settlement
   ) async -> NodeResult<Via.Response> {
     let id = candidate.node.id

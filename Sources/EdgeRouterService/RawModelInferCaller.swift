@@ -3,6 +3,8 @@ public import EdgeRouting
 public import EdgeWire
 public import GRPCCore
 import EdgeServer
+public import EdgeObservability
+import Tracing
 
 /// ModelInfer sent to a node as the serialized request the router received, its answer taken
 /// back as bytes: the router's data plane never decodes or re-encodes a tensor, and the call is
@@ -16,6 +18,9 @@ public struct RawModelInferCaller: NodeCaller {
   public var onAnswerAfterCallerLeft: (@Sendable ([UInt8]) -> Void)?
   /// Sent to the node besides the deadline: the trace context of the router's hop.
   public var forwardedHeaders: [(String, String)] = []
+  /// When traced, the attempt's span (the task's current context, NodeForwarder) is sent as the
+  /// node's parent in place of `forwardedHeaders`.
+  public var tracer: RequestTracer?
 
   public init(links: NodeLinkPool, request: [UInt8]) {
     self.links = links
@@ -33,8 +38,9 @@ public struct RawModelInferCaller: NodeCaller {
     // (the deadline's own, or the backstop a second past it) resets nothing: the node was told
     // the deadline and ends the stream itself.
     let deadline = ContinuousClock.now + timeout
+    let trace = tracer.map { $0.headers(ServiceContext.current ?? .topLevel) } ?? forwardedHeaders
     return try await links.link(for: node.node.address).unary(
-      path: Self.path, metadata: [(GRPCTimeout.forwardedKey, GRPCTimeout.format(timeout))] + forwardedHeaders, message: request,
+      path: Self.path, metadata: [(GRPCTimeout.forwardedKey, GRPCTimeout.format(timeout))] + trace, message: request,
       resetOnCancel: { ContinuousClock.now < deadline - .milliseconds(10) })
   }
 }

@@ -37,6 +37,9 @@ public struct RouterConfiguration: Sendable {
   public var apiKeysFile: String?
   /// Plain HTTP listener for Prometheus (`GET /metrics`); nil for none.
   public var metricsListen: ServiceAddress?
+  /// The operator dashboard's listener (`GET /`): HTTPS with the router's certificate, or plain
+  /// HTTP on a plaintext router (loopback only); nil: no dashboard.
+  public var dashboardListen: ServiceAddress?
   /// Certificate names that may make admin calls on the cluster listener (`--admin`).
   public var adminNames: Set<String> = ["admin"]
   /// Take admin calls over plaintext (`--insecure-admin`); refused otherwise.

@@ -1,5 +1,5 @@
 import EdgeMetering
-import EdgeObservability
+public import EdgeObservability
 public import EdgeProto
 public import EdgeRuntime
 import EdgeRouting
@@ -10,6 +10,7 @@ public import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
 import SwiftProtobuf
+import Tracing
 import EdgeServer
 
 /// The Open Inference Protocol on the router: each model call goes to the nearest healthy node
@@ -25,6 +26,10 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
   public var routerID = ""
   /// Meters answered inference by credential and model; nil meters nothing.
   public var usage: UsageRecorder?
+  /// Keeps the last minute of answered requests for the operator dashboard; nil keeps nothing.
+  public var dashboard: DashboardRecorder?
+  /// Makes a `route` span per request, with one `attempt` span per node tried; nil makes none.
+  public var tracer: RequestTracer? { forwarder.tracer }
 
   public init(forwarder: NodeForwarder, limits: RequestLimits = RequestLimits()) {
     self.forwarder = forwarder
@@ -88,12 +93,25 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     let received = ContinuousClock.now
     var summary = InferRequestSummary()
     // The client's trace, or a new one: its id goes back in the answer and into every log line
-    // about the request, and the node gets this hop as its parent.
-    let trace = TraceContext(metadata) ?? .start()
+    // about the request, and the node gets this hop (or, traced, the attempt's span) as its parent.
+    let incoming = TraceContext(metadata)
+    let route = tracer?.startSpan("route", parent: incoming, kind: .server)
+    let trace = route?.trace ?? incoming ?? .start()
     do {
-      let (response, routing, outcome) = try await forwardInfer(
-        request, metadata: metadata, received: received, trace: trace, summary: &summary)
+      let (response, routing, outcome) = try await ServiceContext.withValue(route?.span.context) {
+        try await forwardInfer(request, metadata: metadata, received: received, trace: trace, summary: &summary)
+      }
       let total = ContinuousClock.now - received
+      dashboard?.record(
+        from: try? RequestMetadata.location(in: metadata), node: outcome.node,
+        credential: Caller.current?.credential.name ?? "anonymous", elapsed: total)
+      if let span = route?.span {
+        Self.describe(span, summary, code: "OK")
+        span.attributes["edge.node"] = outcome.node
+        span.attributes["edge.attempts"] = outcome.attempts
+        span.attributes["edge.route_us"] = Int(routing.fractionalMicroseconds)
+        span.end()
+      }
       forwarder.metrics.inferenceAnswered(model: summary.modelName, code: "OK", total: total, routing: routing)
       forwarder.logger.debug(
         "answered",
@@ -109,8 +127,22 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
           model: view.knowsModel(summary.modelName) ? summary.modelName : "", code: code, total: total, routing: nil)
       }
       forwarder.logger.debug("refused or failed", metadata: Self.accessFields(summary, code: code, total: total, trace: trace))
+      if let span = route?.span {
+        Self.describe(span, summary, code: code)
+        span.setStatus(SpanStatus(code: .error, message: (error as? RPCError)?.message))
+        span.end()
+      }
       throw error
     }
+  }
+
+  /// A route span's attributes: what was asked for (the client's text made safe) and the answer's
+  /// status.
+  private static func describe(_ span: any Span, _ summary: InferRequestSummary, code: String) {
+    span.attributes["edge.model"] = ClientText.loggable(summary.modelName)
+    span.attributes["edge.version"] = ClientText.loggable(summary.modelVersion)
+    span.attributes["edge.request_id"] = ClientText.loggable(summary.id)
+    span.attributes["rpc.grpc.status"] = code
   }
 
   /// An access-log line's fields: what the client asked for (its text made safe to log), the
@@ -142,7 +174,8 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     }
     let credential = Caller.current?.credential.name ?? "anonymous"
     var caller = RawModelInferCaller(links: forwarder.links, request: request)
-    caller.forwardedHeaders = trace.child().headers
+    // Traced, each attempt sends its own span as the node's parent (RawModelInferCaller).
+    if let tracer { caller.tracer = tracer } else { caller.forwardedHeaders = trace.child().headers }
     // A caller that cancels before its deadline while the node works is charged for what the
     // node did: cancelling is no way to use compute unmetered.
     caller.onAnswerAfterCallerLeft = { [usage] answer in

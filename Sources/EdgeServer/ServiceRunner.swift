@@ -6,10 +6,12 @@ import UnixSignals
 /// Runs a component until SIGTERM or SIGINT, which drain it gracefully, the same way in every
 /// executable.
 public enum ServiceRunner {
-  public static func run(_ service: any Service, logger: Logger) async throws {
+  /// Runs `service` until SIGTERM or SIGINT, with `beside` (such as a trace exporter) started
+  /// first and stopped after it, so what the service does while it drains is still exported.
+  public static func run(_ service: any Service, beside: [any Service] = [], logger: Logger) async throws {
     let group = ServiceGroup(
       configuration: .init(
-        services: [.init(service: service)],
+        services: (beside + [service]).map { .init(service: $0) },
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
     try await group.run()

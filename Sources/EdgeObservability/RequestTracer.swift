@@ -1,0 +1,48 @@
+public import Tracing
+
+/// A service's spans about requests, made only when a trace exporter is configured
+/// (`--otlp-endpoint`, TraceExport); without one no span is made at all, so tracing costs a
+/// service that does not export nothing. Hops meet through W3C trace context: the parent a
+/// request carries (`traceparent`, `tracestate`) is read through the tracer, and the span a
+/// service sends on becomes the next hop's parent the same way, so every service's spans of a
+/// request share its trace id whatever exporter each uses.
+public struct RequestTracer: Sendable {
+  public let tracer: any Tracer
+
+  public init(_ tracer: any Tracer) {
+    self.tracer = tracer
+  }
+
+  /// A span under `parent`, the trace context a request arrived with (a new trace when nil),
+  /// and the trace context the span stands for: what the service reports (`edge_trace_id`, its
+  /// log lines) and sends on. A tracer that does not speak W3C trace context leaves the
+  /// request's own (or a new one) in its place.
+  public func startSpan(_ name: String, parent: TraceContext?, kind: SpanKind) -> (span: any Span, trace: TraceContext) {
+    var context = ServiceContext.topLevel
+    if let parent {
+      tracer.extract(Dictionary(parent.headers, uniquingKeysWith: { first, _ in first }), into: &context, using: HeaderCarrier())
+    }
+    let span = tracer.startSpan(name, context: context, ofKind: kind)
+    return (span, trace(of: span.context) ?? parent ?? .start())
+  }
+
+  /// A span under another of this service's spans (an attempt under the route, a batch under
+  /// the request that opened it).
+  public func startSpan(_ name: String, context: ServiceContext, kind: SpanKind = .internal) -> any Span {
+    tracer.startSpan(name, context: context, ofKind: kind)
+  }
+
+  /// The headers that make `context`'s span the parent of the next hop's.
+  public func headers(_ context: ServiceContext) -> [(String, String)] {
+    var carrier: [String: String] = [:]
+    tracer.inject(context, into: &carrier, using: HeaderCarrier())
+    return carrier.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+  }
+
+  /// The W3C trace context of a span's context, as the tracer would send it on.
+  public func trace(of context: ServiceContext) -> TraceContext? {
+    let headers = headers(context)
+    guard let parent = headers.first(where: { $0.0 == "traceparent" })?.1 else { return nil }
+    return TraceContext(traceparent: parent, tracestate: headers.first { $0.0 == "tracestate" }?.1)
+  }
+}

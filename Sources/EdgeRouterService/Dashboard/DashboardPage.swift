@@ -1,0 +1,96 @@
+import EdgeObservability
+import EdgeSecurity
+import EdgeServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+
+/// The operator dashboard's routes on the router's dashboard listener: the page and its script
+/// and style (`GET /`, `/dashboard.js`, `/dashboard.css`, all served from the binary, no CDN),
+/// the state as JSON (`GET /api/state`) and live as server-sent events (`GET /api/events`, one
+/// state a second). With API keys on, the state answers only an admin key
+/// (`Authorization: Bearer …`): it shows the topology, where clients are and credential names.
+/// The page itself holds nothing and asks for the key.
+enum DashboardPage {
+  /// How long one event stream lasts before the page opens the next: a stream never holds a
+  /// connection (or a key's authority, should it be revoked) indefinitely.
+  static let streamLifetime: Duration = .seconds(600)
+  static let eventInterval: Duration = .seconds(1)
+
+  static func add(
+    to router: Router<BasicRequestContext>, keys: APIKeyGate?, refusals: RefusalLog?, state: @escaping @Sendable () -> Data
+  ) {
+    router.get("/") { _, _ in asset(DashboardAssets.html, type: "text/html; charset=utf-8") }
+    router.get("/dashboard.js") { _, _ in asset(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
+    router.get("/dashboard.css") { _, _ in asset(DashboardAssets.style, type: "text/css; charset=utf-8") }
+    router.get("/api/state") { request, _ -> Response in
+      if let refusal = refusal(request, keys: keys, refusals: refusals) { return refusal }
+      return Response(status: .ok, headers: apiHeaders("application/json"), body: ResponseBody(byteBuffer: ByteBuffer(bytes: state())))
+    }
+    router.get("/api/events") { request, _ -> Response in
+      if let refusal = refusal(request, keys: keys, refusals: refusals) { return refusal }
+      return Response(
+        status: .ok, headers: apiHeaders("text/event-stream"),
+        body: ResponseBody { writer in
+          let ends = ContinuousClock.now + streamLifetime
+          // Ends with the router's graceful shutdown (within an interval), so an open page
+          // never holds up a drain.
+          while ContinuousClock.now < ends, !Task.isShuttingDownGracefully, !Task.isCancelled {
+            var event = ByteBuffer(string: "event: state\ndata: ")
+            event.writeBytes(state())
+            event.writeString("\n\n")
+            try await writer.write(event)
+            try? await Task.sleep(for: eventInterval)
+          }
+          try await writer.finish(nil)
+        })
+    }
+  }
+
+  /// Nil when the caller may read the state: keys off, or an admin key. Otherwise the answer:
+  /// 401 asking for a key, 403 for a key that is not an admin's, 429 for one over its rate.
+  private static func refusal(_ request: Request, keys: APIKeyGate?, refusals: RefusalLog?) -> Response? {
+    guard let keys else { return nil }
+    let refused: AccessError
+    switch keys.authorize(request.headers[.authorization]) {
+    case .success(let record) where record.effectiveScope.permits(.admin):
+      return nil
+    case .success(let record):
+      refused = .insufficientScope(key: record.name, scope: record.effectiveScope, needed: .admin, method: "dashboard")
+    case .failure(let error):
+      refused = error
+    }
+    refusals?.refused("dashboard_\(refused.reason)", "dashboard: \(refused.description)")
+    let status: HTTPResponse.Status =
+      switch refused {
+      case .insufficientScope: .forbidden
+      case .rateLimited: .tooManyRequests
+      default: .unauthorized
+      }
+    var headers = apiHeaders("application/json")
+    if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"edgeinfer dashboard\"" }
+    let message = status == .forbidden ? "the dashboard needs an admin key" : "the dashboard needs an admin API key: \(refused.description)"
+    let body = (try? JSONEncoder().encode(["error": message])) ?? Data()
+    return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+  }
+
+  private static func apiHeaders(_ type: String) -> HTTPFields {
+    [.contentType: type, .cacheControl: "no-store", HTTPField.Name("X-Content-Type-Options")!: "nosniff"]
+  }
+
+  /// A static asset with headers that keep the page to itself: no inline or foreign script, no
+  /// framing by other sites.
+  private static func asset(_ text: String, type: String) -> Response {
+    Response(
+      status: .ok,
+      headers: [
+        .contentType: type, .cacheControl: "no-cache", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        .contentSecurityPolicy:
+          "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'",
+        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+      ],
+      body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+  }
+}

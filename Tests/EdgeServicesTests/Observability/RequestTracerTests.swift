@@ -1,0 +1,69 @@
+import EdgeObservability
+import Logging
+import Testing
+import Tracing
+
+/// Spans on swift-otel's tracer (the one `--otlp-endpoint` installs; its exporter is not run
+/// here): the trace ids a service reports and sends on follow the request's W3C trace context.
+/// The spans as a collector receives them are checked across the real binaries in
+/// Tests/interop/test_traces.py.
+struct RequestTracerTests {
+  static let clientParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+  static func tracer() throws -> RequestTracer {
+    try TraceExport(endpoint: "http://127.0.0.1:9", serviceName: "edge-test", instance: "test", logger: Logger(label: "test")).tracer
+  }
+
+  @Test func aRequestsSpanContinuesTheClientsTrace() throws {
+    let tracer = try Self.tracer()
+    let client = try #require(TraceContext(traceparent: Self.clientParent, tracestate: "vendor=1"))
+    let (route, trace) = tracer.startSpan("route", parent: client, kind: .server)
+    #expect(route.isRecording)
+    #expect(trace.traceID == client.traceID)
+    // What the service sends on names its own span, not the client's.
+    #expect(trace.parentID != client.parentID)
+    #expect(trace.state == "vendor=1")
+    #expect(tracer.trace(of: route.context) == trace)
+    let headers = Dictionary(uniqueKeysWithValues: tracer.headers(route.context))
+    #expect(headers["traceparent"] == trace.traceparent)
+    #expect(headers["tracestate"] == "vendor=1")
+
+    // A span under it (an attempt) is in the same trace with an id of its own.
+    let attempt = tracer.startSpan("attempt", context: route.context, kind: .client)
+    let next = try #require(tracer.trace(of: attempt.context))
+    #expect(next.traceID == client.traceID)
+    #expect(next.parentID != trace.parentID)
+    attempt.end()
+    route.end()
+  }
+
+  @Test func withoutAParentEachRequestStartsItsOwnTrace() throws {
+    let tracer = try Self.tracer()
+    let (first, one) = tracer.startSpan("route", parent: nil, kind: .server)
+    let (second, other) = tracer.startSpan("route", parent: nil, kind: .server)
+    #expect(one.traceID != other.traceID)
+    #expect(TraceContext(traceparent: one.traceparent) == one)
+    #expect(one.flags == "01")
+    first.end()
+    second.end()
+  }
+
+  @Test func aClientThatAsksNotToSampleGetsNoRecordedSpans() throws {
+    let tracer = try Self.tracer()
+    let unsampled = try #require(TraceContext(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"))
+    let (span, trace) = tracer.startSpan("route", parent: unsampled, kind: .server)
+    #expect(!span.isRecording)
+    // The trace id is still reported and passed on, unsampled.
+    #expect(trace.traceID == unsampled.traceID)
+    #expect(trace.flags == "00")
+    span.end()
+  }
+
+  @Test func anEndpointThatIsNotAURLIsRefusedClearly() {
+    for endpoint in ["127.0.0.1:4317", "localhost", "http://", "grpc://127.0.0.1:4317", ""] {
+      #expect(throws: TraceExportError.self) {
+        try TraceExport(endpoint: endpoint, serviceName: "edge-test", instance: "test", logger: Logger(label: "test"))
+      }
+    }
+  }
+}
