@@ -6,10 +6,14 @@ PYTHON ?= python3
 BIN := .build/debug
 # Executions per fuzz target in `make test` (a smoke run; `make fuzz` runs a million each).
 FUZZ_SMOKE_RUNS ?= 20000
-APT_PACKAGES := protobuf-compiler libopenblas-dev pkg-config
-PIP_PACKAGES := numpy 'tritonclient[grpc]' PyYAML jsonschema pytest tokenizers onnxruntime onnx prometheus_client
+APT_PACKAGES := protobuf-compiler libopenblas-dev pkg-config openssl
+# For the tests only: chromium and its driver run the dashboard's browser test
+# (Tests/interop/test_dashboard.py).
+TEST_APT_PACKAGES := $(APT_PACKAGES) chromium chromium-driver
+PIP_PACKAGES := numpy 'tritonclient[grpc]' PyYAML jsonschema pytest tokenizers onnxruntime onnx prometheus_client \
+  grpcio opentelemetry-proto selenium
 
-.PHONY: fuzz all deps system-deps python-deps build models demo test swift-test interop-test check-generated protos model cluster compose bench-model clean
+.PHONY: fuzz all deps system-deps test-deps python-deps build models demo test swift-test interop-test check-generated protos model cluster compose bench-model clean
 
 all: build
 
@@ -22,10 +26,13 @@ system-deps:
 	fi
 
 python-deps:
-	@$(PYTHON) -c "import numpy, tritonclient.grpc, yaml, jsonschema, pytest, tokenizers, onnxruntime, onnx, prometheus_client" 2>/dev/null || \
+	@$(PYTHON) -c "import numpy, tritonclient.grpc, yaml, jsonschema, pytest, tokenizers, onnxruntime, onnx, prometheus_client, grpc, opentelemetry.proto, selenium" 2>/dev/null || \
 	  $(PYTHON) -m pip install --quiet --disable-pip-version-check $(PIP_PACKAGES)
 
 deps: system-deps python-deps
+
+test-deps: python-deps
+	@$(MAKE) --no-print-directory system-deps APT_PACKAGES="$(TEST_APT_PACKAGES)"
 
 build: system-deps
 	$(SWIFT) build
@@ -43,7 +50,7 @@ demo: models
 # run in three groups: the pure and kernel suites (whose matrix tests keep both cores busy), the
 # in-process clusters of EdgeServicesTests (heartbeats every 500 ms, expiring after 2 s, which
 # the kernel tests could starve), and the failover drills, which start processes of their own.
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	dev/fetch-minilm.sh $(BIN)/edgeinfer
 	$(SWIFT) test --skip-build --skip EdgeServicesTests
@@ -59,7 +66,7 @@ swift-test: system-deps
 	$(SWIFT) test --skip-build --filter EdgeServicesTests --skip FailoverDrillTests
 	$(SWIFT) test --skip-build --filter FailoverDrillTests
 
-interop-test: deps models
+interop-test: test-deps models
 	$(PYTHON) -m pytest Tests/interop -q
 
 check-generated: system-deps

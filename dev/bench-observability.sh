@@ -40,6 +40,12 @@ run_pair() {  # $1: off|on
   if [ "$mode" = on ]; then
     python3 dev/otlp-collector.py $((base + 5)) "$work/spans.json" &
     collector=$!
+    # Listening before the services start: an exporter whose first export finds no collector
+    # waits out its timeout and drops what piles up meanwhile.
+    for _ in $(seq 100); do
+      python3 -c "import socket; socket.create_connection(('127.0.0.1', $((base + 5))), 0.2)" 2>/dev/null && break
+      sleep 0.1
+    done
     router_metrics=(--metrics-listen 127.0.0.1:$((base + 3)) --otlp-endpoint http://127.0.0.1:$((base + 5)))
     node_metrics=(--metrics-listen 127.0.0.1:$((base + 4)) --otlp-endpoint http://127.0.0.1:$((base + 5)))
   fi

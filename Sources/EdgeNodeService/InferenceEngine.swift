@@ -65,11 +65,11 @@ public struct InferenceEngine: Sendable {
   public func infer(
     _ request: Inference_ModelInferRequest, deadline: ContinuousClock.Instant? = nil, trace parent: TraceContext? = nil
   ) async throws(RPCError) -> Inference_ModelInferResponse {
-    guard let tracer else { return try await infer(request, deadline: deadline, trace: parent ?? .start(), span: nil) }
-    let (span, trace) = tracer.startSpan("infer", parent: parent, kind: .server)
+    guard let tracer else { return try await infer(request, deadline: deadline, traceID: (parent ?? .start()).traceID, span: nil) }
+    let (span, traceID) = tracer.startSpan("infer", parent: parent, kind: .server)
     span.attributes["edge.request_id"] = ClientText.loggable(request.id)
     do throws(RPCError) {
-      let answer = try await infer(request, deadline: deadline, trace: trace, span: span)
+      let answer = try await infer(request, deadline: deadline, traceID: traceID, span: span)
       span.attributes["rpc.grpc.status"] = "OK"
       span.end()
       return answer
@@ -82,7 +82,7 @@ public struct InferenceEngine: Sendable {
   }
 
   private func infer(
-    _ request: Inference_ModelInferRequest, deadline: ContinuousClock.Instant?, trace: TraceContext, span: (any Span)?
+    _ request: Inference_ModelInferRequest, deadline: ContinuousClock.Instant?, traceID: String, span: (any Span)?
   ) async throws(RPCError) -> Inference_ModelInferResponse {
     let received = ContinuousClock.now
     let loaded: LoadedModel
@@ -137,7 +137,7 @@ public struct InferenceEngine: Sendable {
         "answered",
         metadata: [
           "model": "\(loaded.name)", "version": "\(version)", "id": "\(ClientText.loggable(request.id))", "code": "OK",
-          "trace_id": "\(trace.traceID)",
+          "trace_id": "\(traceID)",
           "rows": "\(validated.batchSize)", "batch_rows": "\(completion.batchRows)",
           "queue_us": "\(Int(completion.queued.fractionalMicroseconds))", "compute_us": "\(Int(completion.compute.fractionalMicroseconds))",
           "total_us": "\(Int(total.fractionalMicroseconds))",
@@ -145,7 +145,7 @@ public struct InferenceEngine: Sendable {
       var answer = response(
         to: request, model: loaded, outputs: completion.output, names: validated.outputNames,
         queue: completion.queued, compute: completion.compute, batchRows: completion.batchRows, requestRows: validated.batchSize)
-      answer.parameters[ResponseParameter.traceID] = .string(trace.traceID)
+      answer.parameters[ResponseParameter.traceID] = .string(traceID)
       return answer
     } catch {
       let total = ContinuousClock.now - received
@@ -155,7 +155,7 @@ public struct InferenceEngine: Sendable {
         "refused or failed",
         metadata: [
           "model": "\(loaded.name)", "version": "\(version)", "id": "\(ClientText.loggable(request.id))",
-          "code": "\(error.code.canonicalName)", "total_us": "\(Int(total.fractionalMicroseconds))", "trace_id": "\(trace.traceID)",
+          "code": "\(error.code.canonicalName)", "total_us": "\(Int(total.fractionalMicroseconds))", "trace_id": "\(traceID)",
         ])
       throw error
     }

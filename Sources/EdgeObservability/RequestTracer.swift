@@ -8,22 +8,28 @@ public import Tracing
 /// request share its trace id whatever exporter each uses.
 public struct RequestTracer: Sendable {
   public let tracer: any Tracer
+  /// The trace id of a span's context, where the tracer offers it without serializing the
+  /// context (swift-otel's `otelTraceID`).
+  private let traceID: @Sendable (ServiceContext) -> String?
 
-  public init(_ tracer: any Tracer) {
+  public init(_ tracer: any Tracer, traceID: @escaping @Sendable (ServiceContext) -> String? = { _ in nil }) {
     self.tracer = tracer
+    self.traceID = traceID
   }
 
-  /// A span under `parent`, the trace context a request arrived with (a new trace when nil),
-  /// and the trace context the span stands for: what the service reports (`edge_trace_id`, its
-  /// log lines) and sends on. A tracer that does not speak W3C trace context leaves the
-  /// request's own (or a new one) in its place.
-  public func startSpan(_ name: String, parent: TraceContext?, kind: SpanKind) -> (span: any Span, trace: TraceContext) {
+  /// A span under `parent`, the trace context a request arrived with (a new trace when nil), and
+  /// the id of the span's trace: what the service reports (`edge_trace_id`, its log lines).
+  public func startSpan(_ name: String, parent: TraceContext?, kind: SpanKind) -> (span: any Span, traceID: String) {
     var context = ServiceContext.topLevel
     if let parent {
       tracer.extract(Dictionary(parent.headers, uniquingKeysWith: { first, _ in first }), into: &context, using: HeaderCarrier())
     }
     let span = tracer.startSpan(name, context: context, ofKind: kind)
-    return (span, trace(of: span.context) ?? parent ?? .start())
+    // A span under a parent is in the parent's trace; a new trace's id is read off the span
+    // (cheaply where the tracer offers it, else as it would be sent on). A tracer that speaks no
+    // W3C trace context leaves a new id of its own.
+    let traceID = parent?.traceID ?? traceID(span.context) ?? trace(of: span.context)?.traceID ?? TraceContext.start().traceID
+    return (span, traceID)
   }
 
   /// A span under another of this service's spans (an attempt under the route, a batch under

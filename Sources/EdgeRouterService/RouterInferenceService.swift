@@ -96,10 +96,11 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     // about the request, and the node gets this hop (or, traced, the attempt's span) as its parent.
     let incoming = TraceContext(metadata)
     let route = tracer?.startSpan("route", parent: incoming, kind: .server)
-    let trace = route?.trace ?? incoming ?? .start()
+    let trace = incoming ?? .start()
+    let traceID = route?.traceID ?? trace.traceID
     do {
       let (response, routing, outcome) = try await ServiceContext.withValue(route?.span.context) {
-        try await forwardInfer(request, metadata: metadata, received: received, trace: trace, summary: &summary)
+        try await forwardInfer(request, metadata: metadata, received: received, trace: trace, traceID: traceID, summary: &summary)
       }
       let total = ContinuousClock.now - received
       dashboard?.record(
@@ -115,7 +116,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
       forwarder.metrics.inferenceAnswered(model: summary.modelName, code: "OK", total: total, routing: routing)
       forwarder.logger.debug(
         "answered",
-        metadata: Self.accessFields(summary, code: "OK", total: total, trace: trace).merging([
+        metadata: Self.accessFields(summary, code: "OK", total: total, traceID: traceID).merging([
           "node": "\(outcome.node)", "attempts": "\(outcome.attempts)", "route_us": "\(Int(routing.fractionalMicroseconds))",
         ]) { $1 })
       return response
@@ -126,7 +127,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
         forwarder.metrics.inferenceAnswered(
           model: view.knowsModel(summary.modelName) ? summary.modelName : "", code: code, total: total, routing: nil)
       }
-      forwarder.logger.debug("refused or failed", metadata: Self.accessFields(summary, code: code, total: total, trace: trace))
+      forwarder.logger.debug("refused or failed", metadata: Self.accessFields(summary, code: code, total: total, traceID: traceID))
       if let span = route?.span {
         Self.describe(span, summary, code: code)
         span.setStatus(SpanStatus(code: .error, message: (error as? RPCError)?.message))
@@ -147,9 +148,9 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
 
   /// An access-log line's fields: what the client asked for (its text made safe to log), the
   /// answer's status and the time it took.
-  private static func accessFields(_ summary: InferRequestSummary, code: String, total: Duration, trace: TraceContext) -> Logger.Metadata {
+  private static func accessFields(_ summary: InferRequestSummary, code: String, total: Duration, traceID: String) -> Logger.Metadata {
     [
-      "trace_id": "\(trace.traceID)",
+      "trace_id": "\(traceID)",
       "model": "\(ClientText.loggable(summary.modelName))", "version": "\(ClientText.loggable(summary.modelVersion))",
       "id": "\(ClientText.loggable(summary.id))", "code": "\(code)", "rows": "\(summary.rows)",
       "total_us": "\(Int(total.fractionalMicroseconds))", "credential": "\(Caller.current?.credential.name ?? "anonymous")",
@@ -159,7 +160,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
   /// The same, filling in the request's summary once read and returning the time the request
   /// spent outside the node (the router's `edge_route_us`) and the node that answered.
   private func forwardInfer(
-    _ request: [UInt8], metadata: Metadata, received: ContinuousClock.Instant, trace: TraceContext,
+    _ request: [UInt8], metadata: Metadata, received: ContinuousClock.Instant, trace: TraceContext, traceID: String,
     summary scanned: inout InferRequestSummary
   ) async throws -> ([UInt8], Duration, (node: String, attempts: Int)) {
     let summary: InferRequestSummary
@@ -194,7 +195,7 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
     let routing = max(0, total - onNode)
     WireParameter.append(ResponseParameter.routeMicroseconds, .int64(Int64(routing)), to: &response)
     WireParameter.append(ResponseParameter.attempts, .int64(Int64(outcome.attempts)), to: &response)
-    WireParameter.append(ResponseParameter.traceID, .string(trace.traceID), to: &response)
+    WireParameter.append(ResponseParameter.traceID, .string(traceID), to: &response)
     WireParameter.append(ResponseParameter.distanceKilometres, .double(outcome.node.distanceKilometres), to: &response)
     if !routerID.isEmpty { WireParameter.append(ResponseParameter.router, .string(routerID), to: &response) }
     usage?.record(Self.usage(of: summary, answer: answer), credential: credential, model: summary.modelName)

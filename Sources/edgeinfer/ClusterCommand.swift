@@ -46,6 +46,11 @@ struct ClusterCommand: AsyncParsableCommand {
           say("metrics    \(site.id) http://\(address)/metrics")
         }
       }
+      for site in cluster.topology.routers {
+        if let address = cluster.dashboardAddresses[site.id] {
+          say("dashboard  \(site.id) https://\(address)/ (the browser must trust \(certs.caCertificatePath))")
+        }
+      }
       say("ca         \(certs.caCertificatePath)")
       say("client     \(certs.identity("client").certificatePath!) \(certs.identity("client").keyPath!)")
       // Admin calls (models, usage) go to the routers' cluster listeners with the admin certificate.

@@ -39,6 +39,9 @@ struct DemoCommand: AsyncParsableCommand {
       for site in topology.routers + topology.nodes {
         if let address = cluster.metricsAddresses[site.id] { print("metrics of \(site.id): http://\(address)/metrics") }
       }
+      for site in topology.routers {
+        if let address = cluster.dashboardAddresses[site.id] { print("dashboard of \(site.id): https://\(address)/") }
+      }
       print("every node registered with every router:\n")
       var nodeTable = TextTable(header: ["node", "city", "region", "location"])
       for site in topology.nodes {

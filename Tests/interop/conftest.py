@@ -22,6 +22,7 @@ class Cluster:
         self.router = None
         self.nodes = {}
         self.metrics = {}
+        self.dashboards = {}
         deadline = time.monotonic() + 120
         for line in self.process.stdout:
             fields = line.split()
@@ -31,6 +32,8 @@ class Cluster:
                 self.nodes[fields[1]] = fields[2]
             elif fields[:1] == ["metrics"]:
                 self.metrics[fields[1]] = fields[2]
+            elif fields[:1] == ["dashboard"]:
+                self.dashboards[fields[1]] = fields[2]
             elif line.startswith("Ctrl-C"):
                 break
             if time.monotonic() > deadline:

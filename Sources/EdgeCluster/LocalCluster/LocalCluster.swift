@@ -28,6 +28,8 @@ public final class LocalCluster: @unchecked Sendable {
   public private(set) var nodeAddresses: [String] = []
   /// Each process's metrics page (plain HTTP on loopback, `GET /metrics`), by process name.
   public private(set) var metricsAddresses: [String: String] = [:]
+  /// Each router's operator dashboard (HTTPS with the cluster's certificates), by router id.
+  public private(set) var dashboardAddresses: [String: String] = [:]
   public private(set) var processes: [(name: String, process: Process)] = []
   /// How each process was started, to start it again.
   private var launches: [String: (executable: String, arguments: [String])] = [:]
@@ -66,13 +68,19 @@ public final class LocalCluster: @unchecked Sendable {
     for router in topology.routers {
       let arguments =
         topology.routerArguments(router, listen: "127.0.0.1:0", clusterListen: "127.0.0.1:0", paths: paths)
-        + ["--metrics-listen", "127.0.0.1:0"] + routerOptions
-      let bound = try await launchAndWait("edge-router", name: router.id, arguments: arguments, keys: ["clients", "cluster", "metrics"])
+        + ["--metrics-listen", "127.0.0.1:0", "--dashboard-listen", "127.0.0.1:0"] + routerOptions
+      let bound = try await launchAndWait(
+        "edge-router", name: router.id, arguments: arguments, keys: ["clients", "cluster", "metrics", "dashboard"])
       routerAddresses.append(bound["clients"]!)
       clusterAddresses.append(bound["cluster"]!)
       metricsAddresses[router.id] = bound["metrics"]!
+      dashboardAddresses[router.id] = bound["dashboard"]!
       launches[router.id]?.arguments = Self.replacing(
-        arguments, ["--listen": bound["clients"]!, "--cluster-listen": bound["cluster"]!, "--metrics-listen": bound["metrics"]!])
+        arguments,
+        [
+          "--listen": bound["clients"]!, "--cluster-listen": bound["cluster"]!, "--metrics-listen": bound["metrics"]!,
+          "--dashboard-listen": bound["dashboard"]!,
+        ])
     }
     for site in topology.nodes {
       let arguments =

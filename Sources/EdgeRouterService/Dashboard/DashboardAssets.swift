@@ -66,6 +66,7 @@ enum DashboardAssets {
     #status[data-state="live"] { color: var(--good); }
     #status[data-state="stale"], #status[data-state="refused"] { color: var(--bad); }
     form#login { padding: 2em 1.2em; display: flex; gap: .6em; flex-wrap: wrap; align-items: center; }
+    form#login[hidden] { display: none; }
     form#login p { width: 100%; color: var(--bad); }
     input, button { font: inherit; padding: .3em .6em; }
     main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(22em, 2fr); gap: 1em; padding: 1em; }
@@ -206,6 +207,7 @@ enum DashboardAssets {
           }
           if (!response.ok) throw new Error("HTTP " + response.status);
           $("login").hidden = true;
+          $("login-error").textContent = "";
           $("main").hidden = false;
           const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
           let buffer = "";
