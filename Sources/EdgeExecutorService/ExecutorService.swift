@@ -36,8 +36,12 @@ public struct ExecutorService: Edgeinfer_V1_Executor.SimpleServiceProtocol {
   public func executeBatch(
     request: ServerRequest<Edgeinfer_V1_ExecuteBatchRequest>, context: ServerContext
   ) async throws -> ServerResponse<Edgeinfer_V1_ExecuteBatchResponse> {
-    guard let tracer else { return ServerResponse(message: try await executeBatch(request: request.message, context: context)) }
-    let (span, _) = tracer.startSpan("execute", parent: TraceContext(request.metadata), kind: .server)
+    // Traced only under a node's batch span: a batch the node did not trace (unsampled) starts
+    // no trace of its own here.
+    guard let tracer, let parent = TraceContext(request.metadata) else {
+      return ServerResponse(message: try await executeBatch(request: request.message, context: context))
+    }
+    let (span, _) = tracer.startSpan("execute", parent: parent, kind: .server)
     span.attributes["edge.model"] = ClientText.loggable(request.message.modelName)
     span.attributes["edge.batch_rows"] = Int(request.message.batchSize)
     do {

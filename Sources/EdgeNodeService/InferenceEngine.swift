@@ -67,15 +67,19 @@ public struct InferenceEngine: Sendable {
   ) async throws(RPCError) -> Inference_ModelInferResponse {
     guard let tracer else { return try await infer(request, deadline: deadline, traceID: (parent ?? .start()).traceID, span: nil) }
     let (span, traceID) = tracer.startSpan("infer", parent: parent, kind: .server)
-    span.attributes["edge.request_id"] = ClientText.loggable(request.id)
+    // An unsampled span records nothing: its attributes are not worth building.
+    let recording = span.isRecording
+    if recording { span.attributes["edge.request_id"] = ClientText.loggable(request.id) }
     do throws(RPCError) {
-      let answer = try await infer(request, deadline: deadline, traceID: traceID, span: span)
-      span.attributes["rpc.grpc.status"] = "OK"
+      let answer = try await infer(request, deadline: deadline, traceID: traceID, span: recording ? span : nil)
+      if recording { span.attributes["rpc.grpc.status"] = "OK" }
       span.end()
       return answer
     } catch {
-      span.attributes["rpc.grpc.status"] = error.code.canonicalName
-      span.setStatus(SpanStatus(code: .error, message: error.message))
+      if recording {
+        span.attributes["rpc.grpc.status"] = error.code.canonicalName
+        span.setStatus(SpanStatus(code: .error, message: error.message))
+      }
       span.end()
       throw error
     }

@@ -21,9 +21,7 @@ public struct RequestTracer: Sendable {
   /// the id of the span's trace: what the service reports (`edge_trace_id`, its log lines).
   public func startSpan(_ name: String, parent: TraceContext?, kind: SpanKind) -> (span: any Span, traceID: String) {
     var context = ServiceContext.topLevel
-    if let parent {
-      tracer.extract(Dictionary(parent.headers, uniquingKeysWith: { first, _ in first }), into: &context, using: HeaderCarrier())
-    }
+    if let parent { tracer.extract(parent.headers, into: &context, using: HeaderCarrier()) }
     let span = tracer.startSpan(name, context: context, ofKind: kind)
     // A span under a parent is in the parent's trace; a new trace's id is read off the span
     // (cheaply where the tracer offers it, else as it would be sent on). A tracer that speaks no
@@ -40,9 +38,9 @@ public struct RequestTracer: Sendable {
 
   /// The headers that make `context`'s span the parent of the next hop's.
   public func headers(_ context: ServiceContext) -> [(String, String)] {
-    var carrier: [String: String] = [:]
+    var carrier: [(String, String)] = []
     tracer.inject(context, into: &carrier, using: HeaderCarrier())
-    return carrier.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    return carrier
   }
 
   /// The W3C trace context of a span's context, as the tracer would send it on.

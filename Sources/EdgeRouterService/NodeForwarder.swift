@@ -293,12 +293,16 @@ public struct NodeForwarder: Sendable {
       return await untraced(candidate, model: model, version: version, timeout: timeout, via: caller, settled: settled)
     }
     let span = tracer.startSpan("attempt", context: ServiceContext.current ?? .topLevel, kind: .client)
-    span.attributes["edge.node"] = candidate.node.id
-    span.attributes["edge.region"] = candidate.node.region
-    span.attributes["edge.distance_km"] = candidate.distanceKilometres
     let result = await ServiceContext.withValue(span.context) {
       await untraced(candidate, model: model, version: version, timeout: timeout, via: caller, settled: settled)
     }
+    guard span.isRecording else {
+      span.end()
+      return result
+    }
+    span.attributes["edge.node"] = candidate.node.id
+    span.attributes["edge.region"] = candidate.node.region
+    span.attributes["edge.distance_km"] = candidate.distanceKilometres
     switch result {
     case .answered: break
     case .refused(let refusal, let error):

@@ -107,10 +107,13 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
         from: try? RequestMetadata.location(in: metadata), node: outcome.node,
         credential: Caller.current?.credential.name ?? "anonymous", elapsed: total)
       if let span = route?.span {
-        Self.describe(span, summary, code: "OK")
-        span.attributes["edge.node"] = outcome.node
-        span.attributes["edge.attempts"] = outcome.attempts
-        span.attributes["edge.route_us"] = Int(routing.fractionalMicroseconds)
+        // An unsampled span records nothing: its attributes are not worth building.
+        if span.isRecording {
+          Self.describe(span, summary, code: "OK")
+          span.attributes["edge.node"] = outcome.node
+          span.attributes["edge.attempts"] = outcome.attempts
+          span.attributes["edge.route_us"] = Int(routing.fractionalMicroseconds)
+        }
         span.end()
       }
       forwarder.metrics.inferenceAnswered(model: summary.modelName, code: "OK", total: total, routing: routing)
@@ -129,8 +132,10 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
       }
       forwarder.logger.debug("refused or failed", metadata: Self.accessFields(summary, code: code, total: total, traceID: traceID))
       if let span = route?.span {
-        Self.describe(span, summary, code: code)
-        span.setStatus(SpanStatus(code: .error, message: (error as? RPCError)?.message))
+        if span.isRecording {
+          Self.describe(span, summary, code: code)
+          span.setStatus(SpanStatus(code: .error, message: (error as? RPCError)?.message))
+        }
         span.end()
       }
       throw error

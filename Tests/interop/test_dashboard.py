@@ -215,6 +215,44 @@ def test_the_state_needs_an_admin_key_and_the_page_admits_no_foreign_script(dash
         urllib.request.urlopen(f"http://127.0.0.1:{dashboard.dashboard_port}/api/state", timeout=5).read()
 
 
+def test_event_streams_are_bounded_and_released_when_pages_close(dashboard):
+    import http.client
+
+    def open_stream():
+        connection = http.client.HTTPSConnection("127.0.0.1", dashboard.dashboard_port, context=dashboard.context(), timeout=10)
+        connection.request("GET", "/api/events", headers={"Authorization": f"Bearer {dashboard.admin_key}"})
+        return connection, connection.getresponse()
+
+    # A page closed by an earlier test holds its slot until a write fails: the first write after
+    # the browser's FIN still succeeds (the peer answers it with a reset), the next one fails.
+    time.sleep(3.5)
+    streams = []
+    try:
+        while len(streams) <= 32:
+            connection, response = open_stream()
+            if response.status != 200:
+                break
+            streams.append((connection, response))
+        assert len(streams) == 32
+        assert streams[0][1].readline() == b"event: state\n"
+        assert response.status == 503 and response.getheader("Retry-After") == "5"
+        assert "too many dashboard streams" in json.loads(response.read())["error"]
+        connection.close()
+    finally:
+        for connection, _ in streams:
+            connection.close()
+    # A closed page's stream ends at its next event, and its slot is free again.
+    deadline = time.monotonic() + 10
+    while True:
+        connection, response = open_stream()
+        status = response.status
+        connection.close()
+        if status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert status == 200
+
+
 def test_cluster_up_prints_a_dashboard_that_shows_every_node(cluster):
     # No API keys in `cluster up`: the state answers without a credential, over HTTPS with the
     # cluster's CA.

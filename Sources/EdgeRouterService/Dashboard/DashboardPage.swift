@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// The operator dashboard's routes on the router's dashboard listener: the page and its script
 /// and style (`GET /`, `/dashboard.js`, `/dashboard.css`, all served from the binary, no CDN),
@@ -18,6 +19,10 @@ enum DashboardPage {
   /// connection (or a key's authority, should it be revoked) indefinitely.
   static let streamLifetime: Duration = .seconds(600)
   static let eventInterval: Duration = .seconds(1)
+  /// Event streams open at once, across callers: each costs a connection and a state a second,
+  /// so a flood of page loads is refused (503) rather than taking the router's time.
+  static let maxStreams = 32
+  private static let openStreams = Atomic<Int>(0)
 
   static func add(
     to router: Router<BasicRequestContext>, keys: APIKeyGate?, refusals: RefusalLog?, state: @escaping @Sendable () -> Data
@@ -31,9 +36,19 @@ enum DashboardPage {
     }
     router.get("/api/events") { request, _ -> Response in
       if let refusal = refusal(request, keys: keys, refusals: refusals) { return refusal }
+      guard openStreams.add(1, ordering: .relaxed).newValue <= maxStreams else {
+        openStreams.subtract(1, ordering: .relaxed)
+        refusals?.refused("dashboard_streams", "dashboard: \(maxStreams) event streams are open; refusing more")
+        var headers = apiHeaders("application/json")
+        headers[.retryAfter] = "5"
+        return Response(
+          status: .serviceUnavailable, headers: headers,
+          body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"error": "too many dashboard streams are open; try again shortly"}"#)))
+      }
       return Response(
         status: .ok, headers: apiHeaders("text/event-stream"),
         body: ResponseBody { writer in
+          defer { openStreams.subtract(1, ordering: .relaxed) }
           let ends = ContinuousClock.now + streamLifetime
           // Ends with the router's graceful shutdown (within an interval), so an open page
           // never holds up a drain.
