@@ -6,7 +6,7 @@
 # alternating, the same binaries. Each round starts a fresh pair, runs closed-loop load at concurrency 32 and then 1,
 # and reads the router's and the node's CPU time from /proc around each run: CPU microseconds
 # per request is the cost itself, steadier on a shared machine than throughput.
-# Usage: dev/bench-observability.sh [DURATION_S] [ROUNDS]
+# Usage: [OTEL_TRACES_SAMPLER=… OTEL_TRACES_SAMPLER_ARG=…] dev/bench-observability.sh [DURATION_S] [ROUNDS]
 # Needs `swift build -c release --product edgeinfer --product edge-router --product edge-node`,
 # and Python's grpcio and opentelemetry-proto for the collector.
 set -euo pipefail
@@ -30,6 +30,8 @@ $BIN/edgeinfer certs init --out "$work/certs" --nodes 1 >/dev/null
 certs=$work/certs
 results="$work/results.jsonl"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); cores: $(nproc)" >&2
+# OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG, when set, reach the services' exporters.
+echo "trace sampler: ${OTEL_TRACES_SAMPLER:-parentbased_always_on (default)} ${OTEL_TRACES_SAMPLER_ARG:-}" >&2
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
