@@ -43,7 +43,7 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   @Option(help: "Once listening, write the bound addresses here as JSON (for ports picked with :0).") var readyFile: String?
   @Option(help: "Log level.") var logLevel = "info"
   @Option(help: "Log lines as text or json (one object per line).") var logFormat = "text"
-  @Option(help: "Serve the operator dashboard here (GET /): HOST:PORT, or a PORT on loopback; HTTPS with --cert, plain HTTP on loopback only with --insecure (default: none).")
+  @Option(help: "Serve the operator dashboard here (GET /): HOST:PORT, or a PORT on loopback; HTTPS with --cert, plain HTTP on loopback only with --insecure; off loopback only with --api-keys (default: none).")
   var dashboardListen: String?
   @Option(help: "Export a span per request and per attempt to this OpenTelemetry collector over OTLP/gRPC, e.g. http://127.0.0.1:4317 (default: no spans).")
   var otlpEndpoint: String?
@@ -78,10 +78,16 @@ struct EdgeRouterCommand: AsyncParsableCommand {
     configuration.maxDeadline = .milliseconds(maxDeadlineMs)
     configuration.metricsListen = try metricsListen.map { try ServiceAddress(listener: $0) }
     configuration.dashboardListen = try dashboardListen.map { try ServiceAddress(listener: $0) }
-    // The dashboard shows the topology, where clients are and credential names: in plain text
-    // only to this machine.
-    if insecure, let dashboard = configuration.dashboardListen, !["127.0.0.1", "::1", "localhost"].contains(dashboard.host) {
-      throw ValidationError("--dashboard-listen \(dashboard.host): a plaintext (--insecure) router serves its dashboard on loopback only")
+    // The dashboard shows the topology, where clients are and credential names: beyond this
+    // machine only over TLS and to an admin key.
+    if let dashboard = configuration.dashboardListen, !["127.0.0.1", "::1", "localhost"].contains(dashboard.host) {
+      if insecure {
+        throw ValidationError("--dashboard-listen \(dashboard.host): a plaintext (--insecure) router serves its dashboard on loopback only")
+      }
+      if apiKeys == nil {
+        throw ValidationError(
+          "--dashboard-listen \(dashboard.host): off loopback the dashboard needs --api-keys (it answers admin keys only)")
+      }
     }
     guard !adminNames.isEmpty, !adminNames.contains(where: \.isEmpty) else { throw ValidationError("--admin needs a certificate name") }
     if let shared = adminNames.first(where: { ["localhost", "127.0.0.1", "::1"].contains($0) }) {

@@ -289,10 +289,12 @@ public struct NodeForwarder: Sendable {
   private func one<Via: NodeCaller>(
     _ candidate: RankedNode, model: String, version: String, timeout: Duration, via caller: Via, settled: Settlement
   ) async -> NodeResult<Via.Response> {
-    guard let tracer else {
+    // Traced under the request's span only: the calls without one (metadata, configuration)
+    // start no trace of their own.
+    guard let tracer, let parent = ServiceContext.current else {
       return await untraced(candidate, model: model, version: version, timeout: timeout, via: caller, settled: settled)
     }
-    let span = tracer.startSpan("attempt", context: ServiceContext.current ?? .topLevel, kind: .client)
+    let span = tracer.startSpan("attempt", context: parent, kind: .client)
     let result = await ServiceContext.withValue(span.context) {
       await untraced(candidate, model: model, version: version, timeout: timeout, via: caller, settled: settled)
     }

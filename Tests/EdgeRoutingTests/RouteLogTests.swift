@@ -25,6 +25,7 @@ struct RouteLogTests {
     #expect(summary.flows.contains { $0.from == nil && $0.credential == "anonymous" && $0.count == 1 })
     #expect(summary.nodes["fra"]?.requests == 5)
     #expect(summary.nodes["tyo"]?.requests == 1)
+    #expect(summary.credentials == ["alice": 4, "bob": 1, "anonymous": 1])
   }
 
   @Test func aSecondOlderThanTheWindowDropsOut() {
@@ -56,6 +57,7 @@ struct RouteLogTests {
     #expect(flows.first { $0.from == nil }?.count == 98)
     #expect(flows.first { $0.from?.latitude == -25 }?.count == 2)
     #expect(flows.reduce(0) { $0 + $1.count } == 101)
+    #expect(log.summary(at: origin).credentials == ["mallory": 101])
   }
 
   @Test func quantilesAreNeverLowAndAtMostABucketHigh() throws {

@@ -62,6 +62,20 @@ def interrupt(process, timeout=20):
             process.wait()
 
 
+def terminate(processes, timeout=15):
+    """Stops processes as an orchestrator would (SIGTERM, so they drain), killing any still
+    running after `timeout` seconds."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture(scope="session")
 def cluster():
     with tempfile.TemporaryDirectory(prefix="edgeinfer-interop-") as folder:

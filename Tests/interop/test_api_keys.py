@@ -11,7 +11,7 @@ import pytest
 import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
 
-from conftest import BIN, ROOT
+from conftest import BIN, ROOT, terminate
 
 
 def free_port():
@@ -69,14 +69,7 @@ class KeyedRouter:
 
     def stop(self):
         self.client.close()
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(self.processes)
 
 
 @pytest.fixture(scope="module")

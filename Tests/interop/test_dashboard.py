@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import tritonclient.grpc as grpcclient
 
-from conftest import BIN, ROOT
+from conftest import BIN, ROOT, terminate
 from test_api_keys import create_key, free_port
 
 SCREENSHOT = os.environ.get("EDGEINFER_DASHBOARD_SCREENSHOT", os.path.join(ROOT, ".build", "dashboard.png"))
@@ -99,15 +99,7 @@ class DashboardCluster:
         return base64.b64encode(hashlib.sha256(key).digest()).decode()
 
     def stop(self):
-        for process in [self.router, *self.nodes.values()]:
-            if process.poll() is None:
-                process.terminate()
-        for process in [self.router, *self.nodes.values()]:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate([self.router, *self.nodes.values()])
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +166,7 @@ def test_the_page_shows_every_node_and_a_killed_one_turns_unhealthy_within_3_s(d
         credentials = driver.execute_script(
             "return [...document.querySelectorAll('#credentials-table tbody tr')].map((r) => r.textContent)")
         assert credentials == ["app8"]
+        assert driver.execute_script("return JSON.stringify(performance.getEntriesByType('resource').map((r) => new URL(r.name).origin).filter((o) => o !== location.origin))") == "[]"
         os.makedirs(os.path.dirname(SCREENSHOT), exist_ok=True)
         driver.save_screenshot(SCREENSHOT)
 
@@ -223,16 +216,34 @@ def test_event_streams_are_bounded_and_released_when_pages_close(dashboard):
         connection.request("GET", "/api/events", headers={"Authorization": f"Bearer {dashboard.admin_key}"})
         return connection, connection.getresponse()
 
-    # A page closed by an earlier test holds its slot until a write fails: the first write after
-    # the browser's FIN still succeeds (the peer answers it with a reset), the next one fails.
-    time.sleep(3.5)
+    # HEAD answers as GET would, and its unsent stream gives its slot back.
+    for _ in range(40):
+        connection = http.client.HTTPSConnection("127.0.0.1", dashboard.dashboard_port, context=dashboard.context(), timeout=10)
+        connection.request("HEAD", "/api/events", headers={"Authorization": f"Bearer {dashboard.admin_key}"})
+        assert connection.getresponse().status == 200
+        connection.close()
+
+    def fill():
+        """Opens streams until one is refused; a page closed by an earlier test holds its slot
+        until a write to it fails (the first after its FIN still succeeds), so this retries."""
+        deadline = time.monotonic() + 10
+        while True:
+            streams = []
+            while len(streams) <= 32:
+                connection, response = open_stream()
+                if response.status != 200:
+                    break
+                streams.append((connection, response))
+            if len(streams) == 32 or time.monotonic() > deadline:
+                return streams, connection, response
+            for stream, _ in streams:
+                stream.close()
+            connection.close()
+            time.sleep(0.5)
+
     streams = []
     try:
-        while len(streams) <= 32:
-            connection, response = open_stream()
-            if response.status != 200:
-                break
-            streams.append((connection, response))
+        streams, connection, response = fill()
         assert len(streams) == 32
         assert streams[0][1].readline() == b"event: state\n"
         assert response.status == 503 and response.getheader("Retry-After") == "5"
@@ -267,10 +278,34 @@ def test_cluster_up_prints_a_dashboard_that_shows_every_node(cluster):
         assert all(node["healthy"] for node in state["nodes"])
 
 
-def test_a_plaintext_router_serves_its_dashboard_on_loopback_only():
-    result = subprocess.run(
-        [os.path.join(BIN, "edge-router"), "--insecure", "--location", "50.11,8.68", "--listen", "127.0.0.1:0",
-         "--cluster-listen", "127.0.0.1:0", "--dashboard-listen", "0.0.0.0:0"],
-        capture_output=True, text=True, timeout=30)
-    assert result.returncode != 0
-    assert "a plaintext (--insecure) router serves its dashboard on loopback only" in result.stderr
+def test_without_keys_the_dashboard_answers_loopback_names_only(cluster):
+    # A web page the operator visits could point its own name at 127.0.0.1 (DNS rebinding):
+    # addressed by any other name, the keyless dashboard refuses.
+    import http.client
+
+    url = next(iter(cluster.dashboards.values()))
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    context = ssl.create_default_context(cafile=cluster.ca)
+    for host, status in (("evil.example", 403), (f"evil.example:{port}", 403), (f"localhost:{port}", 200), (f"127.0.0.1:{port}", 200)):
+        connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+        connection.putrequest("GET", "/api/state", skip_host=True)
+        connection.putheader("Host", host)
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == status, (host, response.status)
+        connection.close()
+
+
+def test_off_loopback_the_dashboard_needs_tls_and_keys(cluster):
+    certs = os.path.dirname(cluster.ca)
+    for arguments, message in (
+        (["--insecure"], "a plaintext (--insecure) router serves its dashboard on loopback only"),
+        (["--ca", cluster.ca, "--cert", os.path.join(certs, "router.pem"), "--key", os.path.join(certs, "router-key.pem")],
+         "off loopback the dashboard needs --api-keys"),
+    ):
+        result = subprocess.run(
+            [os.path.join(BIN, "edge-router"), "--location", "50.11,8.68", "--listen", "127.0.0.1:0",
+             "--cluster-listen", "127.0.0.1:0", "--dashboard-listen", "0.0.0.0:0", *arguments],
+            capture_output=True, text=True, timeout=30)
+        assert result.returncode != 0
+        assert message in result.stderr, result.stderr

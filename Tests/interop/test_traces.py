@@ -110,25 +110,21 @@ def test_one_request_is_one_trace_across_router_node_and_executor():
             client = grpcclient.InferenceServerClient(url=router["clients"])
             pixels = grpcclient.InferInput("pixels", [1, 64], "FP32")
             pixels.set_data_from_numpy(np.zeros((1, 64), dtype=np.float32))
-            headers = {"traceparent": f"00-{CLIENT_TRACE}-{CLIENT_PARENT}-01"}
+            # Ready first (untraced calls), so the traced request is answered at its first try.
             deadline = time.monotonic() + 30
-            while True:
-                try:
-                    answer = client.infer("digits", [pixels], request_id="traced", headers=headers)
-                    break
-                except Exception:
-                    assert time.monotonic() < deadline
-                    time.sleep(0.2)
+            while not client.is_model_ready("digits"):
+                assert time.monotonic() < deadline, "the node never registered digits"
+                time.sleep(0.2)
+            headers = {"traceparent": f"00-{CLIENT_TRACE}-{CLIENT_PARENT}-01"}
+            answer = client.infer("digits", [pixels], request_id="traced", headers=headers)
             assert answer.get_response().parameters["edge_trace_id"].string_param == CLIENT_TRACE
             names = ["route", "attempt", "infer", "queue", "batch", "execute"]
             spans = spans_of(collector, CLIENT_TRACE, names)
             assert set(names) <= set(spans), sorted(spans)
             (route_service, route), = spans["route"]
-            attempt_service, attempt = spans["attempt"][-1]
-            infers = spans["infer"]
-            # The request may have been tried before the node's model was ready: the answered
-            # attempt is the parent of the answered infer.
-            infer_service, infer = next((s, i) for s, i in infers if i.parent_span_id == attempt.span_id)
+            (attempt_service, attempt), = spans["attempt"]
+            (infer_service, infer), = spans["infer"]
+            assert infer.parent_span_id == attempt.span_id
             (queue_service, queue), = [(s, q) for s, q in spans["queue"] if q.parent_span_id == infer.span_id]
             (batch_service, batch), = [(s, b) for s, b in spans["batch"] if b.parent_span_id == infer.span_id]
             (execute_service, execute), = [(s, e) for s, e in spans["execute"] if e.parent_span_id == batch.span_id]

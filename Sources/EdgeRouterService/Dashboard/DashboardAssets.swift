@@ -176,12 +176,10 @@ enum DashboardAssets {
       });
       $("nodes-table").tBodies[0].replaceChildren(...rows);
 
-      const credentials = new Map();
-      for (const route of state.routes) credentials.set(route.credential, (credentials.get(route.credential) || 0) + route.count);
-      $("credentials-table").tBodies[0].replaceChildren(...[...credentials.entries()].sort((a, b) => b[1] - a[1]).map(([name, count]) => {
+      $("credentials-table").tBodies[0].replaceChildren(...state.credentials.map((credential) => {
         const row = element("tr");
-        row.appendChild(element("td", {}, name));
-        row.appendChild(element("td", {}, count));
+        row.appendChild(element("td", {}, credential.name));
+        row.appendChild(element("td", {}, credential.requests));
         return row;
       }));
     }

@@ -6,7 +6,6 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
-import Synchronization
 
 /// The operator dashboard's routes on the router's dashboard listener: the page and its script
 /// and style (`GET /`, `/dashboard.js`, `/dashboard.css`, all served from the binary, no CDN),
@@ -22,11 +21,11 @@ enum DashboardPage {
   /// Event streams open at once, across callers: each costs a connection and a state a second,
   /// so a flood of page loads is refused (503) rather than taking the router's time.
   static let maxStreams = 32
-  private static let openStreams = Atomic<Int>(0)
 
   static func add(
     to router: Router<BasicRequestContext>, keys: APIKeyGate?, refusals: RefusalLog?, state: @escaping @Sendable () -> Data
   ) {
+    let streams = DashboardStreams(limit: maxStreams)
     router.get("/") { _, _ in asset(DashboardAssets.html, type: "text/html; charset=utf-8") }
     router.get("/dashboard.js") { _, _ in asset(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
     router.get("/dashboard.css") { _, _ in asset(DashboardAssets.style, type: "text/css; charset=utf-8") }
@@ -36,8 +35,7 @@ enum DashboardPage {
     }
     router.get("/api/events") { request, _ -> Response in
       if let refusal = refusal(request, keys: keys, refusals: refusals) { return refusal }
-      guard openStreams.add(1, ordering: .relaxed).newValue <= maxStreams else {
-        openStreams.subtract(1, ordering: .relaxed)
+      guard let slot = streams.take() else {
         refusals?.refused("dashboard_streams", "dashboard: \(maxStreams) event streams are open; refusing more")
         var headers = apiHeaders("application/json")
         headers[.retryAfter] = "5"
@@ -48,7 +46,8 @@ enum DashboardPage {
       return Response(
         status: .ok, headers: apiHeaders("text/event-stream"),
         body: ResponseBody { writer in
-          defer { openStreams.subtract(1, ordering: .relaxed) }
+          // Held while the stream runs; a response thrown away unsent gives it back too.
+          defer { withExtendedLifetime(slot) {} }
           let ends = ContinuousClock.now + streamLifetime
           // Ends with the router's graceful shutdown (within an interval), so an open page
           // never holds up a drain.
@@ -64,10 +63,30 @@ enum DashboardPage {
     }
   }
 
-  /// Nil when the caller may read the state: keys off, or an admin key. Otherwise the answer:
-  /// 401 asking for a key, 403 for a key that is not an admin's, 429 for one over its rate.
+  /// Names a page on this machine is reached by. Without keys the dashboard listens on loopback
+  /// only, and answers only requests addressed to it by these: a web page the operator visits
+  /// cannot point its own name at 127.0.0.1 (DNS rebinding) and read the state.
+  static let loopbackNames: Set<String> = ["127.0.0.1", "localhost", "::1"]
+
+  /// The host a request was addressed to (its Host), without the port.
+  static func hostName(_ authority: String?) -> String? {
+    guard let authority else { return nil }
+    if authority.hasPrefix("["), let end = authority.firstIndex(of: "]") {
+      return String(authority[authority.index(after: authority.startIndex)..<end])
+    }
+    return String(authority.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+  }
+
+  /// Nil when the caller may read the state: keys off (and addressed to loopback), or an admin
+  /// key. Otherwise the answer: 401 asking for a key, 403 for a key that is not an admin's or a
+  /// request addressed by another name, 429 for a key over its rate.
   private static func refusal(_ request: Request, keys: APIKeyGate?, refusals: RefusalLog?) -> Response? {
-    guard let keys else { return nil }
+    guard let keys else {
+      if let host = hostName(request.head.authority), loopbackNames.contains(host.lowercased()) { return nil }
+      refusals?.refused("dashboard_host", "dashboard: a request addressed to another host than loopback")
+      let body = (try? JSONEncoder().encode(["error": "the dashboard answers requests addressed to 127.0.0.1, localhost or ::1 only"])) ?? Data()
+      return Response(status: .forbidden, headers: apiHeaders("application/json"), body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
     let refused: AccessError
     switch keys.authorize(request.headers[.authorization]) {
     case .success(let record) where record.effectiveScope.permits(.admin):

@@ -14,7 +14,9 @@ public final class DashboardRecorder: Sendable {
     log.withLock { $0.record(from: from, node: node, credential: credential, elapsed: elapsed, at: instant) }
   }
 
+  /// Summed outside the lock: requests answered meanwhile wait only for the copy (the log's
+  /// slots are copied on write).
   public func summary(at instant: ContinuousClock.Instant = .now) -> RouteSummary {
-    log.withLock { $0.summary(at: instant) }
+    log.withLock { $0 }.summary(at: instant)
   }
 }

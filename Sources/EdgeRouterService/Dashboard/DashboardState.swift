@@ -1,4 +1,5 @@
 import EdgeRouting
+import EdgeServer
 import Foundation
 
 /// What the dashboard page draws, as the JSON it is sent (`GET /api/state`, and each event of
@@ -47,9 +48,16 @@ struct DashboardState: Encodable {
     var count: Int
   }
 
+  struct Credential: Encodable {
+    var name: String
+    var requests: Int
+  }
+
   var router: Router
   var nodes: [Node]
   var routes: [Route]
+  /// Requests per credential name in the last minute, busiest first.
+  var credentials: [Credential]
   /// Milliseconds since 1970, when the state was read.
   var time: Int64
 
@@ -60,22 +68,20 @@ struct DashboardState: Encodable {
       let traffic = traffic.nodes[node.id]
       return Node(
         id: node.id, region: node.region, latitude: node.location.latitude, longitude: node.location.longitude,
-        healthy: health.isHealthy, heartbeatAgeMs: Int(health.heartbeatAge.components.seconds * 1000)
-          + Int(health.heartbeatAge.components.attoseconds / 1_000_000_000_000_000),
+        healthy: health.isHealthy, heartbeatAgeMs: Int(health.heartbeatAge.wholeMilliseconds),
         inFlight: node.load.inFlight, queue: node.load.queueDepth, capacity: node.load.capacity,
         utilisation: node.load.utilisation,
         models: node.models.map { Model(name: $0.name, version: $0.version, ready: $0.isReady) },
-        requests: traffic?.requests ?? 0, p50Ms: traffic?.p50.map(Self.milliseconds), p99Ms: traffic?.p99.map(Self.milliseconds))
+        requests: traffic?.requests ?? 0, p50Ms: traffic?.p50.map(\.fractionalMilliseconds.roundedToMicroseconds),
+        p99Ms: traffic?.p99.map(\.fractionalMilliseconds.roundedToMicroseconds))
     }
     // The busiest routes first; a page draws at most a few hundred lines.
     routes = traffic.flows.prefix(500).map {
       Route(from: $0.from.map { [$0.latitude, $0.longitude] }, node: $0.node, credential: $0.credential, count: $0.count)
     }
+    credentials = traffic.credentials.map { Credential(name: $0.key, requests: $0.value) }
+      .sorted { ($1.requests, $0.name) < ($0.requests, $1.name) }
     time = Int64(now.timeIntervalSince1970 * 1000)
-  }
-
-  static func milliseconds(_ duration: Duration) -> Double {
-    (Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) * 1e-15).rounded(toPlaces: 3)
   }
 
   /// The state as JSON with snake_case keys.
@@ -88,8 +94,6 @@ struct DashboardState: Encodable {
 }
 
 extension Double {
-  fileprivate func rounded(toPlaces places: Int) -> Double {
-    let scale = pow(10, Double(places))
-    return (self * scale).rounded() / scale
-  }
+  /// Milliseconds to three decimals: the page shows no finer.
+  fileprivate var roundedToMicroseconds: Double { (self * 1000).rounded() / 1000 }
 }

@@ -1,5 +1,5 @@
-/// What the router sent one node within the dashboard's window: how many requests it answered
-/// and how long they took from the router's side (the attempt that answered).
+/// What one node answered within the dashboard's window: how many requests, and how long they
+/// took at the router (from arrival to answer, every attempt included).
 public struct NodeTraffic: Sendable, Equatable {
   public var requests: Int
   public var p50: Duration?

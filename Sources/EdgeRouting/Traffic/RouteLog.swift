@@ -64,14 +64,17 @@ public struct RouteLog: Sendable {
       flows.merge(slot.flows, uniquingKeysWith: +)
       latency.merge(slot.latency) { var merged = $0; merged.add($1); return merged }
     }
-    let lines = flows.map { key, count in
+    // The busiest first, ties in a fixed order, compared on the keys' integers.
+    let ordered = flows.sorted { a, b in
+      (b.value, a.key.node, a.key.credential, a.key.latitude ?? .min, a.key.longitude ?? .min)
+        < (a.value, b.key.node, b.key.credential, b.key.latitude ?? .min, b.key.longitude ?? .min)
+    }
+    let lines = ordered.map { key, count in
       RouteFlow(
         from: key.latitude.flatMap { latitude in
           try? GeoPoint(latitude: Double(latitude) / 10, longitude: Double(key.longitude ?? 0) / 10)
         },
         node: key.node, credential: key.credential, count: count)
-    }.sorted {
-      ($1.count, $0.node, $0.credential, $0.from?.description ?? "") < ($0.count, $1.node, $1.credential, $1.from?.description ?? "")
     }
     let nodes = latency.mapValues { NodeTraffic(requests: $0.total, p50: $0.quantile(0.5), p99: $0.quantile(0.99)) }
     return RouteSummary(flows: lines, nodes: nodes)
