@@ -10,7 +10,7 @@ APT_PACKAGES := protobuf-compiler libopenblas-dev pkg-config openssl
 # For the tests only: chromium and its driver run the dashboard's browser test
 # (Tests/interop/test_dashboard.py).
 TEST_APT_PACKAGES := $(APT_PACKAGES) chromium chromium-driver
-PIP_PACKAGES := numpy 'tritonclient[grpc]' PyYAML jsonschema pytest tokenizers onnxruntime onnx prometheus_client \
+PIP_PACKAGES := numpy 'tritonclient[grpc,http]' PyYAML jsonschema pytest tokenizers onnxruntime onnx prometheus_client \
   grpcio opentelemetry-proto selenium
 
 .PHONY: fuzz all deps system-deps test-deps python-deps build models demo test swift-test interop-test check-generated protos model cluster compose bench-model clean
@@ -26,7 +26,7 @@ system-deps:
 	fi
 
 python-deps:
-	@$(PYTHON) -c "import numpy, tritonclient.grpc, yaml, jsonschema, pytest, tokenizers, onnxruntime, onnx, prometheus_client, grpc, opentelemetry.proto, selenium" 2>/dev/null || \
+	@$(PYTHON) -c "import numpy, tritonclient.grpc, tritonclient.http, yaml, jsonschema, pytest, tokenizers, onnxruntime, onnx, prometheus_client, grpc, opentelemetry.proto, selenium" 2>/dev/null || \
 	  $(PYTHON) -m pip install --quiet --disable-pip-version-check $(PIP_PACKAGES)
 
 deps: system-deps python-deps

@@ -153,6 +153,8 @@ let package = Package(
       name: "EdgeServer",
       dependencies: [
         "EdgeWire", "EdgeProto", "EdgeRuntime", "EdgeRouting", "EdgeSecurity", "EdgeObservability",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

@@ -43,6 +43,8 @@ struct EdgeRouterCommand: AsyncParsableCommand {
   @Option(help: "Once listening, write the bound addresses here as JSON (for ports picked with :0).") var readyFile: String?
   @Option(help: "Log level.") var logLevel = "info"
   @Option(help: "Log lines as text or json (one object per line).") var logFormat = "text"
+  @Option(help: "Serve the Open Inference Protocol's REST binding (KServe v2, as Triton serves it) here: HOST:PORT, or a PORT on loopback; HTTPS with --cert (default: none).")
+  var httpListen: String?
   @Option(help: "Serve the operator dashboard here (GET /): HOST:PORT, or a PORT on loopback; HTTPS with --cert, plain HTTP on loopback only with --insecure; off loopback only with --api-keys (default: none).")
   var dashboardListen: String?
   @Option(help: "Export a span per request and per attempt to this OpenTelemetry collector over OTLP/gRPC, e.g. http://127.0.0.1:4317 (default: no spans).")
@@ -78,6 +80,7 @@ struct EdgeRouterCommand: AsyncParsableCommand {
     configuration.maxDeadline = .milliseconds(maxDeadlineMs)
     configuration.metricsListen = try metricsListen.map { try ServiceAddress(listener: $0) }
     configuration.dashboardListen = try dashboardListen.map { try ServiceAddress(listener: $0) }
+    configuration.httpListen = try httpListen.map { try ServiceAddress(listener: $0) }
     // The dashboard shows the topology, where clients are and credential names: beyond this
     // machine only over TLS and to an admin key.
     if let dashboard = configuration.dashboardListen, !["127.0.0.1", "::1", "localhost"].contains(dashboard.host) {

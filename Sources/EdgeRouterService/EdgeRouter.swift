@@ -36,6 +36,8 @@ public final class EdgeRouter: Service, Sendable {
     public var metrics: ServiceAddress?
     /// The operator dashboard, when configured.
     public var dashboard: ServiceAddress?
+    /// The REST (KServe v2) listener, when configured.
+    public var http: ServiceAddress?
   }
 
   public init(configuration: RouterConfiguration, logger: Logger = Logger(label: "edge-router"), tracer: RequestTracer? = nil) {
@@ -129,14 +131,16 @@ public final class EdgeRouter: Service, Sendable {
       interceptors: [clientAccess])
     let admission = clientAccess
     let inferenceRoutes = inference
+    // ModelInfer as the front answers it, and as REST's infer reaches it: one path to the nodes.
+    let inferRoute = FrontRoute(
+      Inference_GRPCInferenceService.Method.ModelInfer.descriptor, admit: { try admission.admit($0) },
+      handle: { call, caller in
+        try await Caller.$current.withValue(caller) { try await inferenceRoutes.forwardInfer(call.message, metadata: call.metadata) }
+      })
     var frontConfiguration = FrontListener.Configuration(
       listen: configuration.listen, security: configuration.security,
       routes: [
-        FrontRoute(
-          Inference_GRPCInferenceService.Method.ModelInfer.descriptor, admit: { try admission.admit($0) },
-          handle: { call, caller in
-            try await Caller.$current.withValue(caller) { try await inferenceRoutes.forwardInfer(call.message, metadata: call.metadata) }
-          }),
+        inferRoute,
         FrontRoute(
           Inference_GRPCInferenceService.Method.ServerLive.descriptor, admit: { try admission.admit($0) },
           handle: { _, _ in Self.liveAnswer }),
@@ -184,15 +188,25 @@ public final class EdgeRouter: Service, Sendable {
       var dashboardAddress: ServiceAddress?
       if let listen = configuration.dashboardListen, let dashboard {
         let state = dashboardState(dashboard)
-        dashboardAddress = try await HTTPListener(listen: listen, tls: try dashboardTLS(), logger: logger) {
+        dashboardAddress = try await HTTPListener(listen: listen, tls: try httpTLS(), logger: logger) {
           DashboardPage.add(to: $0, keys: keys, refusals: refusals, state: state)
         }.serve(in: &group)
       }
-      bound.publish(BoundAddresses(clients: clients, cluster: cluster, metrics: metricsAddress, dashboard: dashboardAddress))
+      var httpAddress: ServiceAddress?
+      if let listen = configuration.httpListen {
+        let maxRequestBytes = configuration.maxMessageBytes.multipliedReportingOverflow(by: 4).partialValue
+        httpAddress = try await HTTPListener(listen: listen, tls: try httpTLS(), logger: logger) {
+          KServeRoutes.add(
+            to: $0, live: { true }, ready: { inferenceRoutes.isReady }, infer: inferRoute, maxRequestBytes: maxRequestBytes)
+        }.serve(in: &group)
+      }
+      bound.publish(
+        BoundAddresses(clients: clients, cluster: cluster, metrics: metricsAddress, dashboard: dashboardAddress, http: httpAddress))
       if let path = configuration.readyFile {
         var addresses = ["clients": "\(clients)", "cluster": "\(cluster)"]
         addresses["metrics"] = metricsAddress.map { "\($0)" }
         addresses["dashboard"] = dashboardAddress.map { "\($0)" }
+        addresses["http"] = httpAddress.map { "\($0)" }
         try ReadyFile.write(addresses, to: path)
       }
       var serving: Logger.Metadata = [
@@ -202,6 +216,7 @@ public final class EdgeRouter: Service, Sendable {
       serving["metrics"] = metricsAddress.map { "\($0)" }
       let scheme = if case .tls = configuration.security { "https" } else { "http" }
       serving["dashboard"] = dashboardAddress.map { "\(scheme)://\($0)/" }
+      serving["http"] = httpAddress.map { "\(scheme)://\($0)" }
       logger.info("serving", metadata: serving)
       group.addTask { [self] in
         // Forget long-silent nodes and close connections to departed ones, so neither the
@@ -246,9 +261,9 @@ public final class EdgeRouter: Service, Sendable {
     }
   }
 
-  /// HTTPS with the router's own certificate (browsers need no client certificate), or nil on a
-  /// plaintext router.
-  private func dashboardTLS() throws -> TLSConfiguration? {
+  /// HTTPS for the dashboard and REST listeners, with the router's own certificate (browsers,
+  /// curl and health probes need no client certificate), or nil on a plaintext router.
+  private func httpTLS() throws -> TLSConfiguration? {
     guard case .tls(let identity) = configuration.security else { return nil }
     var tls = try identity.nioServerConfiguration(onCertificateEvent: { [logger] in logger.log(certificate: $0) })
     tls.applicationProtocols = ["http/1.1"]

@@ -37,6 +37,9 @@ public struct RouterConfiguration: Sendable {
   public var apiKeysFile: String?
   /// Plain HTTP listener for Prometheus (`GET /metrics`); nil for none.
   public var metricsListen: ServiceAddress?
+  /// The Open Inference Protocol's HTTP binding (KServe v2 REST): HTTPS with the router's
+  /// certificate (no client certificate asked), or plain HTTP on a plaintext router; nil: none.
+  public var httpListen: ServiceAddress?
   /// The operator dashboard's listener (`GET /`): HTTPS with the router's certificate, or plain
   /// HTTP on a plaintext router (loopback only); nil: no dashboard.
   public var dashboardListen: ServiceAddress?

@@ -45,8 +45,12 @@ public struct RouterInferenceService: Inference_GRPCInferenceService.ServiceProt
   public func serverReady(
     request: ServerRequest<Inference_ServerReadyRequest>, context: ServerContext
   ) async throws -> ServerResponse<Inference_ServerReadyResponse> {
-    let ready = view.healthyNodes().contains { $0.models.contains(where: \.isReady) }
-    return ServerResponse(message: .with { $0.ready = ready })
+    ServerResponse(message: .with { $0.ready = isReady })
+  }
+
+  /// Ready while some healthy node has a model ready (ServerReady, and REST's `/v2/health/ready`).
+  public var isReady: Bool {
+    view.healthyNodes().contains { $0.models.contains(where: \.isReady) }
   }
 
   public func modelReady(

@@ -47,6 +47,11 @@ struct ClusterCommand: AsyncParsableCommand {
         }
       }
       for site in cluster.topology.routers {
+        if let address = cluster.httpAddresses[site.id] {
+          say("http       \(site.id) https://\(address)")
+        }
+      }
+      for site in cluster.topology.routers {
         if let address = cluster.dashboardAddresses[site.id] {
           say("dashboard  \(site.id) https://\(address)/ (the browser must trust \(certs.caCertificatePath))")
         }

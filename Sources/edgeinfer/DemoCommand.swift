@@ -40,6 +40,9 @@ struct DemoCommand: AsyncParsableCommand {
         if let address = cluster.metricsAddresses[site.id] { print("metrics of \(site.id): http://\(address)/metrics") }
       }
       for site in topology.routers {
+        if let address = cluster.httpAddresses[site.id] { print("REST (KServe v2) of \(site.id): https://\(address)") }
+      }
+      for site in topology.routers {
         if let address = cluster.dashboardAddresses[site.id] { print("dashboard of \(site.id): https://\(address)/") }
       }
       print("every node registered with every router:\n")

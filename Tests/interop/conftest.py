@@ -23,6 +23,7 @@ class Cluster:
         self.nodes = {}
         self.metrics = {}
         self.dashboards = {}
+        self.http = {}
         deadline = time.monotonic() + 120
         for line in self.process.stdout:
             fields = line.split()
@@ -34,6 +35,8 @@ class Cluster:
                 self.metrics[fields[1]] = fields[2]
             elif fields[:1] == ["dashboard"]:
                 self.dashboards[fields[1]] = fields[2]
+            elif fields[:1] == ["http"]:
+                self.http[fields[1]] = fields[2]
             elif line.startswith("Ctrl-C"):
                 break
             if time.monotonic() > deadline:

@@ -30,6 +30,8 @@ public final class LocalCluster: @unchecked Sendable {
   public private(set) var metricsAddresses: [String: String] = [:]
   /// Each router's operator dashboard (HTTPS with the cluster's certificates), by router id.
   public private(set) var dashboardAddresses: [String: String] = [:]
+  /// Each router's REST (KServe v2) listener (HTTPS), by router id.
+  public private(set) var httpAddresses: [String: String] = [:]
   public private(set) var processes: [(name: String, process: Process)] = []
   /// How each process was started, to start it again.
   private var launches: [String: (executable: String, arguments: [String])] = [:]
@@ -68,18 +70,19 @@ public final class LocalCluster: @unchecked Sendable {
     for router in topology.routers {
       let arguments =
         topology.routerArguments(router, listen: "127.0.0.1:0", clusterListen: "127.0.0.1:0", paths: paths)
-        + ["--metrics-listen", "127.0.0.1:0", "--dashboard-listen", "127.0.0.1:0"] + routerOptions
+        + ["--metrics-listen", "127.0.0.1:0", "--dashboard-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"] + routerOptions
       let bound = try await launchAndWait(
-        "edge-router", name: router.id, arguments: arguments, keys: ["clients", "cluster", "metrics", "dashboard"])
+        "edge-router", name: router.id, arguments: arguments, keys: ["clients", "cluster", "metrics", "dashboard", "http"])
       routerAddresses.append(bound["clients"]!)
       clusterAddresses.append(bound["cluster"]!)
       metricsAddresses[router.id] = bound["metrics"]!
       dashboardAddresses[router.id] = bound["dashboard"]!
+      httpAddresses[router.id] = bound["http"]!
       launches[router.id]?.arguments = Self.replacing(
         arguments,
         [
           "--listen": bound["clients"]!, "--cluster-listen": bound["cluster"]!, "--metrics-listen": bound["metrics"]!,
-          "--dashboard-listen": bound["dashboard"]!,
+          "--dashboard-listen": bound["dashboard"]!, "--http-listen": bound["http"]!,
         ])
     }
     for site in topology.nodes {
