@@ -201,9 +201,10 @@ public actor ModelBatcher {
     }
   }
 
-  /// Ends the queue spans of a batch's requests and starts the batch's span: a child of the
-  /// request that opened it (so a request's trace shows its batch, and a separate executor's
-  /// span under it), linked to every request it carries.
+  /// Ends the queue spans of a batch's requests and starts the batch's span: a child of its
+  /// first traced request (the one that opened it, when every request is traced), so that
+  /// request's trace shows its batch and a separate executor's span under it; linked to every
+  /// traced request it carries.
   private func traceBatch(_ ids: [UInt64], tracer: RequestTracer) -> (any Span)? {
     var traces: [ServiceContext] = []
     var rows = 0

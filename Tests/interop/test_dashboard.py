@@ -224,9 +224,10 @@ def test_event_streams_are_bounded_and_released_when_pages_close(dashboard):
         connection.close()
 
     def fill():
-        """Opens streams until one is refused; a page closed by an earlier test holds its slot
-        until a write to it fails (the first after its FIN still succeeds), so this retries."""
-        deadline = time.monotonic() + 10
+        """Opens streams until one is refused. A closed page holds its slot until a write to it
+        fails (the first after its FIN still succeeds, the next a second later does not), so a
+        short count (an earlier test's page, or this loop's last round) is retried after 3 s."""
+        deadline = time.monotonic() + 20
         while True:
             streams = []
             while len(streams) <= 32:
@@ -239,7 +240,7 @@ def test_event_streams_are_bounded_and_released_when_pages_close(dashboard):
             for stream, _ in streams:
                 stream.close()
             connection.close()
-            time.sleep(0.5)
+            time.sleep(3)
 
     streams = []
     try:
