@@ -49,21 +49,23 @@ package enum RESTInferCodec {
       tensor.datatype = datatype
       tensor.shape = dims
       var tensorParameters = try Self.parameters(input["parameters"], of: "input '\(name)'")
-      let raw: [UInt8]
+      let raw: Data
       if let size = tensorParameters.removeValue(forKey: "binary_data_size") {
-        guard case .int64Param(let count)? = size.parameterChoice, count >= 0, offset + Int(count) <= body.count else {
+        // Compared with what is left, not added to the offset: a client's size near Int64.max
+        // must be a refusal, not an overflow.
+        guard case .int64Param(let count)? = size.parameterChoice, count >= 0, count <= body.count - offset else {
           throw .badRequest("input '\(name)': binary_data_size is not a size within the body")
         }
-        raw = Array(body[offset..<offset + Int(count)])
+        raw = Data(body[offset..<offset + Int(count)])
         offset += Int(count)
       } else if let data = input["data"] {
-        raw = try RESTTensorData.raw(data, datatype: datatype, tensor: name)
+        raw = Data(try RESTTensorData.raw(data, datatype: datatype, tensor: name))
       } else {
         throw .badRequest("input '\(name)' has neither 'data' nor binary_data_size")
       }
       tensor.parameters = tensorParameters
       request.inputs.append(tensor)
-      request.rawInputContents.append(Data(raw))
+      request.rawInputContents.append(raw)
     }
     guard offset == body.count else {
       throw .badRequest("the body holds \(body.count - offset) bytes beyond its JSON header and binary inputs")

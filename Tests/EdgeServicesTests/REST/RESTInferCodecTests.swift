@@ -87,6 +87,13 @@ struct RESTInferCodecTests {
     #expect(throws: RESTError.self) {  // a header length past the body
       try RESTInferCodec.request(model: "m", version: "", body: body, headerLength: body.count + 1)
     }
+    // A size at the edge of Int64 is refused, not added up into an overflow.
+    let (huge, hugeLength) = Self.body(
+      #"{"inputs": [{"name": "a", "shape": [2], "datatype": "FP32", "parameters": {"binary_data_size": 9223372036854775807}}]}"#,
+      binary: a)
+    #expect(throws: RESTError.badRequest("input 'a': binary_data_size is not a size within the body")) {
+      try RESTInferCodec.request(model: "m", version: "", body: huge, headerLength: hugeLength)
+    }
   }
 
   @Test func malformedHeadersAreRefused() {
